@@ -1,0 +1,37 @@
+//! crashlens-knowledge: what crashlens knows, as data.
+//!
+//! Every table lives as a TOML file under the repository's `knowledge/` folder
+//! and is embedded at build time; each module here parses and validates one of
+//! them. Tests (`cargo test -p crashlens-knowledge`) load every built-in table,
+//! so a broken data file fails CI rather than a user's run.
+//!
+//! | module | file | what |
+//! |---|---|---|
+//! | [`codes`] | `knowledge/codes.toml` | exception types, signals, termination namespaces and codes, ESR classes |
+//! | [`owners`] | `knowledge/owners.toml` | which image or symbol belongs to whom (GPU driver, OS, runtime, ...) |
+//! | [`frames`] | `knowledge/frames.toml` | frame skip and prefix lists (abort/raise/assert, trampolines) |
+//! | [`thread_states`] | `knowledge/thread_states.toml` | what a thread is doing, from its top frames |
+//! | [`known_issues`] | `knowledge/known_issues.toml` | known crash patterns with links and workarounds |
+
+pub mod codes;
+pub mod frames;
+pub mod known_issues;
+pub mod owners;
+pub mod thread_states;
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum KnowledgeError {
+    #[error("{file}: {message}")]
+    Parse { file: String, message: String },
+    #[error("{file}: {message}")]
+    Invalid { file: String, message: String },
+    #[error("{file}: {source}")]
+    Io { file: String, source: std::io::Error },
+}
+
+/// Parses one TOML table file.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, KnowledgeError> {
+    toml::from_str(text).map_err(|e| KnowledgeError::Parse { file: file.to_string(), message: e.to_string() })
+}

@@ -1,0 +1,1 @@
+//! Stub: see lib.rs for what this module owns.
