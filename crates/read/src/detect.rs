@@ -1,11 +1,559 @@
 //! Format sniffing: which reader gets the bytes.
-//! (Owned by the ips-reader work; stub.)
+//!
+//! Order: binary checks (empty, minidump and other magic numbers, NUL bytes),
+//! then wrappers (Console's "Translated Report (Full Report Below)", Markdown
+//! or prose around a report), then the `.ips` JSON header and its `bug_type`,
+//! then plain text: Apple crash text, Apple panic text, and logs of other
+//! tools we recognize but do not read yet. Whatever the file is, the error
+//! says so; a parse error never hides what the file looks like.
 
-use crate::{CrashReport, ReadError};
+use std::borrow::Cow;
+
+use crate::ips::{self, Header, Obj};
+use crate::{apple_text, other, CrashReport, ReadError};
 
 pub fn read(bytes: &[u8]) -> Result<CrashReport, ReadError> {
+    let text = decode(bytes)?;
+    let text = normalize(&text);
+    read_text(&text)
+}
+
+/// Bytes to text, or a clear error for binary input.
+fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ReadError> {
     if bytes.is_empty() {
         return Err(ReadError::Empty);
     }
-    Err(ReadError::Unrecognized("reader not written yet".into()))
+    if let Some(err) = binary_magic(bytes) {
+        return Err(err);
+    }
+    if let Some(t) = decode_utf16(bytes) {
+        return Ok(Cow::Owned(t));
+    }
+    let probe = bytes.get(..8192).unwrap_or(bytes);
+    if let Some(at) = probe.iter().position(|&b| b == 0) {
+        return Err(ReadError::Unrecognized(format!(
+            "binary data (a NUL byte at offset {at}), not a text crash report"
+        )));
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let total = text.chars().count().max(1);
+    let odd = text
+        .chars()
+        .filter(|&c| {
+            c == '\u{fffd}'
+                || (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c' | '\x1b'))
+        })
+        .count();
+    // A few stray bytes (a Latin-1 path) are fine; mostly garbage is not text.
+    if odd * 20 > total {
+        return Err(ReadError::Unrecognized(format!(
+            "binary data ({odd} of {total} characters are not text), not a text crash report"
+        )));
+    }
+    Ok(text)
+}
+
+/// Formats recognized by their first bytes.
+fn binary_magic(b: &[u8]) -> Option<ReadError> {
+    let unsupported = |format: &str, hint: &str| ReadError::Unsupported {
+        format: format.into(),
+        hint: Some(hint.into()),
+    };
+    if b.starts_with(b"MDMP") || b.starts_with(b"PMDM") {
+        return Some(unsupported(
+            "minidump",
+            "Breakpad/Crashpad minidumps are not read yet; run minidump-stackwalk on it and pass its text output, or wait for the minidump reader",
+        ));
+    }
+    let unrecognized = |what: &str| Some(ReadError::Unrecognized(what.into()));
+    match b {
+        [0x7f, b'E', b'L', b'F', ..] => {
+            unrecognized("an ELF file (a binary or a core dump), not a crash report")
+        }
+        [0xcf, 0xfa, 0xed, 0xfe, ..]
+        | [0xce, 0xfa, 0xed, 0xfe, ..]
+        | [0xfe, 0xed, 0xfa, 0xcf, ..]
+        | [0xca, 0xfe, 0xba, 0xbe, ..] => {
+            unrecognized("a Mach-O file (a binary or a core dump), not a crash report")
+        }
+        [b'P', b'K', 3, 4, ..] => {
+            unrecognized("a zip archive; unpack it and pass the .ips or .crash file inside")
+        }
+        [0x1f, 0x8b, ..] => unrecognized("gzip-compressed data; decompress it first"),
+        [b'b', b'p', b'l', b'i', b's', b't', ..] => {
+            unrecognized("a binary property list, not a crash report")
+        }
+        _ => None,
+    }
+}
+
+/// UTF-16 text with a byte-order mark (reports saved by some Windows editors).
+fn decode_utf16(b: &[u8]) -> Option<String> {
+    let le = match b {
+        [0xff, 0xfe, ..] => true,
+        [0xfe, 0xff, ..] => false,
+        _ => return None,
+    };
+    let units = b.get(2..)?.chunks_exact(2).map(|c| match c {
+        [x, y] if le => u16::from_le_bytes([*x, *y]),
+        [x, y] => u16::from_be_bytes([*x, *y]),
+        _ => 0,
+    });
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or('\u{fffd}'))
+            .collect(),
+    )
+}
+
+/// Drops a UTF-8 byte-order mark and turns CRLF / CR line ends into LF.
+fn normalize(text: &str) -> Cow<'_, str> {
+    let t = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if t.contains('\r') {
+        Cow::Owned(t.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(t)
+    }
+}
+
+fn read_text(text: &str) -> Result<CrashReport, ReadError> {
+    if text.trim().is_empty() {
+        return Err(ReadError::Unrecognized(
+            "the file holds only whitespace".into(),
+        ));
+    }
+    if let Some(tr) = split_translated(text) {
+        return read_translated(&tr);
+    }
+    if let Some(at) = find_json_start(text) {
+        let wrapped = !text[..at].trim().is_empty();
+        let mut r = read_json(&text[at..])?;
+        r.source.wrapped |= wrapped;
+        return Ok(r);
+    }
+    read_plain_text(text)
+}
+
+/// Console's export: a translated text report, then the full `.ips` JSON.
+struct Translated<'a> {
+    /// The text report between the banner and the "Full Report" line.
+    text: &'a str,
+    /// What follows the "Full Report" banner (header line + JSON body), if any.
+    full: Option<&'a str>,
+}
+
+const TRANSLATED_BANNER: &str = "Translated Report (Full Report Below)";
+
+fn split_translated(text: &str) -> Option<Translated<'_>> {
+    let banner = text.find(TRANSLATED_BANNER)?;
+    let after_banner = skip_dash_line(&text[banner + TRANSLATED_BANNER.len()..]);
+    // The "Full Report" line stands alone between dash lines.
+    let mut offset = 0;
+    let mut full = None;
+    let mut text_end = after_banner.len();
+    for line in after_banner.split_inclusive('\n') {
+        if line.trim() == "Full Report" {
+            text_end = trim_trailing_dash_line(&after_banner[..offset]);
+            full = Some(skip_dash_line(&after_banner[offset + line.len()..]));
+            break;
+        }
+        offset += line.len();
+    }
+    Some(Translated {
+        text: &after_banner[..text_end],
+        full,
+    })
+}
+
+/// Skips the rest of the current line and one following line of dashes.
+fn skip_dash_line(s: &str) -> &str {
+    let s = match s.find('\n') {
+        Some(i) if s[..i].trim().chars().all(|c| c == '-') => &s[i + 1..],
+        _ => s,
+    };
+    let first = s.split_inclusive('\n').next().unwrap_or("");
+    let t = first.trim();
+    if !t.is_empty() && t.chars().all(|c| c == '-') {
+        &s[first.len()..]
+    } else {
+        s
+    }
+}
+
+/// The length of `s` without a final line of dashes.
+fn trim_trailing_dash_line(s: &str) -> usize {
+    let body = s.trim_end_matches('\n');
+    match body.rfind('\n') {
+        Some(i)
+            if {
+                let t = body[i + 1..].trim();
+                !t.is_empty() && t.chars().all(|c| c == '-')
+            } =>
+        {
+            i + 1
+        }
+        _ => s.len(),
+    }
+}
+
+fn read_translated(tr: &Translated<'_>) -> Result<CrashReport, ReadError> {
+    let json_err = match tr.full.and_then(find_json_start_in_full) {
+        Some(json) => match read_json(json) {
+            Ok(mut r) => {
+                r.source.wrapped = true;
+                return Ok(r);
+            }
+            // A non-crash kind is the answer, not a reason to fall back.
+            Err(e @ (ReadError::NotACrashReport { .. } | ReadError::Unsupported { .. })) => {
+                return Err(e)
+            }
+            Err(e) => Some(e),
+        },
+        None => None,
+    };
+    // The JSON part is missing or broken: read the translated text instead.
+    match read_plain_text(tr.text) {
+        Ok(mut r) => {
+            r.source.wrapped = true;
+            Ok(r)
+        }
+        Err(text_err) => Err(json_err.unwrap_or(text_err)),
+    }
+}
+
+fn find_json_start_in_full(s: &str) -> Option<&str> {
+    let at = s.find('{')?;
+    s[..at].trim().is_empty().then(|| &s[at..])
+}
+
+/// Where the `.ips` JSON starts: at the top of the file, or at a header line
+/// (`{"…","bug_type":…}`) further down, as in a Markdown issue.
+fn find_json_start(text: &str) -> Option<usize> {
+    let lead = text.len() - text.trim_start().len();
+    if text[lead..].starts_with('{') || text[lead..].starts_with('[') {
+        return Some(lead);
+    }
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        if t.starts_with('{') && t.contains("\"bug_type\"") {
+            return Some(offset + (line.len() - t.len()));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// Keys only a crash body has; a first object with bug_type and none of these
+/// is the metadata header.
+const BODY_KEYS: &[&str] = &[
+    "threads",
+    "usedImages",
+    "procName",
+    "exception",
+    "processes",
+];
+
+/// `.ips` JSON: a header line and a body (JSON or text), or a body alone.
+fn read_json(s: &str) -> Result<CrashReport, ReadError> {
+    if s.trim_start().starts_with('[') {
+        // The recursion limit stops serde_json early on deep nesting.
+        return Err(match serde_json::from_str::<serde::de::IgnoredAny>(s) {
+            Err(e) if e.to_string().contains("recursion limit") => ips::json_error("JSON", &e),
+            _ => ReadError::Unrecognized(
+                "a JSON array, not an Apple .ips report (which is a JSON object)".into(),
+            ),
+        });
+    }
+    let (first, end) = ips::parse_object(s, "ips")?;
+    let is_header = first.has("bug_type") && !BODY_KEYS.iter().any(|k| first.has(k));
+    if !is_header {
+        // A body without its header line.
+        let bug = ips::bug_type_of(first.get("bug_type"));
+        return dispatch_json_body(None, bug.as_deref(), Ok(&first), s);
+    }
+    let header = Header::from_obj(&first);
+    let rest = &s[end..];
+    let body_text = rest.trim_start();
+    let bug = header.bug_type.clone();
+    if body_text.is_empty() {
+        return Err(match bug.as_deref().and_then(other::kind_for_bug_type) {
+            Some(kind) => other::from_json(kind, bug.as_deref().unwrap_or(""), None, ""),
+            None => ReadError::malformed(
+                "ips",
+                format!(
+                    "only the header line is present (bug_type {}); the report body is missing",
+                    bug.as_deref().unwrap_or("?")
+                ),
+            ),
+        });
+    }
+    if body_text.starts_with('{') {
+        let parsed = ips::parse_object(body_text, "ips").map(|(o, _)| o);
+        return dispatch_json_body(Some(&header), bug.as_deref(), parsed.as_ref(), body_text);
+    }
+    dispatch_text_body(&header, body_text)
+}
+
+fn dispatch_json_body(
+    header: Option<&Header>,
+    bug: Option<&str>,
+    body: Result<&Obj, &ReadError>,
+    raw: &str,
+) -> Result<CrashReport, ReadError> {
+    if let Some(kind) = bug.and_then(other::kind_for_bug_type) {
+        return Err(other::from_json(kind, bug.unwrap_or(""), body.ok(), raw));
+    }
+    let body = body.map_err(clone_error)?;
+    let crash_like = BODY_KEYS.iter().take(4).any(|k| body.has(k));
+    match bug {
+        Some("309") | Some("109") | None => ips::parse_body(header, body),
+        Some(_) if crash_like => ips::parse_body(header, body),
+        Some(other) => Err(ReadError::Unsupported {
+            format: format!("Apple report with bug_type {other}"),
+            hint: Some(
+                "only crash reports (bug_type 309, or 109 with a text body) are read".into(),
+            ),
+        }),
+    }
+}
+
+fn clone_error(e: &ReadError) -> ReadError {
+    match e {
+        ReadError::Malformed { format, what } => ReadError::Malformed {
+            format,
+            what: what.clone(),
+        },
+        other => ReadError::Unrecognized(other.to_string()),
+    }
+}
+
+/// A header line followed by a text report (Xcode's legacy export; iOS 14's
+/// bug_type 109; 185/188 reports).
+fn dispatch_text_body(header: &Header, body: &str) -> Result<CrashReport, ReadError> {
+    let bug = header.bug_type.as_deref().unwrap_or("");
+    if let Some(kind) = other::kind_for_bug_type(bug) {
+        return Err(other::from_text(kind, body));
+    }
+    if let Some(err) = other::classify_text(body) {
+        return Err(err);
+    }
+    let mut r = apple_text::parse(body)?;
+    header.fill(&mut r);
+    Ok(r)
+}
+
+/// Line starts that mark Apple's text crash layout.
+const APPLE_TEXT_MARKERS: &[&str] = &[
+    "Incident Identifier:",
+    "Exception Type:",
+    "Crashed Thread:",
+    "Triggered by Thread:",
+    "Binary Images:",
+    "Termination Reason:",
+    "Hardware Model:",
+];
+
+/// How many Apple markers a text has, and where the first one starts.
+fn apple_text_start(text: &str) -> Option<(usize, usize)> {
+    let mut first = None;
+    let mut count = 0;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        let marker = APPLE_TEXT_MARKERS.iter().any(|m| t.starts_with(m))
+            || (t.starts_with("Process:") && t.contains('['))
+            || (t.starts_with("Thread ")
+                && (t.contains(" Crashed:") || t.trim_end().ends_with(':'))
+                && t.split_whitespace()
+                    .nth(1)
+                    .is_some_and(|n| n.trim_end_matches(':').parse::<u32>().is_ok()));
+        if marker {
+            count += 1;
+            if first.is_none() {
+                first = Some(offset + (line.len() - t.len()));
+            }
+        }
+        offset += line.len();
+    }
+    first.map(|f| (f, count))
+}
+
+fn read_plain_text(text: &str) -> Result<CrashReport, ReadError> {
+    if let Some(err) = other::classify_text(text) {
+        return Err(err);
+    }
+    if let Some((start, count)) = apple_text_start(text) {
+        let log = sniff_log(text);
+        // A log that merely mentions one Apple-like line stays a log.
+        if count >= 2 || log.is_none() {
+            let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+            let wrapped = !text[..line_start].trim().is_empty();
+            let body = unwrap_markdown(text, line_start);
+            let mut r = apple_text::parse(&body)?;
+            r.source.wrapped |= wrapped;
+            return Ok(r);
+        }
+    }
+    if let Some((format, hint)) = sniff_log(text) {
+        return Err(ReadError::Unsupported {
+            format: format.into(),
+            hint: Some(hint.into()),
+        });
+    }
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let first: String = first.chars().take(80).collect();
+    Err(ReadError::Unrecognized(format!(
+        "no Apple crash report fields (Incident Identifier, Process, Exception Type, Binary Images), no .ips JSON header, and no known log format; the first line is {first:?}"
+    )))
+}
+
+/// The report from `start` on; when it sits in a Markdown code fence, up to
+/// the closing fence; when indented as a Markdown code block, dedented.
+fn unwrap_markdown(text: &str, start: usize) -> Cow<'_, str> {
+    let before = &text[..start];
+    let fenced = before
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| l.trim_start().starts_with("```") || l.trim_start().starts_with("~~~"));
+    let rest = &text[start..];
+    let rest = if fenced {
+        let mut end = rest.len();
+        let mut offset = 0;
+        for line in rest.split_inclusive('\n') {
+            let t = line.trim_start();
+            if t.starts_with("```") || t.starts_with("~~~") {
+                end = offset;
+                break;
+            }
+            offset += line.len();
+        }
+        &rest[..end]
+    } else {
+        rest
+    };
+    let indent = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    if indent >= 4 && rest.starts_with("    ") {
+        let dedented: Vec<&str> = rest
+            .lines()
+            .map(|l| l.strip_prefix("    ").unwrap_or(l))
+            .collect();
+        return Cow::Owned(dedented.join("\n"));
+    }
+    Cow::Borrowed(rest)
+}
+
+/// Signatures of other tools' crash output: (text, what it is). The earliest
+/// signature in the file names it.
+const LOG_SIGNATURES: &[(&str, &str)] = &[
+    ("ERROR: AddressSanitizer", "AddressSanitizer report"),
+    ("WARNING: AddressSanitizer", "AddressSanitizer report"),
+    ("AddressSanitizer:DEADLYSIGNAL", "AddressSanitizer report"),
+    ("ASAN:DEADLYSIGNAL", "AddressSanitizer report"),
+    ("ASAN:SIGSEGV", "AddressSanitizer report"),
+    ("ERROR: HWAddressSanitizer", "HWAddressSanitizer report"),
+    ("ThreadSanitizer:", "ThreadSanitizer report"),
+    ("MemorySanitizer:", "MemorySanitizer report"),
+    ("ERROR: LeakSanitizer", "LeakSanitizer report"),
+    (": runtime error: ", "UndefinedBehaviorSanitizer report"),
+    (
+        "UndefinedBehaviorSanitizer:",
+        "UndefinedBehaviorSanitizer report",
+    ),
+    ("ERROR: libFuzzer:", "libFuzzer report"),
+    ("panic: ", "Go panic"),
+    ("runtime: goroutine stack exceeds", "Go panic"),
+    ("fatal error: all goroutines are asleep", "Go panic"),
+    ("' panicked at ", "Rust panic"),
+    ("memory allocation of ", "Rust out-of-memory abort"),
+    ("Traceback (most recent call last):", "Python traceback"),
+    ("== Java Exception:", "Java exception"),
+    ("FATAL EXCEPTION:", "Android Java crash (logcat)"),
+    ("Exception in thread \"", "Java exception"),
+    ("*** *** *** *** *** ***", "Android tombstone"),
+    ("Fatal signal ", "Android tombstone"),
+    ("BUG: KASAN:", "Linux kernel KASAN report"),
+    ("Kernel panic - not syncing", "Linux kernel panic"),
+    ("Internal error: Oops", "Linux kernel oops"),
+    ("Program received signal ", "gdb session"),
+    ("stop reason = ", "lldb session"),
+    (
+        "Access violation - code c0000005",
+        "Windows debugger (cdb/WinDbg) session",
+    ),
+    ("ModLoad: ", "Windows debugger (cdb/WinDbg) session"),
+    ("Check failed: ", "Chromium CHECK failure log"),
+    ("Received signal ", "Chromium crash log"),
+];
+
+/// The kind of log, and a hint, when the text matches a known signature.
+fn sniff_log(text: &str) -> Option<(&'static str, &'static str)> {
+    // Two signatures are too plain alone: Go's "panic: " needs a goroutine
+    // dump, Rust's "memory allocation of " needs its "bytes failed".
+    let applies = |sig: &str| match sig {
+        "panic: " => text.contains("goroutine "),
+        "memory allocation of " => text.contains(" bytes failed"),
+        _ => true,
+    };
+    let (_, name) = LOG_SIGNATURES
+        .iter()
+        .filter(|(sig, _)| applies(sig))
+        .filter_map(|(sig, name)| text.find(sig).map(|at| (at, *name)))
+        .min_by_key(|(at, _)| *at)?;
+    Some((
+        name,
+        "this reader handles Apple crash reports (.ips and .crash) only so far",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_binary() {
+        assert!(matches!(read(b""), Err(ReadError::Empty)));
+        let e = read(b"MDMP\x93\xa7\0\0").unwrap_err();
+        assert!(
+            matches!(&e, ReadError::Unsupported { format, .. } if format == "minidump"),
+            "{e}"
+        );
+        let e = read(b"abc\0def").unwrap_err().to_string();
+        assert!(e.contains("binary data"), "{e}");
+        let e = read(b"   \n\t ").unwrap_err().to_string();
+        assert!(e.contains("whitespace"), "{e}");
+    }
+
+    #[test]
+    fn translated_split() {
+        let t = "----\nTranslated Report (Full Report Below)\n----\n\nProcess: a [1]\n\n-----------\nFull Report\n-----------\n\n{\"bug_type\":\"309\"}\n{}\n";
+        let tr = split_translated(t).unwrap();
+        assert_eq!(tr.text, "\nProcess: a [1]\n\n");
+        assert_eq!(tr.full, Some("\n{\"bug_type\":\"309\"}\n{}\n"));
+    }
+
+    #[test]
+    fn json_header_in_markdown() {
+        let t = "Here is my crash:\n\n```\n{\"bug_type\":\"309\",\"app_name\":\"X\"}\n{\"procName\":\"X\",\"threads\":[]}\n```\n";
+        let r = read(t.as_bytes()).unwrap();
+        assert!(r.source.wrapped);
+        assert_eq!(r.process.name.as_deref(), Some("X"));
+    }
+
+    #[test]
+    fn logs_are_named() {
+        let e = read(b"==1==ERROR: AddressSanitizer: heap-use-after-free on address 0x1\n")
+            .unwrap_err();
+        assert!(e.to_string().contains("AddressSanitizer report"), "{e}");
+        let e = read(b"panic: runtime error: index out of range\n\ngoroutine 1 [running]:\n")
+            .unwrap_err();
+        assert!(e.to_string().contains("Go panic"), "{e}");
+        let e = read(b"hello world\n").unwrap_err();
+        assert!(matches!(e, ReadError::Unrecognized(_)), "{e}");
+    }
 }
