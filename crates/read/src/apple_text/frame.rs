@@ -1,0 +1,309 @@
+//! One stack-frame line of a legacy text report, in every layout seen:
+//!
+//! - `0   libsystem_kernel.dylib        \t       0x2315decd4 mach_msg2_trap + 8`
+//! - `0   com.apple.CoreFoundation      \t0x00007fff42e19f2c __CFRunLoopRun + 1234`
+//! - `0   App Namespace     0x0000000102268e70 0x10211c000 + 1363568` (no tab, spaces in the name)
+//! - `0   get   0x0000000100b2d07c sym + 196 (ScriptingExportUtility.h:126)`, `... [inlined]`
+//! - `0   libswiftCore.dylib  0x... _assertionFailure+ 228276 (_:_:file:line:flags:) + 384` (broken)
+//! - `0   CoreUI  \t0x189699354 0x189622000 + 0x77354\t// -[CUICatalog ...] + 0xc4`
+//! - KSCrash: `0   Crash-Tester   0x0005b720 0x54000 + 30496 (-[Crasher dereferenceBadPointer] + 24)`
+//!
+//! Symbols are never split on spaces: the symbol is whatever lies between the
+//! address part and the trailing ` + N`, `(file:line)` and `[inlined]`.
+
+use crashlens_model::Frame;
+
+use super::num::{parse_0x, parse_hex, parse_num};
+
+/// Parses a frame line; `None` when the line is not one.
+pub(crate) fn parse_frame_line(line: &str) -> Option<Frame> {
+    let line = line.trim_end();
+    let digits_end = line.find(|c: char| !c.is_ascii_digit())?;
+    if digits_end == 0 {
+        return None;
+    }
+    let index: u32 = line.get(..digits_end)?.parse().ok()?;
+    let rest = line.get(digits_end..)?;
+    if !rest.starts_with([' ', '\t']) {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let (image, after) = split_image(rest)?;
+    let addr_tok = after.split_whitespace().next()?;
+    let address = parse_hex(addr_tok)?;
+    let tail = after.get(addr_tok.len()..).unwrap_or("").trim();
+
+    let mut frame = Frame {
+        index,
+        image: known_name(image),
+        address: Some(address),
+        ..Frame::default()
+    };
+    parse_tail(tail, &mut frame);
+    Some(frame)
+}
+
+/// Splits "IMAGE<sep>ADDRESS ..." into the image name and the text from the
+/// address on. A tab ends the image column where there is one; otherwise the
+/// first `0x` token after at least one name token starts the address.
+fn split_image(rest: &str) -> Option<(&str, &str)> {
+    if let Some(tab) = rest.find('\t') {
+        let image = rest.get(..tab)?.trim();
+        let after = rest.get(tab + 1..)?.trim_start();
+        if !image.is_empty()
+            && after
+                .split_whitespace()
+                .next()
+                .and_then(parse_hex)
+                .is_some()
+        {
+            return Some((image, after));
+        }
+    }
+    let mut seen_name = false;
+    let mut pos = 0usize;
+    for tok in rest.split_whitespace() {
+        let start = pos + rest.get(pos..)?.find(tok)?;
+        pos = start + tok.len();
+        if seen_name && parse_0x(tok).is_some() {
+            return Some((rest.get(..start)?.trim(), rest.get(start..)?));
+        }
+        seen_name = true;
+    }
+    None
+}
+
+fn known_name(s: &str) -> Option<String> {
+    let s = s.trim();
+    if s.is_empty() || s == "???" {
+        None
+    } else {
+        Some(s.to_string())
+    }
+}
+
+/// Everything after the address: base + offset forms, the symbol, its offset,
+/// the source location and the inlined marker.
+pub(crate) fn parse_tail(tail: &str, frame: &mut Frame) {
+    let mut tail = tail.trim();
+    if let Some(t) = tail.strip_suffix("[inlined]") {
+        frame.inlined = true;
+        tail = t.trim_end();
+    }
+    if tail.is_empty() {
+        return;
+    }
+    // `0xbase + 0xoffset\t// symbol + 0xN` (symbolicated by a third-party tool).
+    if let Some(pos) = tail.find("// ") {
+        let left = tail.get(..pos).unwrap_or("").trim();
+        let right = tail.get(pos + 3..).unwrap_or("").trim();
+        if let Some((base, off, rem)) = base_plus_offset(left) {
+            if rem.is_empty() {
+                set_offset(frame, base, off);
+                parse_symbol(right, frame);
+                return;
+            }
+        }
+    }
+    if let Some((base, off, rem)) = base_plus_offset(tail) {
+        set_offset(frame, base, off);
+        if rem.is_empty() {
+            return;
+        }
+        // KSCrash: `0x54000 + 30496 (-[Crasher dereferenceBadPointer] + 24)`.
+        let inner = rem
+            .strip_prefix('(')
+            .and_then(|r| r.strip_suffix(')'))
+            .unwrap_or(rem);
+        parse_symbol(inner, frame);
+        return;
+    }
+    parse_symbol(tail, frame);
+}
+
+fn set_offset(frame: &mut Frame, _base: u64, off: u64) {
+    frame.image_offset = Some(off);
+}
+
+/// `BASE + OFFSET rest`: BASE is `0x` hex or decimal digits (`0 + 0`), OFFSET is
+/// decimal or `0x` hex. Returns (base, offset, rest).
+fn base_plus_offset(s: &str) -> Option<(u64, u64, &str)> {
+    let mut it = s.splitn(4, char::is_whitespace).filter(|t| !t.is_empty());
+    let base_tok = it.next()?;
+    if !(base_tok.starts_with("0x") || base_tok.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let base = parse_num(base_tok).or_else(|| parse_hex(base_tok))?;
+    let plus_pos = s.find(" + ")?;
+    if s.get(..plus_pos)?.trim() != base_tok {
+        return None;
+    }
+    let after = s.get(plus_pos + 3..)?.trim_start();
+    let off_tok = after.split_whitespace().next()?;
+    let off = parse_num(off_tok)?;
+    let rem = after.get(off_tok.len()..)?.trim();
+    Some((base, off, rem))
+}
+
+/// "symbol + 12 (file.m:34)": fills symbol, symbol_offset, file and line.
+pub(crate) fn parse_symbol(s: &str, frame: &mut Frame) {
+    let mut s = s.trim();
+    if let Some((rest, file, line)) = split_location(s) {
+        frame.file = Some(file.to_string());
+        frame.line = Some(line);
+        s = rest;
+    }
+    if let Some((sym, off)) = s.rsplit_once(" + ") {
+        if let Some(off) = parse_num(off.trim()) {
+            frame.symbol_offset = Some(off);
+            s = sym.trim_end();
+        }
+    }
+    let sym = repair_broken(s);
+    frame.symbol = known_name(&sym);
+}
+
+/// A trailing "(file:line)" source location.
+fn split_location(s: &str) -> Option<(&str, &str, u32)> {
+    let body = s.strip_suffix(')')?;
+    let open = body.rfind('(')?;
+    let inner = body.get(open + 1..)?;
+    if inner.contains(['(', ')']) {
+        return None;
+    }
+    let (file, line) = inner.rsplit_once(':')?;
+    if file.is_empty() || line.is_empty() || !line.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let line: u32 = line.parse().ok()?;
+    let rest = body.get(..open)?.trim_end();
+    Some((rest, file, line))
+}
+
+/// Undoes a symbolication glitch where an offset lands inside the symbol name:
+/// `_assertionFailure+ 228276 (_:_:file:line:flags:)` is
+/// `_assertionFailure(_:_:file:line:flags:)`.
+fn repair_broken(s: &str) -> String {
+    if !s.ends_with(')') {
+        return s.to_string();
+    }
+    let mut search = 0usize;
+    while let Some(rel) = s.get(search..).and_then(|r| r.find("+ ")) {
+        let p = search + rel;
+        search = p + 2;
+        if p == 0 || s.get(p - 1..p) == Some(" ") {
+            continue;
+        }
+        let after = match s.get(p + 2..) {
+            Some(a) => a,
+            None => break,
+        };
+        let ndigits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if ndigits == 0 {
+            continue;
+        }
+        if let (Some(head), Some(tail)) = (s.get(..p), after.get(ndigits..)) {
+            if let Some(args) = tail.strip_prefix(' ') {
+                if args.starts_with('(') {
+                    return format!("{head}{args}");
+                }
+            }
+        }
+    }
+    s.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(line: &str) -> Frame {
+        parse_frame_line(line).expect("frame")
+    }
+
+    #[test]
+    fn modern_tab() {
+        let fr = f("0   libsystem_kernel.dylib        \t       0x2315decd4 mach_msg2_trap + 8");
+        assert_eq!(fr.image.as_deref(), Some("libsystem_kernel.dylib"));
+        assert_eq!(fr.address, Some(0x2315decd4));
+        assert_eq!(fr.symbol.as_deref(), Some("mach_msg2_trap"));
+        assert_eq!(fr.symbol_offset, Some(8));
+    }
+
+    #[test]
+    fn spaces_in_image() {
+        let fr =
+            f("0   App Namespace                       0x0000000102268e70 0x10211c000 + 1363568");
+        assert_eq!(fr.image.as_deref(), Some("App Namespace"));
+        assert_eq!(fr.address, Some(0x102268e70));
+        assert_eq!(fr.image_offset, Some(1363568));
+        assert_eq!(fr.symbol, None);
+    }
+
+    #[test]
+    fn kscrash() {
+        let fr = f("0   Crash-Tester                    0x0005b720 0x54000 + 30496 (-[Crasher dereferenceBadPointer] + 24)");
+        assert_eq!(fr.image_offset, Some(30496));
+        assert_eq!(
+            fr.symbol.as_deref(),
+            Some("-[Crasher dereferenceBadPointer]")
+        );
+        assert_eq!(fr.symbol_offset, Some(24));
+    }
+
+    #[test]
+    fn comment_style() {
+        let fr = f("0       CoreUI                        \t0x189699354 0x189622000 + 0x77354\t// -[CUICatalog foo:] + 0xc4");
+        assert_eq!(fr.image_offset, Some(0x77354));
+        assert_eq!(fr.symbol.as_deref(), Some("-[CUICatalog foo:]"));
+        assert_eq!(fr.symbol_offset, Some(0xc4));
+    }
+
+    #[test]
+    fn broken_symbolication() {
+        let fr = f("0   libswiftCore.dylib            \t0x00000001ae3bbbb4 closure #1 in _assertionFailure+ 228276 (_:_:file:line:flags:) + 384");
+        assert_eq!(
+            fr.symbol.as_deref(),
+            Some("closure #1 in _assertionFailure(_:_:file:line:flags:)")
+        );
+        assert_eq!(fr.symbol_offset, Some(384));
+    }
+
+    #[test]
+    fn location_and_inlined() {
+        let fr = f("17  keneth_frequency              \t       0x100e09d84 static AppDelegate.$main() + 24 (/<compiler-generated>:4) [inlined]");
+        assert!(fr.inlined);
+        assert_eq!(fr.file.as_deref(), Some("/<compiler-generated>"));
+        assert_eq!(fr.line, Some(4));
+        assert_eq!(fr.symbol.as_deref(), Some("static AppDelegate.$main()"));
+        assert_eq!(fr.symbol_offset, Some(24));
+    }
+
+    #[test]
+    fn cpp_symbol_with_spaces_and_commas() {
+        let fr = f("2   get                           \t0x0000000100b6f8bc Component_CUSTOM(Il2CppObject*, Il2CppObject*) + 112 (Component.bindings.h:71)");
+        assert_eq!(
+            fr.symbol.as_deref(),
+            Some("Component_CUSTOM(Il2CppObject*, Il2CppObject*)")
+        );
+        assert_eq!(fr.line, Some(71));
+    }
+
+    #[test]
+    fn unknown_frames() {
+        let fr = f("0   ???                           \t000000000000000000 0 + 0");
+        assert_eq!(fr.image, None);
+        assert_eq!(fr.address, Some(0));
+        assert_eq!(fr.image_offset, Some(0));
+        let fr = f("0   ???                           \t0x00007fff0144ff40 ???");
+        assert_eq!(fr.symbol, None);
+        assert_eq!(fr.image, None);
+    }
+
+    #[test]
+    fn not_frames() {
+        assert!(parse_frame_line("Thread 0:").is_none());
+        assert!(parse_frame_line("12345").is_none());
+        assert!(parse_frame_line("2022-01-21 18:14:22.9403 +0200    info").is_none());
+    }
+}

@@ -1,0 +1,297 @@
+//! "Binary Images" lines in every layout, and matching frames to images.
+//!
+//! - iOS: `0x102230000 - 0x102237fff iOSCrashingTest arm64  <82d13d98...> /path`
+//! - macOS <= 10.15: `0x7fff3d6e1000 - 0x7fff3d76bfe2  com.apple.X (1.0 - 1) <B424FE0C-...> /path`
+//! - macOS 11+: `0x1009c4000 - 0x1009c7fff +icdab_sema_mac (0) <D0EC10C4-...> /path`, `(*)`, `(???)`
+//! - Sentry/PLCrashReporter: `+YetAnotherMac x86_64 (400.9.4 - 1.0.0) <...>`, `name (x86_64)  <...>`
+//! - the placeholder `0x0 - 0xffffffffffffffff ??? unknown-arch  <000...> ???`
+//! - names with spaces (`App Namespace`), `+ Name` with a space, trailing JSON.
+
+use crashlens_model::{CrashReport, Frame, Image};
+
+use super::num::{normalize_uuid, parse_0x};
+
+const ARCHES: &[&str] = &[
+    "arm64",
+    "arm64e",
+    "arm64_32",
+    "armv7",
+    "armv7s",
+    "armv7k",
+    "armv6",
+    "arm",
+    "x86_64",
+    "x86_64h",
+    "i386",
+    "ppc",
+    "ppc64",
+    "unknown-arch",
+];
+
+fn is_arch(s: &str) -> bool {
+    ARCHES.contains(&s)
+}
+
+/// Parses one image line; `None` when the line is not one.
+pub(crate) fn parse_image_line(line: &str) -> Option<Image> {
+    let s = line.trim();
+    let (base_tok, rest) = s.split_once(char::is_whitespace)?;
+    let base = parse_0x(base_tok)?;
+    let rest = rest.trim_start().strip_prefix('-')?.trim_start();
+    let (end_tok, rest) = rest.split_once(char::is_whitespace)?;
+    let end = parse_0x(end_tok)?;
+    let mut rest = rest.trim_start();
+    let mut user_code = false;
+    if let Some(r) = rest.strip_prefix('+') {
+        user_code = true;
+        rest = r.trim_start();
+    }
+
+    let (mid, uuid, path) = match rest.find('<') {
+        Some(lt) => {
+            let after = rest.get(lt + 1..)?;
+            let gt = after.find('>')?;
+            let uuid = after.get(..gt)?.trim();
+            let path = after.get(gt + 1..)?.trim();
+            (rest.get(..lt)?.trim(), Some(uuid), path)
+        }
+        None => match rest.find(" /") {
+            Some(p) => (rest.get(..p)?.trim(), None, rest.get(p..)?.trim()),
+            None => (rest.trim(), None, ""),
+        },
+    };
+    // Jailbreak tools append a JSON blob after the path.
+    let path = match path.find(" {") {
+        Some(p) => path.get(..p).unwrap_or(path).trim(),
+        None => path,
+    };
+
+    let mut mid = mid;
+    let mut arch = None;
+    let mut version = None;
+    let mut build = None;
+    if let Some(body) = mid.strip_suffix(')') {
+        if let Some(open) = body.rfind('(') {
+            let group = body.get(open + 1..).unwrap_or("").trim();
+            mid = body.get(..open).unwrap_or("").trim_end();
+            if is_arch(group) {
+                arch = Some(group.to_string());
+            } else if group != "*" && group != "???" && !group.is_empty() {
+                match group.split_once(" - ") {
+                    Some((v, b)) => {
+                        version = Some(v.trim().to_string());
+                        build = Some(b.trim().to_string());
+                    }
+                    None => version = Some(group.to_string()),
+                }
+            }
+        }
+    }
+    if let Some((head, last)) = mid.rsplit_once(char::is_whitespace) {
+        if is_arch(last) {
+            if arch.is_none() {
+                arch = Some(last.to_string());
+            }
+            mid = head.trim_end();
+        }
+    }
+    let printed = mid.trim();
+
+    let path = match path {
+        "" | "???" => None,
+        p => Some(p.to_string()),
+    };
+    let uuid = uuid.map(normalize_uuid);
+    let size = end.checked_sub(base).and_then(|d| d.checked_add(1));
+    let placeholder = base == 0 && (printed.is_empty() || printed == "???") && path.is_none();
+
+    let basename = path
+        .as_deref()
+        .and_then(|p| p.rsplit('/').next())
+        .filter(|b| !b.is_empty());
+    let (name, bundle_id) = if printed.is_empty() || printed == "???" {
+        (None, None)
+    } else if looks_like_bundle_id(printed) && basename.is_some_and(|b| b != printed) {
+        (basename.map(str::to_string), Some(printed.to_string()))
+    } else {
+        (Some(printed.to_string()), None)
+    };
+
+    Some(Image {
+        base,
+        size: if placeholder { None } else { size },
+        name,
+        bundle_id,
+        version,
+        build,
+        uuid,
+        arch: arch.filter(|a| a != "unknown-arch"),
+        path,
+        placeholder,
+        user_code,
+    })
+}
+
+/// Reverse-DNS names older macOS reports print instead of the file name.
+fn looks_like_bundle_id(s: &str) -> bool {
+    if s.contains(char::is_whitespace) || !s.contains('.') {
+        return false;
+    }
+    let lower = s.to_ascii_lowercase();
+    !(lower.ends_with(".dylib")
+        || lower.ends_with(".so")
+        || lower.contains(".so.")
+        || lower.ends_with(".bundle"))
+}
+
+/// Marks the main executable as user code (iOS layouts have no "+" marker).
+pub(crate) fn mark_main_executable(report: &mut CrashReport) {
+    let ppath = report.process.path.clone();
+    let strip = |p: &str| p.strip_prefix("/private").unwrap_or(p).to_string();
+    let ppath = ppath.as_deref().map(strip);
+    let pname = report.process.name.clone();
+    for img in &mut report.images {
+        let by_path = match (&ppath, img.path.as_deref()) {
+            (Some(pp), Some(ip)) => *pp == strip(ip),
+            _ => false,
+        };
+        let by_name = ppath.is_none() && pname.is_some() && img.name == pname;
+        if by_path || by_name {
+            img.user_code = true;
+        }
+    }
+}
+
+/// Sets each frame's `image_index` (by name or bundle id, else by address,
+/// else by the base a "base + offset" frame names) and fills `image_offset`
+/// from the image base where the line did not give it.
+pub(crate) fn resolve_frames(report: &mut CrashReport) {
+    let images = std::mem::take(&mut report.images);
+    for t in &mut report.threads {
+        for f in &mut t.frames {
+            resolve_frame(&images, f);
+        }
+    }
+    for f in &mut report.last_exception_backtrace {
+        resolve_frame(&images, f);
+    }
+    report.images = images;
+}
+
+fn resolve_frame(images: &[Image], f: &mut Frame) {
+    let hint_base = match (f.address, f.image_offset) {
+        (Some(a), Some(o)) => a.checked_sub(o),
+        _ => None,
+    };
+    let contains = |i: &Image| f.address.is_some_and(|a| !i.placeholder && i.contains(a));
+    let mut found = None;
+    if let Some(name) = f.image.as_deref() {
+        let named: Vec<usize> = images
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| {
+                i.name.as_deref() == Some(name) || i.bundle_id.as_deref() == Some(name)
+            })
+            .map(|(k, _)| k)
+            .collect();
+        found = match named.as_slice() {
+            [one] => Some(*one),
+            [] => None,
+            many => many
+                .iter()
+                .copied()
+                .find(|k| images.get(*k).is_some_and(contains))
+                .or_else(|| {
+                    many.iter()
+                        .copied()
+                        .find(|k| images.get(*k).map(|i| i.base) == hint_base)
+                })
+                .or_else(|| many.first().copied()),
+        };
+    }
+    if found.is_none() {
+        found = images.iter().position(contains);
+    }
+    if found.is_none() {
+        if let Some(b) = hint_base.filter(|b| *b != 0) {
+            found = images.iter().position(|i| !i.placeholder && i.base == b);
+        }
+    }
+    f.image_index = found;
+    if f.image_offset.is_none() {
+        if let (Some(img), Some(a)) = (found.and_then(|k| images.get(k)), f.address) {
+            if !img.placeholder {
+                f.image_offset = a.checked_sub(img.base);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ios_line() {
+        let i = parse_image_line("0x102230000 - 0x102237fff iOSCrashingTest arm64  <82d13d98219e3040b62a07a297007a7c> /private/var/x/iOSCrashingTest").unwrap();
+        assert_eq!(i.base, 0x102230000);
+        assert_eq!(i.size, Some(0x8000));
+        assert_eq!(i.name.as_deref(), Some("iOSCrashingTest"));
+        assert_eq!(i.arch.as_deref(), Some("arm64"));
+        assert_eq!(
+            i.uuid.as_deref(),
+            Some("82d13d98-219e-3040-b62a-07a297007a7c")
+        );
+        assert!(!i.user_code);
+    }
+
+    #[test]
+    fn macos_bundle_id_line() {
+        let i = parse_image_line("    0x7fff2bcb9000 -     0x7fff2be3afff  com.apple.CoreMedia (1.0 - 2747.2.4.1) <AD1273B5-566D-31D1-AFB0-2F4BF1FAD552> /System/Library/Frameworks/CoreMedia.framework/Versions/A/CoreMedia").unwrap();
+        assert_eq!(i.name.as_deref(), Some("CoreMedia"));
+        assert_eq!(i.bundle_id.as_deref(), Some("com.apple.CoreMedia"));
+        assert_eq!(i.version.as_deref(), Some("1.0"));
+        assert_eq!(i.build.as_deref(), Some("2747.2.4.1"));
+        assert_eq!(
+            i.uuid.as_deref(),
+            Some("ad1273b5-566d-31d1-afb0-2f4bf1fad552")
+        );
+    }
+
+    #[test]
+    fn user_and_arch_in_parens() {
+        let i = parse_image_line("       0x1017ff000 -        0x101885fff +com.AlphaSoft.iTubeDownloader (x86_64)  <7B639009-221F-3815-A7A3-657098146F8A> /Users/r/iTubeDownloader.app/Contents/MacOS/iTubeDownloader").unwrap();
+        assert!(i.user_code);
+        assert_eq!(i.arch.as_deref(), Some("x86_64"));
+        assert_eq!(
+            i.bundle_id.as_deref(),
+            Some("com.AlphaSoft.iTubeDownloader")
+        );
+        assert_eq!(i.name.as_deref(), Some("iTubeDownloader"));
+    }
+
+    #[test]
+    fn placeholder_and_spaces() {
+        let i = parse_image_line("               0x0 - 0xffffffffffffffff ??? unknown-arch  <00000000000000000000000000000000> ???").unwrap();
+        assert!(i.placeholder);
+        assert_eq!(i.size, None);
+        assert_eq!(i.name, None);
+        let i = parse_image_line("       0x10211c000 -        0x1024b3fff App Namespace arm64  <debeff4e26534f38e59bc9de7b8daade> /private/var/App Namespace Some.app/App Namespace").unwrap();
+        assert_eq!(i.name.as_deref(), Some("App Namespace"));
+        assert_eq!(
+            i.path.as_deref(),
+            Some("/private/var/App Namespace Some.app/App Namespace")
+        );
+    }
+
+    #[test]
+    fn plus_with_space_and_json() {
+        let i = parse_image_line("0x10196c000 - 0x10196ffff + MobileSubstrate.dylib arm64  <7eb90e1343ef35bea36be82d96c00008> /Library/MobileSubstrate/MobileSubstrate.dylib {\"name\":\"Cydia Substrate\"}").unwrap();
+        assert!(i.user_code);
+        assert_eq!(i.name.as_deref(), Some("MobileSubstrate.dylib"));
+        assert_eq!(
+            i.path.as_deref(),
+            Some("/Library/MobileSubstrate/MobileSubstrate.dylib")
+        );
+    }
+}

@@ -1,0 +1,603 @@
+//! Apple's legacy text crash report layout (`.crash`, `Report Version` 6..106),
+//! including third-party writers of the same layout (KSCrash, PLCrashReporter,
+//! Sentry) and Console's "Translated Report" wrapper.
+//!
+//! [`parse`] walks the lines once: header and exception "Key: value" lines
+//! ([`header`], [`exception`]), thread blocks ([`threads`], [`frame`]),
+//! register dumps ([`thread_state`]), "Binary Images" ([`images`]) and the
+//! multi-line sections (Application Specific Information, VM Region Info,
+//! Kernel Triage, Last Exception Backtrace). Then frames are matched to images.
+//! Reports that are not process crashes (kernel panics, stackshots, EXC_RESOURCE
+//! CPU/wakeup reports) end in [`ReadError::NotACrashReport`].
+
+mod exception;
+mod frame;
+mod header;
+mod images;
+mod num;
+mod thread_state;
+mod threads;
+
+use crashlens_model::{AppSpecific, CrashReport, Frame, ReportFormat, Thread};
+
+use crate::ReadError;
+use threads::ThreadLine;
+
+/// Parses a legacy text report body (no `.ips` header line; a stray one-line
+/// JSON header is skipped). Console's "Translated Report" wrapper is accepted.
+pub fn parse(text: &str) -> Result<CrashReport, ReadError> {
+    let mut p = Parser::new(text);
+    if let Some(first) = p.lines.first() {
+        if first.trim_start().starts_with("panic(") {
+            return Err(ReadError::NotACrashReport {
+                kind: "kernel panic".into(),
+                detail: Some(clip(first.trim(), 200)),
+            });
+        }
+    }
+    p.run();
+    p.finish()
+}
+
+struct Parser<'a> {
+    lines: Vec<&'a str>,
+    pos: usize,
+    report: CrashReport,
+    pending: header::Pending,
+    crashed: exception::CrashedLine,
+    /// Name/queue from "Thread N name:" waiting for its "Thread N:" line.
+    pending_name: Option<(u32, Option<String>, Option<String>)>,
+    /// The thread whose register state was read last ("Logical CPU" etc. join it).
+    last_state_thread: Option<u32>,
+    /// Index in `extras` of an open multi-line section that takes stray lines.
+    open_extra: Option<usize>,
+    /// The open section was a multi-line one (it goes on after blank lines).
+    open_extra_multiline: bool,
+    has_microstackshots: bool,
+}
+
+impl<'a> Parser<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut report = CrashReport::default();
+        report.source.format = ReportFormat::AppleText;
+        let mut lines: Vec<&str> = text.lines().collect();
+        // A one-line JSON header left on the text.
+        if let Some(first) = lines.first() {
+            let t = first.trim();
+            if t.starts_with('{') && t.ends_with('}') {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(t) {
+                    report.source.bug_type = v
+                        .get("bug_type")
+                        .and_then(|b| b.as_str())
+                        .map(str::to_string);
+                }
+                lines.remove(0);
+            }
+        }
+        // Console's "Translated Report (Full Report Below)" wrapper.
+        let (lines, wrapped) = unwrap_translated(lines);
+        report.source.wrapped = wrapped;
+        Parser {
+            lines,
+            pos: 0,
+            report,
+            pending: header::Pending::default(),
+            crashed: exception::CrashedLine::default(),
+            pending_name: None,
+            last_state_thread: None,
+            open_extra: None,
+            open_extra_multiline: false,
+            has_microstackshots: false,
+        }
+    }
+
+    fn peek(&self) -> Option<&'a str> {
+        self.lines.get(self.pos).copied()
+    }
+
+    fn run(&mut self) {
+        while let Some(raw) = self.peek() {
+            let line = raw.trim_end();
+            if line.trim().is_empty() {
+                if !self.open_extra_multiline {
+                    self.open_extra = None;
+                }
+                self.pos += 1;
+                continue;
+            }
+            if let Some((n, flavor)) = thread_state::parse_state_header(line) {
+                self.open_extra = None;
+                self.pos += 1;
+                self.read_state(n, &flavor);
+                continue;
+            }
+            if let Some(tl) = threads::parse_thread_line(line) {
+                self.pos += 1;
+                self.open_extra = None;
+                match tl {
+                    ThreadLine::Name {
+                        number,
+                        name,
+                        queue,
+                    } => self.pending_name = Some((number, name, queue)),
+                    ThreadLine::Start {
+                        number,
+                        crashed,
+                        name,
+                        queue,
+                    } => self.read_thread(number, crashed, name, queue),
+                    ThreadLine::Other => self.read_generic(line.trim_end_matches(':'), ""),
+                }
+                continue;
+            }
+            if line.starts_with("Binary Images") && line.ends_with(':') {
+                self.open_extra = None;
+                self.pos += 1;
+                self.read_images();
+                continue;
+            }
+            if line == "Last Exception Backtrace:"
+                || line.starts_with("Application Specific Backtrace")
+            {
+                self.open_extra = None;
+                self.pos += 1;
+                let frames = self.read_backtrace();
+                if self.report.last_exception_backtrace.is_empty() {
+                    self.report.last_exception_backtrace = frames;
+                }
+                if line != "Last Exception Backtrace:" {
+                    self.push_extra(line.trim_end_matches(':'), "");
+                }
+                continue;
+            }
+            if line.starts_with("Microstackshots:") {
+                self.has_microstackshots = true;
+            }
+            if line == "EOF" {
+                self.pos += 1;
+                continue;
+            }
+            match split_key(line) {
+                Some((key, value)) => {
+                    self.pos += 1;
+                    self.open_extra = None;
+                    self.key_value(key, value);
+                }
+                None => {
+                    self.pos += 1;
+                    self.stray(line);
+                }
+            }
+        }
+    }
+
+    fn key_value(&mut self, key: &str, value: &str) {
+        match key {
+            "Application Specific Information" | "Application Specific Signatures" => {
+                let mut lines = Vec::new();
+                if !value.trim().is_empty() {
+                    lines.push(value.trim().to_string());
+                }
+                lines.extend(
+                    self.take_block()
+                        .into_iter()
+                        .map(|l| l.trim_end().to_string()),
+                );
+                if !lines.is_empty() {
+                    self.report
+                        .app_specific
+                        .push(AppSpecific { image: None, lines });
+                }
+                return;
+            }
+            "VM Region Info" => {
+                let text = self.block_with_first(value);
+                self.report.vm_region_info = Some(text);
+                return;
+            }
+            "Kernel Triage" => {
+                let text = self.block_with_first(value);
+                self.report.kernel_triage = Some(text);
+                return;
+            }
+            "Logical CPU" | "Error Code" | "Trap Number" => {
+                if let Some(reg) = thread_state::trailer_register(key, value) {
+                    let n = self.last_state_thread;
+                    if let Some(st) = n
+                        .and_then(|n| self.thread_mut(n))
+                        .and_then(|t| t.state.as_mut())
+                    {
+                        st.registers.push(reg);
+                        return;
+                    }
+                }
+            }
+            _ => {}
+        }
+        if key.starts_with("VM Regions Near") {
+            let first = format!("{key}:{value}");
+            let text = self.block_with_first(&first);
+            self.report.vm_region_info = Some(text);
+            return;
+        }
+        if header::apply(&mut self.report, &mut self.pending, key, value)
+            || exception::apply(&mut self.report, &mut self.crashed, key, value)
+        {
+            return;
+        }
+        self.read_generic(key, value);
+    }
+
+    /// Any other field: one line, or a multi-line section when its value is
+    /// empty and lines follow.
+    fn read_generic(&mut self, key: &str, value: &str) {
+        let mut text = value.trim().to_string();
+        let multiline = text.is_empty();
+        let block = if multiline {
+            self.take_block()
+        } else {
+            Vec::new()
+        };
+        for l in block {
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(l.trim_end());
+        }
+        self.push_extra(key, &text);
+        self.open_extra = Some(self.report.extras.len().saturating_sub(1));
+        self.open_extra_multiline = multiline;
+    }
+
+    fn push_extra(&mut self, key: &str, value: &str) {
+        self.report
+            .extras
+            .push((key.trim().to_string(), value.to_string()));
+    }
+
+    /// A line that is neither a field nor a known section: it continues the
+    /// last multi-line section, or is kept under "unlabeled".
+    fn stray(&mut self, line: &str) {
+        if let Some((_, v)) = self.open_extra.and_then(|i| self.report.extras.get_mut(i)) {
+            if !v.is_empty() {
+                v.push('\n');
+            }
+            v.push_str(line);
+            return;
+        }
+        self.push_extra("unlabeled", line.trim());
+        self.open_extra = Some(self.report.extras.len().saturating_sub(1));
+        self.open_extra_multiline = false;
+    }
+
+    /// Lines up to a blank line, the start of another section, or a known
+    /// header field (so an empty field like "Baseband Version:" or a VM Region
+    /// Info block with no blank line after it does not swallow the next ones).
+    fn take_block(&mut self) -> Vec<&'a str> {
+        let mut out = Vec::new();
+        while let Some(l) = self.peek() {
+            if l.trim().is_empty()
+                || starts_section(l)
+                || split_key(l).is_some_and(|(k, _)| is_known_key(k))
+            {
+                break;
+            }
+            out.push(l);
+            self.pos += 1;
+        }
+        out
+    }
+
+    fn block_with_first(&mut self, first: &str) -> String {
+        let mut text = first.trim().to_string();
+        for l in self.take_block() {
+            text.push('\n');
+            text.push_str(l.trim_end());
+        }
+        text
+    }
+
+    fn thread_mut(&mut self, n: u32) -> Option<&mut Thread> {
+        self.report.threads.iter_mut().find(|t| t.number == n)
+    }
+
+    fn read_thread(
+        &mut self,
+        number: u32,
+        crashed: bool,
+        name: Option<String>,
+        queue: Option<String>,
+    ) {
+        let (mut tname, mut tqueue) = (name, queue);
+        if let Some((n, pn, pq)) = self.pending_name.take() {
+            if n == number {
+                tname = tname.or(pn);
+                tqueue = tqueue.or(pq);
+            }
+        }
+        let mut frames = Vec::new();
+        while let Some(l) = self.peek() {
+            match frame::parse_frame_line(l) {
+                Some(f) => {
+                    frames.push(f);
+                    self.pos += 1;
+                }
+                None => break,
+            }
+        }
+        self.report.threads.push(Thread {
+            number,
+            name: tname,
+            queue: tqueue,
+            crashed,
+            frames,
+            ..Thread::default()
+        });
+    }
+
+    fn read_state(&mut self, number: Option<u32>, flavor: &str) {
+        let mut regs = Vec::new();
+        while let Some(l) = self.peek() {
+            if l.trim().is_empty() || !l.starts_with([' ', '\t']) {
+                break;
+            }
+            thread_state::parse_register_line(l, &mut regs);
+            self.pos += 1;
+        }
+        let Some(n) = number else {
+            self.push_extra("Unknown thread crashed with", flavor);
+            return;
+        };
+        let state = thread_state::finish_state(flavor, regs);
+        if self.thread_mut(n).is_none() {
+            self.report.threads.push(Thread {
+                number: n,
+                crashed: true,
+                ..Thread::default()
+            });
+        }
+        if let Some(t) = self.thread_mut(n) {
+            t.state = Some(state);
+        }
+        if self.crashed.number.is_none() {
+            self.crashed.number = Some(n);
+        }
+        self.last_state_thread = Some(n);
+    }
+
+    fn read_images(&mut self) {
+        while let Some(l) = self.peek() {
+            if l.trim().is_empty() {
+                break;
+            }
+            match images::parse_image_line(l) {
+                Some(img) => self.report.images.push(img),
+                None => break,
+            }
+            self.pos += 1;
+        }
+    }
+
+    /// Frame lines, or the "(0x1 0x2 ...)" address-list form.
+    fn read_backtrace(&mut self) -> Vec<Frame> {
+        let mut frames = Vec::new();
+        if self.peek().is_some_and(|l| l.trim_start().starts_with('(')) {
+            let mut index = 0u32;
+            while let Some(l) = self.peek() {
+                self.pos += 1;
+                let mut done = false;
+                for tok in l.split_whitespace() {
+                    let t = tok.trim_start_matches('(');
+                    let t = match t.strip_suffix(')') {
+                        Some(t) => {
+                            done = true;
+                            t
+                        }
+                        None => t,
+                    };
+                    if let Some(a) = num::parse_hex(t) {
+                        frames.push(Frame {
+                            index,
+                            address: Some(a),
+                            ..Frame::default()
+                        });
+                        index = index.saturating_add(1);
+                    }
+                }
+                if done || l.trim().is_empty() {
+                    break;
+                }
+            }
+            return frames;
+        }
+        while let Some(l) = self.peek() {
+            match frame::parse_frame_line(l) {
+                Some(f) => {
+                    frames.push(f);
+                    self.pos += 1;
+                }
+                None => break,
+            }
+        }
+        frames
+    }
+
+    fn finish(mut self) -> Result<CrashReport, ReadError> {
+        header::finish(&mut self.report, std::mem::take(&mut self.pending));
+        let r = &mut self.report;
+
+        if let Some(n) = self.crashed.number {
+            r.crashed_thread = Some(n);
+        } else if let Some(t) = r.threads.iter().find(|t| t.crashed) {
+            r.crashed_thread = Some(t.number);
+        }
+        if let Some(n) = r.crashed_thread {
+            if let Some(t) = r.threads.iter_mut().find(|t| t.number == n) {
+                t.crashed = true;
+                if t.queue.is_none() {
+                    t.queue = self.crashed.queue.take();
+                }
+            }
+        }
+        images::mark_main_executable(r);
+        images::resolve_frames(r);
+
+        if let Some(err) = not_a_crash(r, self.has_microstackshots) {
+            return Err(err);
+        }
+        let recognised = r.exception.is_some()
+            || !r.threads.is_empty()
+            || !r.images.is_empty()
+            || r.process.name.is_some()
+            || r.system.incident_id.is_some();
+        if !recognised {
+            return Err(ReadError::Unrecognized(
+                "no Apple crash report fields found (Process, Exception Type, Thread N, Binary Images)".into(),
+            ));
+        }
+        Ok(self.report)
+    }
+}
+
+/// Resource reports and stackshots written in the text layout.
+fn not_a_crash(r: &CrashReport, microstackshots: bool) -> Option<ReadError> {
+    let exc = r.exception.as_ref();
+    if exc.and_then(|e| e.kind.as_deref()) == Some("EXC_RESOURCE") {
+        let subtype = exc.and_then(|e| e.subtype.clone());
+        let resource_report = microstackshots
+            || r.source.report_version.as_deref() == Some("105")
+            || matches!(subtype.as_deref(), Some("CPU") | Some("WAKEUPS"));
+        if resource_report {
+            return Some(ReadError::NotACrashReport {
+                kind: match &subtype {
+                    Some(s) => format!("EXC_RESOURCE {s} resource report"),
+                    None => "EXC_RESOURCE resource report".into(),
+                },
+                detail: exc.and_then(|e| e.message.clone()),
+            });
+        }
+    }
+    if exc.is_none()
+        && r.process.name.is_none()
+        && (r.extra("Exception Code").is_some() || r.extra("Kernel version").is_some())
+    {
+        return Some(ReadError::NotACrashReport {
+            kind: "stackshot".into(),
+            detail: r.extra("Reason").map(str::to_string),
+        });
+    }
+    None
+}
+
+/// Drops Console's "Translated Report (Full Report Below)" banner and stops
+/// at its "Full Report" part (the JSON that follows belongs to the .ips reader).
+fn unwrap_translated(lines: Vec<&str>) -> (Vec<&str>, bool) {
+    let Some(banner) = lines
+        .iter()
+        .position(|l| l.trim() == "Translated Report (Full Report Below)")
+    else {
+        return (lines, false);
+    };
+    let mut out = Vec::new();
+    let mut i = banner + 1;
+    if lines.get(i).is_some_and(|l| is_dashes(l)) {
+        i += 1;
+    }
+    while let Some(l) = lines.get(i) {
+        if is_dashes(l) && lines.get(i + 1).is_some_and(|n| n.trim() == "Full Report") {
+            break;
+        }
+        out.push(*l);
+        i += 1;
+    }
+    (out, true)
+}
+
+fn is_dashes(l: &str) -> bool {
+    let t = l.trim();
+    t.len() >= 3 && t.bytes().all(|b| b == b'-')
+}
+
+/// A section start that ends an Application Specific Information (or other)
+/// block even without a blank line.
+fn starts_section(l: &str) -> bool {
+    (l.starts_with("Thread ") && threads::parse_thread_line(l.trim_end()).is_some())
+        || l.starts_with("Binary Images")
+        || l.starts_with("Last Exception Backtrace:")
+        || l.starts_with("Application Specific Signatures:")
+        || l.starts_with("Application Specific Backtrace")
+}
+
+/// "Key: value" at the start of a line. Keys are short words; frame, image and
+/// register lines never match.
+fn split_key(line: &str) -> Option<(&str, &str)> {
+    let first = line.chars().next()?;
+    if !first.is_ascii_alphabetic() {
+        return None;
+    }
+    let colon = line.find(':')?;
+    let key = line.get(..colon)?;
+    let value = line.get(colon + 1..)?;
+    if key.len() > 48 || !(value.is_empty() || value.starts_with([' ', '\t'])) {
+        return None;
+    }
+    let ok = key.chars().all(|c| {
+        c.is_ascii_alphanumeric() || matches!(c, ' ' | '/' | '_' | '(' | ')' | '-' | '.' | ',')
+    });
+    if !ok {
+        return None;
+    }
+    Some((key.trim_end(), value.trim()))
+}
+
+/// Keys the header and exception readers handle.
+fn is_known_key(key: &str) -> bool {
+    const KEYS: &[&str] = &[
+        "Incident Identifier",
+        "CrashReporter Key",
+        "Crash Reporter Key",
+        "Hardware Model",
+        "Process",
+        "Path",
+        "Identifier",
+        "Version",
+        "Code Type",
+        "Role",
+        "Parent Process",
+        "Responsible",
+        "User ID",
+        "Coalition",
+        "Date/Time",
+        "Launch Time",
+        "OS Version",
+        "Release Type",
+        "Report Version",
+        "Time Awake Since Boot",
+        "System Integrity Protection",
+        "Exception Type",
+        "Exception Subtype",
+        "Exception Codes",
+        "Exception Note",
+        "Exception Message",
+        "Termination Reason",
+        "Termination Signal",
+        "Termination Description",
+        "Terminating Process",
+        "Crashed Thread",
+        "Triggered by Thread",
+        "Application Specific Information",
+        "VM Region Info",
+        "Kernel Triage",
+        "Highlighted Thread",
+        "Baseband Version",
+        "Anonymous UUID",
+    ];
+    KEYS.contains(&key)
+}
+
+fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}...", s.get(..i).unwrap_or(s)),
+        None => s.to_string(),
+    }
+}

@@ -1,0 +1,124 @@
+//! Number and small-token helpers shared by the legacy text reader: hex and
+//! decimal parsing that never panics, UUID normalisation.
+
+/// Parses hex with or without a `0x` prefix ("0x1a", "000000000000000000").
+pub(crate) fn parse_hex(s: &str) -> Option<u64> {
+    let digits = s
+        .strip_prefix("0x")
+        .or_else(|| s.strip_prefix("0X"))
+        .unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let trimmed = digits.trim_start_matches('0');
+    if trimmed.is_empty() {
+        return Some(0);
+    }
+    u64::from_str_radix(trimmed, 16).ok()
+}
+
+/// Parses hex only when written with `0x`.
+pub(crate) fn parse_0x(s: &str) -> Option<u64> {
+    if s.starts_with("0x") || s.starts_with("0X") {
+        parse_hex(s)
+    } else {
+        None
+    }
+}
+
+/// Parses `0x`-prefixed hex, else decimal.
+pub(crate) fn parse_num(s: &str) -> Option<u64> {
+    if s.starts_with("0x") || s.starts_with("0X") {
+        parse_hex(s)
+    } else if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        s.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// A UUID as lower case with dashes (8-4-4-4-12), from either the undashed
+/// iOS form or the upper-case dashed macOS form. Anything that is not 32 hex
+/// digits is kept, lower-cased.
+pub(crate) fn normalize_uuid(raw: &str) -> String {
+    let hex: String = raw.chars().filter(|c| *c != '-').collect();
+    if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return raw.to_ascii_lowercase();
+    }
+    let hex = hex.to_ascii_lowercase();
+    match (
+        hex.get(0..8),
+        hex.get(8..12),
+        hex.get(12..16),
+        hex.get(16..20),
+        hex.get(20..32),
+    ) {
+        (Some(a), Some(b), Some(c), Some(d), Some(e)) => format!("{a}-{b}-{c}-{d}-{e}"),
+        _ => hex,
+    }
+}
+
+/// "name [pid]" -> (name, pid). "???" as a name means unknown.
+pub(crate) fn name_and_pid(v: &str) -> (Option<String>, Option<u64>) {
+    let v = v.trim();
+    if let Some((name, rest)) = v.rsplit_once('[') {
+        if let Some(pid) = rest.strip_suffix(']') {
+            if let Ok(pid) = pid.trim().parse::<u64>() {
+                return (known(name.trim()), Some(pid));
+            }
+        }
+    }
+    (known(v), None)
+}
+
+/// `None` for empty and "???" values.
+pub(crate) fn known(s: &str) -> Option<String> {
+    let s = s.trim();
+    if s.is_empty() || s == "???" {
+        None
+    } else {
+        Some(s.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_forms() {
+        assert_eq!(parse_hex("0x10"), Some(16));
+        assert_eq!(parse_hex("000000000000000000"), Some(0));
+        assert_eq!(parse_hex("ffffffffffffffff"), Some(u64::MAX));
+        assert_eq!(parse_hex("0x1ffffffffffffffff"), None);
+        assert_eq!(parse_hex("0x"), None);
+        assert_eq!(parse_num("20720"), Some(20720));
+        assert_eq!(parse_num("0x77354"), Some(0x77354));
+        assert_eq!(parse_num("12a"), None);
+    }
+
+    #[test]
+    fn uuids() {
+        assert_eq!(
+            normalize_uuid("82d13d98219e3040b62a07a297007a7c"),
+            "82d13d98-219e-3040-b62a-07a297007a7c"
+        );
+        assert_eq!(
+            normalize_uuid("D0EC10C4-1234-5678-9ABC-DEF012345678"),
+            "d0ec10c4-1234-5678-9abc-def012345678"
+        );
+    }
+
+    #[test]
+    fn pids() {
+        assert_eq!(
+            name_and_pid("launchd [1]"),
+            (Some("launchd".into()), Some(1))
+        );
+        assert_eq!(name_and_pid("??? [1]"), (None, Some(1)));
+        assert_eq!(
+            name_and_pid("exc handler [2415]"),
+            (Some("exc handler".into()), Some(2415))
+        );
+    }
+}
