@@ -1,1 +1,421 @@
-//! Stub: see lib.rs for what this module owns.
+//! Owner rules (`knowledge/owners.toml`): who owns an image or a frame.
+//!
+//! A rule names an [`Owner`] (GPU driver, OS runtime, ...) and an optional detail
+//! label ("PyTorch", "CPython", "AGX (Apple GPU)"), and one or more conditions:
+//!
+//! | key | matches | weight |
+//! |---|---|---|
+//! | `image` | globs on the image name (`*`, `?`; case-insensitive) | 80 |
+//! | `image_regex` | regexes on the image name (unanchored; add `^`/`$`) | 80 |
+//! | `symbol_prefix` | the frame's symbol starts with one of these | 40 |
+//! | `symbol` | globs on the whole symbol (case-sensitive) | 40 |
+//! | `path_prefix` | the image's path starts with one of these (case-sensitive) | 20 |
+//! | `path` | globs on the image's path (case-insensitive) | 20 |
+//!
+//! Within one key the patterns are alternatives; different keys must all match.
+//! "Image name" means any of: the name the frame shows, the image's name, its
+//! bundle id, the last component of its path, and the last dot-separated part
+//! of a reverse-DNS bundle id (`com.apple.AMDRadeonX4000GLDriver` ->
+//! `AMDRadeonX4000GLDriver`).
+//!
+//! **The most specific match wins**: a rule's score is the sum of the weights of
+//! its keys. Besides the rules, three built-in facts take part with fixed
+//! scores: the process's main executable is the app (30), an image inside the
+//! app's bundle is the app (25), and an image the report marks as not part of
+//! the OS is third-party (10). So a name rule (`Python` -> CPython) beats "main
+//! executable", "main executable" beats `/System/` (an Apple process is still
+//! the app of its own report), and a symbol rule (`swift_` -> Swift runtime)
+//! beats "main executable" for runtime code linked into the app. On equal
+//! scores the rule seen first wins; rule files added later (see
+//! [`OwnerRules::with_file`]) are consulted before earlier ones and before the
+//! built-in table, so they take precedence.
+
+use std::path::Path;
+
+use crashlens_model::Owner;
+use regex::{Regex, RegexBuilder};
+use serde::de::IntoDeserializer;
+use serde::Deserialize;
+
+use crate::{parse_toml, KnowledgeError};
+
+/// The built-in owner table.
+pub const BUILTIN_TOML: &str = include_str!("../../../knowledge/owners.toml");
+const BUILTIN_NAME: &str = "knowledge/owners.toml";
+
+const W_IMAGE: u32 = 80;
+const W_SYMBOL: u32 = 40;
+const W_MAIN: u32 = 30;
+const W_APP_BUNDLE: u32 = 25;
+const W_PATH: u32 = 20;
+const W_USER_CODE: u32 = 10;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OwnersFile {
+    #[serde(default)]
+    rule: Vec<RawRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    owner: String,
+    #[serde(default)]
+    detail: Option<String>,
+    #[serde(default)]
+    image: Vec<String>,
+    #[serde(default)]
+    image_regex: Vec<String>,
+    #[serde(default)]
+    symbol_prefix: Vec<String>,
+    #[serde(default)]
+    symbol: Vec<String>,
+    #[serde(default)]
+    path_prefix: Vec<String>,
+    #[serde(default)]
+    path: Vec<String>,
+    /// List this image in the binary-versions table whenever a GPU driver is
+    /// involved in the crash (Metal, IOGPU, ...).
+    #[serde(default)]
+    list_with_gpu: bool,
+}
+
+/// One compiled rule.
+#[derive(Debug, Clone)]
+pub struct OwnerRule {
+    pub owner: Owner,
+    pub detail: Option<String>,
+    /// Where the rule came from: "knowledge/owners.toml rule 3".
+    pub origin: String,
+    pub list_with_gpu: bool,
+    image: Vec<Regex>,
+    symbol_prefix: Vec<String>,
+    symbol: Vec<Regex>,
+    path_prefix: Vec<String>,
+    path: Vec<Regex>,
+}
+
+impl OwnerRule {
+    fn score(&self, s: &Subject<'_>) -> Option<u32> {
+        let mut score = 0;
+        if !self.image.is_empty() {
+            let names = s.name_candidates();
+            if !self
+                .image
+                .iter()
+                .any(|r| names.iter().any(|n| r.is_match(n)))
+            {
+                return None;
+            }
+            score += W_IMAGE;
+        }
+        if !self.symbol_prefix.is_empty() || !self.symbol.is_empty() {
+            let sym = s.symbol?;
+            let hit = self
+                .symbol_prefix
+                .iter()
+                .any(|p| sym.starts_with(p.as_str()))
+                || self.symbol.iter().any(|r| r.is_match(sym));
+            if !hit {
+                return None;
+            }
+            score += W_SYMBOL;
+        }
+        if !self.path_prefix.is_empty() || !self.path.is_empty() {
+            let path = s.path?;
+            let hit = self
+                .path_prefix
+                .iter()
+                .any(|p| path.starts_with(p.as_str()))
+                || self.path.iter().any(|r| r.is_match(path));
+            if !hit {
+                return None;
+            }
+            score += W_PATH;
+        }
+        Some(score)
+    }
+}
+
+/// What is being classified: an image, or a frame in an image.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Subject<'a> {
+    /// The name the frame line shows.
+    pub frame_image: Option<&'a str>,
+    pub image_name: Option<&'a str>,
+    pub bundle_id: Option<&'a str>,
+    pub path: Option<&'a str>,
+    pub symbol: Option<&'a str>,
+    /// The image is the process's main executable.
+    pub is_main: bool,
+    /// The image lies inside the app's bundle (not the main executable itself).
+    pub in_app_bundle: bool,
+    /// The report marks the image as not part of the OS.
+    pub user_code: bool,
+}
+
+impl<'a> Subject<'a> {
+    fn name_candidates(&self) -> Vec<&'a str> {
+        let mut out: Vec<&'a str> = Vec::new();
+        let mut push = |s: &'a str| {
+            let s = s.trim();
+            if !s.is_empty() && !out.contains(&s) {
+                out.push(s);
+            }
+        };
+        for n in [self.frame_image, self.image_name, self.bundle_id]
+            .into_iter()
+            .flatten()
+        {
+            push(n);
+            if let Some(last) = reverse_dns_tail(n) {
+                push(last);
+            }
+        }
+        if let Some(p) = self.path {
+            if let Some(base) = p.rsplit(['/', '\\']).next() {
+                push(base);
+            }
+        }
+        out
+    }
+}
+
+/// `com.apple.AMDRadeonX4000GLDriver` -> `AMDRadeonX4000GLDriver`.
+fn reverse_dns_tail(name: &str) -> Option<&str> {
+    const PREFIXES: [&str; 5] = ["com.", "org.", "net.", "io.", "de."];
+    if !PREFIXES.iter().any(|p| name.starts_with(p)) || name.contains(' ') {
+        return None;
+    }
+    name.rsplit('.').next().filter(|t| !t.is_empty())
+}
+
+/// The answer: an owner, its detail label, and which rule said so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerMatch {
+    pub owner: Owner,
+    pub detail: Option<String>,
+    /// "knowledge/owners.toml rule 3", "main executable", "no rule matched".
+    pub origin: String,
+    /// The winning rule asks to list the image when a GPU driver is involved.
+    pub list_with_gpu: bool,
+}
+
+/// A compiled, validated set of owner rules.
+#[derive(Debug, Clone)]
+pub struct OwnerRules {
+    /// In precedence order: later files first, the built-in table last.
+    rules: Vec<OwnerRule>,
+}
+
+impl OwnerRules {
+    /// Parses and validates one rule file; `file` names it in errors.
+    pub fn parse(file: &str, text: &str) -> Result<OwnerRules, KnowledgeError> {
+        let raw: OwnersFile = parse_toml(file, text)?;
+        let mut rules = Vec::with_capacity(raw.rule.len());
+        let mut seen: Vec<(String, usize)> = Vec::new();
+        for (i, r) in raw.rule.into_iter().enumerate() {
+            let n = i + 1;
+            let invalid = |message: String| KnowledgeError::Invalid {
+                file: file.to_string(),
+                message,
+            };
+            let owner = parse_owner(&r.owner).ok_or_else(|| {
+                invalid(format!(
+                    "rule {n}: unknown owner {:?} (expected one of: gpu_driver, os_runtime, os_framework, \
+                     language_runtime, ml_framework, third_party, app, unknown)",
+                    r.owner
+                ))
+            })?;
+            if r.image.is_empty()
+                && r.image_regex.is_empty()
+                && r.symbol_prefix.is_empty()
+                && r.symbol.is_empty()
+                && r.path_prefix.is_empty()
+                && r.path.is_empty()
+            {
+                return Err(invalid(format!(
+                    "rule {n}: no condition (give image, image_regex, symbol_prefix, symbol, path_prefix or path)"
+                )));
+            }
+            if let Some(d) = &r.detail {
+                if d.trim().is_empty() {
+                    return Err(invalid(format!("rule {n}: empty detail")));
+                }
+            }
+            let lists: [(&str, &Vec<String>); 6] = [
+                ("image", &r.image),
+                ("image_regex", &r.image_regex),
+                ("symbol_prefix", &r.symbol_prefix),
+                ("symbol", &r.symbol),
+                ("path_prefix", &r.path_prefix),
+                ("path", &r.path),
+            ];
+            for (key, list) in lists {
+                for p in list {
+                    if p.trim().is_empty() {
+                        return Err(invalid(format!("rule {n}: empty pattern in {key}")));
+                    }
+                    let sig = format!("{key}={p}");
+                    if let Some((_, first)) =
+                        seen.iter().find(|(s, _)| s.eq_ignore_ascii_case(&sig))
+                    {
+                        return Err(invalid(format!(
+                            "rule {n}: duplicate {key} pattern {p:?} (already in rule {first})"
+                        )));
+                    }
+                    seen.push((sig, n));
+                }
+            }
+            let mut image = Vec::new();
+            for g in &r.image {
+                image.push(
+                    glob(g, false)
+                        .map_err(|e| invalid(format!("rule {n}: bad image glob {g:?}: {e}")))?,
+                );
+            }
+            for re in &r.image_regex {
+                image.push(
+                    RegexBuilder::new(re)
+                        .case_insensitive(true)
+                        .build()
+                        .map_err(|e| invalid(format!("rule {n}: bad image_regex {re:?}: {e}")))?,
+                );
+            }
+            let mut symbol = Vec::new();
+            for g in &r.symbol {
+                symbol.push(
+                    glob(g, true)
+                        .map_err(|e| invalid(format!("rule {n}: bad symbol glob {g:?}: {e}")))?,
+                );
+            }
+            let mut path = Vec::new();
+            for g in &r.path {
+                path.push(
+                    glob(g, false)
+                        .map_err(|e| invalid(format!("rule {n}: bad path glob {g:?}: {e}")))?,
+                );
+            }
+            rules.push(OwnerRule {
+                owner,
+                detail: r.detail.map(|d| d.trim().to_string()),
+                origin: format!("{file} rule {n}"),
+                list_with_gpu: r.list_with_gpu,
+                image,
+                symbol_prefix: r.symbol_prefix,
+                symbol,
+                path_prefix: r.path_prefix,
+                path,
+            });
+        }
+        Ok(OwnerRules { rules })
+    }
+
+    /// The built-in table, parsed.
+    pub fn load_builtin() -> Result<OwnerRules, KnowledgeError> {
+        OwnerRules::parse(BUILTIN_NAME, BUILTIN_TOML)
+    }
+
+    /// Adds a rule file; its rules take precedence over every rule already here.
+    pub fn with_file(self, path: &Path) -> Result<OwnerRules, KnowledgeError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| KnowledgeError::Io {
+            file: name.clone(),
+            source,
+        })?;
+        Ok(self.with_rules(OwnerRules::parse(&name, &text)?))
+    }
+
+    /// Puts `newer`'s rules in front of these.
+    pub fn with_rules(self, newer: OwnerRules) -> OwnerRules {
+        let mut rules = newer.rules;
+        rules.extend(self.rules);
+        OwnerRules { rules }
+    }
+
+    pub fn rules(&self) -> &[OwnerRule] {
+        &self.rules
+    }
+
+    /// Who owns `s`: the most specific match (see the module docs).
+    pub fn classify(&self, s: &Subject<'_>) -> OwnerMatch {
+        let mut best: Option<(u32, OwnerMatch)> = None;
+        let mut offer = |score: u32, m: OwnerMatch| {
+            let better = match &best {
+                None => true,
+                Some((b, _)) => score > *b,
+            };
+            if better {
+                best = Some((score, m));
+            }
+        };
+        for r in &self.rules {
+            if let Some(score) = r.score(s) {
+                offer(
+                    score,
+                    OwnerMatch {
+                        owner: r.owner,
+                        detail: r.detail.clone(),
+                        origin: r.origin.clone(),
+                        list_with_gpu: r.list_with_gpu,
+                    },
+                );
+            }
+        }
+        let fact = |owner: Owner, origin: &str| OwnerMatch {
+            owner,
+            detail: None,
+            origin: origin.to_string(),
+            list_with_gpu: false,
+        };
+        if s.is_main {
+            offer(W_MAIN, fact(Owner::App, "main executable"));
+        }
+        if s.in_app_bundle {
+            offer(W_APP_BUNDLE, fact(Owner::App, "inside the app bundle"));
+        }
+        if s.user_code {
+            offer(
+                W_USER_CODE,
+                fact(Owner::ThirdParty, "marked as not part of the OS"),
+            );
+        }
+        best.map(|(_, m)| m)
+            .unwrap_or_else(|| fact(Owner::Unknown, "no rule matched"))
+    }
+}
+
+/// The built-in owner rules (parsed once; the table is tested to be valid).
+pub fn builtin() -> &'static OwnerRules {
+    static RULES: std::sync::OnceLock<OwnerRules> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        // The embedded table is checked by tests/owners_valid.rs; an empty set
+        // (everything Unknown) is the safe fallback should it ever be broken.
+        OwnerRules::load_builtin().unwrap_or(OwnerRules { rules: Vec::new() })
+    })
+}
+
+/// Parses an owner name as written in the model's JSON ("gpu_driver").
+pub fn parse_owner(name: &str) -> Option<Owner> {
+    let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+        name.into_deserializer();
+    Owner::deserialize(de).ok()
+}
+
+/// Compiles a glob (`*` any run, `?` one character) into an anchored regex.
+pub fn glob(pattern: &str, case_sensitive: bool) -> Result<Regex, regex::Error> {
+    let mut re = String::with_capacity(pattern.len() + 8);
+    re.push('^');
+    for c in pattern.chars() {
+        match c {
+            '*' => re.push_str(".*"),
+            '?' => re.push('.'),
+            c => re.push_str(&regex::escape(c.encode_utf8(&mut [0u8; 4]))),
+        }
+    }
+    re.push('$');
+    RegexBuilder::new(&re)
+        .case_insensitive(!case_sensitive)
+        .build()
+}
