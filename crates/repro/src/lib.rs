@@ -1,8 +1,44 @@
 //! crashlens-repro: run a command many times per configuration and measure
-//! its crash rate honestly (issue 5, `crashlens repro`).
+//! its crash rate honestly (issue 5, `crashlens repro`). It does not depend on
+//! the analysis crates.
 //!
 //! | module | what |
 //! |---|---|
+//! | [`config`] | configurations (env changes), shards, the shuffled interleaved schedule |
+//! | [`duration`] | `30s` / `2m` / `500ms` |
+//! | [`prng`] | SplitMix64 and seeds |
+//! | [`runner`] | one run: process group, timeout (TERM then KILL), 64 KiB output tails |
+//! | [`tail`] | the ring buffer behind the tails |
+//! | [`signals`] | signal names and crash signals |
+//! | [`signature`] | faulthandler dumps, sanitizer reports, Rust panics |
+//! | [`ips`] | macOS: the .ips report written for a run's pid |
+//! | [`outcome`] | passed / failed / crashed / sanitizer / Python fatal / timeout / harness error |
+//! | [`journal`] | JSONL journal: append + flush, load, resume, merge |
+//! | [`session`] | executing the schedule on `jobs` worker threads |
+//! | [`experiment`] | starting and resuming an experiment |
 //! | [`stats`] | Wilson interval, 3/N rule, runs needed, Fisher exact, Holm, Kaplan-Meier |
+//! | [`summary`] | per-configuration statistics, comparisons, warnings |
+//! | [`report`] | Markdown, JSON, CSV |
+//! | [`progress`] | progress bar or periodic lines |
+//! | [`interrupt`] | Ctrl-C / SIGTERM flag |
 
+pub mod config;
+pub mod duration;
+pub mod error;
+pub mod experiment;
+pub mod interrupt;
+pub mod ips;
+pub mod journal;
+pub mod outcome;
+pub mod prng;
+pub mod progress;
+pub mod report;
+pub mod runner;
+pub mod session;
+pub mod signals;
+pub mod signature;
 pub mod stats;
+pub mod summary;
+pub mod tail;
+
+pub use error::ReproError;

@@ -1,0 +1,281 @@
+//! Rendering a [`Summary`] as Markdown (a "Workaround Status"-style table with
+//! intervals and p-values, outcomes, signatures, warnings), JSON, or CSV (one
+//! row per configuration).
+
+use crate::duration::format_ms;
+use crate::outcome::CATEGORIES;
+use crate::summary::{ConfigSummary, Summary};
+use std::fmt::Write;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Markdown,
+    Json,
+    Csv,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "md" | "markdown" => Ok(Format::Markdown),
+            "json" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv),
+            _ => Err(format!("unknown format {s:?} (md, json, csv)")),
+        }
+    }
+}
+
+pub fn render(summary: &Summary, format: Format) -> String {
+    match format {
+        Format::Markdown => markdown(summary),
+        Format::Json => json(summary),
+        Format::Csv => csv(summary),
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+/// p-values: 3 significant digits, scientific below 0.001.
+pub fn format_p(p: f64) -> String {
+    if p >= 0.001 {
+        format!("{p:.3}")
+    } else {
+        format!("{p:.1e}")
+    }
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn shell_join(cmd: &[String]) -> String {
+    cmd.iter()
+        .map(|a| {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+            {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn interval_cell(c: &ConfigSummary) -> String {
+    let mut s = match c.wilson95 {
+        Some(i) => format!("{} – {}", pct(i.low), pct(i.high)),
+        None => "-".into(),
+    };
+    if let Some(r3) = c.rule_of_three_upper {
+        let _ = write!(s, " (3/N rule: ≤ {})", pct(r3));
+    }
+    s
+}
+
+pub fn markdown(s: &Summary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "## crashlens repro\n");
+    let _ = writeln!(out, "Command: `{}`  ", shell_join(&s.command));
+    let _ = writeln!(
+        out,
+        "{} runs; {} configuration(s) interleaved in shuffled blocks, seed {}; timeout {}; {} at a time{}.\n",
+        s.total_runs,
+        s.configs.len(),
+        s.seed,
+        format_ms(s.timeout_ms as f64),
+        s.jobs,
+        s.shard
+            .as_ref()
+            .map(|x| format!("; shard {x}"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "| Configuration | Environment | Crashes / runs | Crash rate | 95% CI (Wilson) | Runs for a 95% chance of a crash | Median time to crash (KM) |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for c in &s.configs {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} / {} | {} | {} | {} | {} |",
+            md_escape(&c.name),
+            md_escape(&c.env),
+            c.crashes,
+            c.runs,
+            c.crash_rate.map(pct).unwrap_or_else(|| "-".into()),
+            interval_cell(c),
+            c.runs_needed_95
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "-".into()),
+            match (c.crashes, c.median_time_to_crash_ms) {
+                (0, _) => "-".to_string(),
+                (_, Some(ms)) => format_ms(ms),
+                (_, None) => "not reached".to_string(),
+            }
+        );
+    }
+    if !s.comparisons.is_empty() {
+        let _ = writeln!(out);
+        let holm = s.comparisons.iter().any(|c| c.p_holm.is_some());
+        let _ = writeln!(
+            out,
+            "Fisher exact test, two-sided{}:\n",
+            if holm { ", Holm-corrected" } else { "" }
+        );
+        for c in &s.comparisons {
+            let _ = write!(
+                out,
+                "- {} vs {}: p = {}",
+                md_escape(&c.a),
+                md_escape(&c.b),
+                format_p(c.p_value)
+            );
+            if let Some(h) = c.p_holm {
+                let _ = write!(out, " (Holm {})", format_p(h));
+            }
+            let _ = writeln!(out);
+        }
+    }
+    let _ = writeln!(out, "\n### Outcomes\n");
+    let _ = writeln!(
+        out,
+        "| Configuration | {} | median duration |",
+        CATEGORIES.join(" | ")
+    );
+    let _ = writeln!(out, "|---|{}---|", "---|".repeat(CATEGORIES.len()));
+    for c in &s.configs {
+        let cells: Vec<String> = CATEGORIES
+            .iter()
+            .map(|k| c.outcomes.get(*k).copied().unwrap_or(0).to_string())
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            md_escape(&c.name),
+            cells.join(" | "),
+            c.median_duration_ms
+                .map(format_ms)
+                .unwrap_or_else(|| "-".into())
+        );
+    }
+    if s.configs.iter().any(|c| !c.signatures.is_empty()) {
+        let _ = writeln!(out, "\n### Crash signatures\n");
+        for c in s.configs.iter().filter(|c| !c.signatures.is_empty()) {
+            let _ = writeln!(out, "**{}** ({} crashes)\n", md_escape(&c.name), c.crashes);
+            let _ = writeln!(out, "| Count | Signature |\n|---|---|");
+            for sig in &c.signatures {
+                let _ = writeln!(
+                    out,
+                    "| {} | `{}` |",
+                    sig.count,
+                    md_escape(&sig.signature).replace('`', "'")
+                );
+            }
+            let _ = writeln!(out);
+        }
+    }
+    if !s.warnings.is_empty() {
+        let _ = writeln!(out, "\n### Warnings\n");
+        for w in &s.warnings {
+            let _ = writeln!(out, "- {w}");
+        }
+    }
+    out
+}
+
+pub fn json(s: &Summary) -> String {
+    serde_json::to_string_pretty(s).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+/// One row per configuration; `p_vs_first` is the Fisher p against the first
+/// configuration (Holm-adjusted over all pairs when there are more than two).
+pub fn csv(s: &Summary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "configuration,env,runs,requested_runs,crashes,crash_rate,wilson95_low,wilson95_high,rule_of_three_upper,runs_needed_95,km_median_time_to_crash_ms,median_duration_ms,{},p_vs_first,p_vs_first_holm,top_signature",
+        CATEGORIES.join(",")
+    );
+    let first = s
+        .configs
+        .first()
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    for c in &s.configs {
+        let cmp = s.comparisons.iter().find(|x| x.a == first && x.b == c.name);
+        let cats: Vec<String> = CATEGORIES
+            .iter()
+            .map(|k| c.outcomes.get(*k).copied().unwrap_or(0).to_string())
+            .collect();
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            csv_field(&c.name),
+            csv_field(&c.env),
+            c.runs,
+            c.requested_runs,
+            c.crashes,
+            opt(c.crash_rate),
+            opt(c.wilson95.map(|i| i.low)),
+            opt(c.wilson95.map(|i| i.high)),
+            opt(c.rule_of_three_upper),
+            opt(c.runs_needed_95),
+            opt(c.median_time_to_crash_ms),
+            opt(c.median_duration_ms),
+            cats.join(","),
+            opt(cmp.map(|x| x.p_value)),
+            opt(cmp.and_then(|x| x.p_holm)),
+            csv_field(
+                c.signatures
+                    .first()
+                    .map(|x| x.signature.as_str())
+                    .unwrap_or("")
+            ),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn p_formatting() {
+        assert_eq!(format_p(0.4857), "0.486");
+        assert_eq!(format_p(1.59e-21), "1.6e-21");
+    }
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(
+            shell_join(&["python3".into(), "-c".into(), "print('x')".into()]),
+            "python3 -c 'print('\\''x'\\'')'"
+        );
+    }
+
+    #[test]
+    fn csv_quoting() {
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("x\"y"), "\"x\"\"y\"");
+        assert_eq!(csv_field("plain"), "plain");
+    }
+}

@@ -1,0 +1,335 @@
+//! Executing an experiment: builds the interleaved schedule (minus the runs a
+//! journal already has, and outside this shard), runs it `jobs` at a time on
+//! worker threads, turns each result into a journal record (signature,
+//! outcome, artifacts), appends it, and stops early on request (`--until-crashes`,
+//! `--max-time`, Ctrl-C).
+
+use crate::config::{schedule, shard_tasks, EnvChange, Task};
+use crate::error::ReproError;
+use crate::journal::{Header, JournalWriter, Record, RunRecord};
+use crate::outcome::{classify, Outcome};
+use crate::progress::{Count, Progress, ProgressMode};
+use crate::runner::{run_once, RunResult, RunSpec, TAIL_BYTES};
+use crate::signature::parse_output;
+use std::collections::{HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+/// How to execute (not part of the experiment's identity).
+#[derive(Debug, Clone)]
+pub struct ExecOptions {
+    pub jobs: usize,
+    pub progress: ProgressMode,
+    pub kill_grace: Duration,
+    /// Write stdout/stderr tails of every run under `runs/` (empty ones are skipped).
+    pub artifacts: bool,
+}
+
+impl Default for ExecOptions {
+    fn default() -> Self {
+        ExecOptions {
+            jobs: 1,
+            progress: ProgressMode::Quiet,
+            kill_grace: Duration::from_secs(2),
+            artifacts: true,
+        }
+    }
+}
+
+/// Why execution ended before the schedule was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    Interrupted,
+    MaxTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExecReport {
+    /// Runs finished and journaled in this call.
+    pub finished: u64,
+    pub stopped: Option<StopReason>,
+}
+
+/// The tasks still to run for `header`, given the runs already journaled.
+pub fn remaining_tasks(header: &Header, done: &[RunRecord]) -> Vec<Task> {
+    let have: HashSet<(usize, u64)> = done.iter().map(|r| (r.config, r.rep)).collect();
+    shard_tasks(
+        schedule(header.configs.len(), header.runs, header.seed),
+        header.shard,
+    )
+    .into_iter()
+    .filter(|t| !have.contains(&(t.config, t.rep)))
+    .collect()
+}
+
+struct Shared {
+    queue: Mutex<VecDeque<Task>>,
+    /// Configurations that reached `--until-crashes`.
+    finished_configs: Mutex<HashSet<usize>>,
+    stop: AtomicBool,
+}
+
+impl Shared {
+    fn next(&self) -> Option<Task> {
+        if self.stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        let finished = self
+            .finished_configs
+            .lock()
+            .map(|g| g.clone())
+            .unwrap_or_default();
+        let mut q = self.queue.lock().ok()?;
+        while let Some(t) = q.pop_front() {
+            if !finished.contains(&t.config) {
+                return Some(t);
+            }
+        }
+        None
+    }
+}
+
+/// Run the rest of the experiment in `dir`, appending to `writer`.
+/// `done` are the runs already in the journal. `cancel` is the Ctrl-C flag.
+pub fn execute(
+    dir: &Path,
+    header: &Header,
+    done: &[RunRecord],
+    writer: &mut JournalWriter,
+    opts: &ExecOptions,
+    cancel: &'static AtomicBool,
+) -> Result<ExecReport, ReproError> {
+    let program = header
+        .command
+        .first()
+        .cloned()
+        .ok_or_else(|| ReproError::Usage("no command to run".into()))?;
+    let args: Vec<String> = header.command.iter().skip(1).cloned().collect();
+    let mut counts: Vec<Count> = header
+        .configs
+        .iter()
+        .map(|c| Count {
+            name: c.name.clone(),
+            ..Default::default()
+        })
+        .collect();
+    for r in done {
+        if let Some(c) = counts.get_mut(r.config) {
+            if r.outcome.is_valid_trial() {
+                c.runs += 1;
+            }
+            if r.outcome.is_crash() {
+                c.crashes += 1;
+            }
+        }
+    }
+    let tasks = remaining_tasks(header, done);
+    let shared = Arc::new(Shared {
+        queue: Mutex::new(tasks.iter().copied().collect()),
+        finished_configs: Mutex::new(HashSet::new()),
+        stop: AtomicBool::new(false),
+    });
+    let mark_finished = |counts: &[Count]| {
+        if let Some(k) = header.until_crashes {
+            if let Ok(mut f) = shared.finished_configs.lock() {
+                for (i, c) in counts.iter().enumerate() {
+                    if c.crashes >= k {
+                        f.insert(i);
+                    }
+                }
+            }
+        }
+    };
+    mark_finished(&counts);
+
+    let total_planned = done.len() as u64 + tasks.len() as u64;
+    let mut progress = Progress::new(opts.progress, total_planned, done.len() as u64);
+    let (tx, rx) = mpsc::channel::<RunRecord>();
+    let started = Instant::now();
+    let jobs = opts.jobs.max(1).min(tasks.len().max(1));
+    let mut handles = Vec::with_capacity(jobs);
+    for _ in 0..jobs {
+        let shared = Arc::clone(&shared);
+        let tx = tx.clone();
+        let header = header.clone();
+        let program = program.clone();
+        let args = args.clone();
+        let opts = opts.clone();
+        let dir = dir.to_path_buf();
+        handles.push(std::thread::spawn(move || {
+            while let Some(task) = shared.next() {
+                let spec = spec_for(&header, &program, &args, task.config, &opts);
+                let result = run_once(&spec, cancel);
+                if result.cancelled {
+                    break;
+                }
+                let record = to_record(&header, task, &result, &dir, &opts);
+                if tx.send(record).is_err() {
+                    break;
+                }
+            }
+        }));
+    }
+    drop(tx);
+
+    let mut finished = 0u64;
+    let mut stopped = None;
+    let mut write_error = None;
+    loop {
+        match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(record) => {
+                if let Some(c) = counts.get_mut(record.config) {
+                    if record.outcome.is_valid_trial() {
+                        c.runs += 1;
+                    }
+                    if record.outcome.is_crash() {
+                        c.crashes += 1;
+                    }
+                }
+                if write_error.is_none() {
+                    if let Err(e) = writer.append(&Record::Run(Box::new(record))) {
+                        // Cannot journal: stop, report the error after the workers end.
+                        write_error = Some(e);
+                        shared.stop.store(true, Ordering::Relaxed);
+                    }
+                }
+                finished += 1;
+                mark_finished(&counts);
+                progress.update(done.len() as u64 + finished, &counts, false);
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                progress.update(done.len() as u64 + finished, &counts, false);
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        if cancel.load(Ordering::Relaxed) && stopped.is_none() {
+            stopped = Some(StopReason::Interrupted);
+            shared.stop.store(true, Ordering::Relaxed);
+        }
+        if let Some(max) = header.max_time_ms {
+            if stopped.is_none() && started.elapsed() >= Duration::from_millis(max) {
+                stopped = Some(StopReason::MaxTime);
+                shared.stop.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+    for h in handles {
+        let _ = h.join();
+    }
+    progress.finish(done.len() as u64 + finished, &counts);
+    if let Some(e) = write_error {
+        return Err(e);
+    }
+    Ok(ExecReport { finished, stopped })
+}
+
+fn spec_for(
+    header: &Header,
+    program: &str,
+    args: &[String],
+    config: usize,
+    opts: &ExecOptions,
+) -> RunSpec {
+    let mut env = Vec::new();
+    if header.faulthandler {
+        env.push(EnvChange::Set {
+            var: "PYTHONFAULTHANDLER".into(),
+            value: "1".into(),
+        });
+    }
+    if let Some(c) = header.configs.get(config) {
+        env.extend(c.env.iter().cloned());
+    }
+    RunSpec {
+        program: program.to_string(),
+        args: args.to_vec(),
+        env,
+        timeout: Duration::from_millis(header.timeout_ms),
+        kill_grace: opts.kill_grace,
+        tail_bytes: TAIL_BYTES,
+    }
+}
+
+/// Turn a finished run into its journal record, writing its artifacts.
+fn to_record(
+    header: &Header,
+    task: Task,
+    result: &RunResult,
+    dir: &Path,
+    opts: &ExecOptions,
+) -> RunRecord {
+    let config_name = header
+        .configs
+        .get(task.config)
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    let stdout = String::from_utf8_lossy(result.stdout.bytes());
+    let stderr = String::from_utf8_lossy(result.stderr.bytes());
+    let mut signature = parse_output(&stderr, &stdout);
+    let outcome = match &result.error {
+        Some(message) => Outcome::HarnessError {
+            message: message.clone(),
+        },
+        None => classify(result.exit, result.timed_out, signature.as_ref()),
+    };
+    if outcome.is_crash() {
+        if let Some(ips) =
+            crate::ips::wait_for_ips(result.pid, result.started, Duration::from_secs(3))
+        {
+            signature
+                .get_or_insert_with(|| crate::signature::Signature {
+                    key: outcome.describe(),
+                    ..Default::default()
+                })
+                .ips_path = Some(ips.display().to_string());
+        }
+    }
+    let duration_ms = result.duration.as_secs_f64() * 1000.0;
+    let artifacts = if opts.artifacts {
+        write_artifacts(dir, &config_name, task, result)
+    } else {
+        None
+    };
+    RunRecord {
+        config: task.config,
+        config_name,
+        rep: task.rep,
+        position: task.position,
+        started_unix_ms: result
+            .started
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0),
+        duration_ms,
+        time_to_crash_ms: outcome.is_crash().then_some(duration_ms),
+        outcome,
+        exit: result.exit,
+        pid: result.pid,
+        signature,
+        stdout_bytes: result.stdout.total(),
+        stderr_bytes: result.stderr.total(),
+        artifacts,
+        shard: header.shard,
+    }
+}
+
+/// `runs/<config>-<rep>/stdout.txt` and `stderr.txt`, only when non-empty.
+fn write_artifacts(dir: &Path, config: &str, task: Task, result: &RunResult) -> Option<String> {
+    if result.stdout.total() == 0 && result.stderr.total() == 0 {
+        return None;
+    }
+    let rel = PathBuf::from("runs").join(format!("{config}-{:05}", task.rep));
+    let folder = dir.join(&rel);
+    std::fs::create_dir_all(&folder).ok()?;
+    for (name, tail) in [
+        ("stdout.txt", &result.stdout),
+        ("stderr.txt", &result.stderr),
+    ] {
+        if tail.total() > 0 {
+            std::fs::write(folder.join(name), tail.bytes()).ok()?;
+        }
+    }
+    Some(rel.display().to_string())
+}
