@@ -257,13 +257,15 @@ const BODY_KEYS: &[&str] = &[
 /// `.ips` JSON: a header line and a body (JSON or text), or a body alone.
 fn read_json(s: &str) -> Result<CrashReport, ReadError> {
     if s.trim_start().starts_with('[') {
+        // Log lines often start with "[timestamp]": only real JSON is JSON.
         // The recursion limit stops serde_json early on deep nesting.
-        return Err(match serde_json::from_str::<serde::de::IgnoredAny>(s) {
-            Err(e) if e.to_string().contains("recursion limit") => ips::json_error("JSON", &e),
-            _ => ReadError::Unrecognized(
+        return match serde_json::from_str::<serde::de::IgnoredAny>(s) {
+            Ok(_) => Err(ReadError::Unrecognized(
                 "a JSON array, not an Apple .ips report (which is a JSON object)".into(),
-            ),
-        });
+            )),
+            Err(e) if e.to_string().contains("recursion limit") => Err(ips::json_error("JSON", &e)),
+            Err(_) => read_plain_text(s),
+        };
     }
     let (first, end) = ips::parse_object(s, "ips")?;
     let is_header = first.has("bug_type") && !BODY_KEYS.iter().any(|k| first.has(k));
