@@ -259,7 +259,7 @@ fn read_json(s: &str) -> Result<CrashReport, ReadError> {
     if s.trim_start().starts_with('[') {
         // Log lines often start with "[timestamp]": only real JSON is JSON.
         // The recursion limit stops serde_json early on deep nesting.
-        return match serde_json::from_str::<serde::de::IgnoredAny>(s) {
+        return match serde_json::from_str::<serde_json::Value>(s) {
             Ok(_) => Err(ReadError::Unrecognized(
                 "a JSON array, not an Apple .ips report (which is a JSON object)".into(),
             )),
@@ -290,7 +290,7 @@ fn read_json(s: &str) -> Result<CrashReport, ReadError> {
             ),
         });
     }
-    if body_text.starts_with('{') {
+    if body_text.starts_with('{') || body_text.starts_with('[') {
         let parsed = ips::parse_object(body_text, "ips").map(|(o, _)| o);
         return dispatch_json_body(Some(&header), bug.as_deref(), parsed.as_ref(), body_text);
     }

@@ -328,6 +328,15 @@ impl Reader {
 
 /// Reads a crash body (and its header, when there was one) into the model.
 pub fn parse_body(header: Option<&Header>, body: &Obj) -> Result<CrashReport, ReadError> {
+    if !["threads", "exception", "procName", "usedImages"]
+        .iter()
+        .any(|k| body.has(k))
+    {
+        return Err(ReadError::malformed(
+            "ips",
+            "the JSON body has none of the crash fields (threads, exception, procName, usedImages)",
+        ));
+    }
     let mut rd = Reader::default();
     let mut r = CrashReport::default();
     r.source.format = ReportFormat::IpsJson;
@@ -417,12 +426,6 @@ pub fn parse_body(header: Option<&Header>, body: &Obj) -> Result<CrashReport, Re
     mark_main_image(&mut r, header);
     if let Some(h) = header {
         h.fill(&mut r);
-    }
-    if r.threads.is_empty() && r.exception.is_none() && r.process.name.is_none() {
-        return Err(ReadError::malformed(
-            "ips",
-            "the JSON body has none of the crash fields (threads, exception, procName)",
-        ));
     }
     if !rd.skipped.is_empty() {
         r.extras.push((SKIPPED_KEY.into(), rd.skipped.join("; ")));
