@@ -101,7 +101,8 @@ pub(crate) fn parse_image_line(line: &str) -> Option<Image> {
         "" | "???" => None,
         p => Some(p.to_string()),
     };
-    let uuid = uuid.map(normalize_uuid);
+    // KSCrash prints "<(null)>" where it has no UUID.
+    let uuid = uuid.map(normalize_uuid).filter(|u| u.len() == 36);
     let size = end.checked_sub(base).and_then(|d| d.checked_add(1));
     let placeholder = base == 0 && (printed.is_empty() || printed == "???") && path.is_none();
 

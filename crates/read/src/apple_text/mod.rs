@@ -291,7 +291,9 @@ impl<'a> Parser<'a> {
     fn block_with_first(&mut self, first: &str) -> String {
         let mut text = first.trim().to_string();
         for l in self.take_block() {
-            text.push('\n');
+            if !text.is_empty() {
+                text.push('\n');
+            }
             text.push_str(l.trim_end());
         }
         text
