@@ -53,7 +53,8 @@ pub fn rule_of_three(n: u64) -> Option<f64> {
 /// `confidence` (e.g. 0.95) when each run crashes with probability `rate`.
 /// `None` when `rate` is 0 (no finite number suffices) or not a probability.
 pub fn runs_needed(rate: f64, confidence: f64) -> Option<u64> {
-    if !(rate > 0.0 && rate <= 1.0) || !(confidence > 0.0 && confidence < 1.0) {
+    let valid = rate > 0.0 && rate <= 1.0 && confidence > 0.0 && confidence < 1.0;
+    if !valid {
         return None;
     }
     if rate >= 1.0 {
