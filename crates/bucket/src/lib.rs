@@ -1,1 +1,455 @@
-//! crashlens-bucket
+//! crashlens-bucket: group many crash reports into buckets, one bug per row.
+//!
+//! [`group`] walks files and folders ([`walk`]), reads every report in
+//! parallel (rayon, in chunks, so only per-report [`ReportSummary`]s are
+//! kept, never the reports), gives each a [`signature`], fills [`bucket`]s,
+//! finds near-duplicate buckets ([`similar`]) and, with a database
+//! ([`store`]), remembers what it read so a second run reads only new files.
+//! [`output`] writes the result as a table, Markdown, JSON, CSV or NDJSON.
+//!
+//! The signature reads only the report; the analysis passes run once per
+//! bucket, on its example report, for the leading hypothesis.
+
+pub mod bucket;
+pub mod output;
+pub mod signature;
+pub mod similar;
+pub mod store;
+pub mod summary;
+pub mod walk;
+
+pub use bucket::{Bucket, Buckets, Spread};
+pub use signature::{Decision, Engine, Explanation, FrameStep, Signature};
+pub use similar::SimilarPair;
+pub use summary::ReportSummary;
+
+use crashlens_read::{ReadError, MAX_REPORT_BYTES};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use store::{FileStamp, Store, StoreError, StoredUnreadable};
+
+/// Files handed to the workers at a time: bounds memory to one chunk's summaries.
+const CHUNK: usize = 2048;
+
+/// How a run is done.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The SQLite file that remembers reports already read.
+    pub db: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    pub jobs: Option<usize>,
+    /// Skip the analysis of each bucket's example (no leading hypothesis).
+    pub no_hypotheses: bool,
+}
+
+/// A file that was not grouped, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotGrouped {
+    pub path: String,
+    pub reason: String,
+    /// A readable report that is not a process crash (panic, jetsam, ...) or a
+    /// format not read yet, as opposed to a file that could not be read.
+    pub not_a_crash: bool,
+}
+
+/// Counts for the run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// Files found under the paths.
+    pub files: usize,
+    /// Reports grouped (read now or taken from the database).
+    pub reports: u64,
+    /// Files read and parsed in this run.
+    pub read_now: u64,
+    /// Reports taken from the database without parsing.
+    pub from_db: u64,
+    /// Files whose content was the same as an earlier file's (counted once).
+    pub duplicates: u64,
+    pub not_grouped: usize,
+    pub buckets: usize,
+}
+
+/// The result of a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Outcome {
+    pub totals: Totals,
+    /// Largest first.
+    pub buckets: Vec<Bucket>,
+    pub possibly_the_same: Vec<SimilarPair>,
+    pub not_grouped: Vec<NotGrouped>,
+}
+
+/// One report as it is grouped, for streaming output (`--format ndjson`).
+pub enum Event<'a> {
+    Report(&'a ReportSummary),
+    NotGrouped(&'a NotGrouped),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GroupError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot start worker threads: {0}")]
+    Threads(String),
+}
+
+/// The fingerprint of everything a stored signature depends on.
+pub fn rules_fingerprint() -> String {
+    let text = concat!(
+        env!("CARGO_PKG_VERSION"),
+        include_str!("../../../knowledge/signature.toml"),
+        include_str!("../../../knowledge/frames.toml")
+    );
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(text.as_bytes()))
+}
+
+/// The signature of one file, frame by frame (`group --explain`).
+pub fn explain_file(path: &Path) -> Result<Explanation, ReadError> {
+    let report = crashlens_read::read_file(path)?;
+    Ok(Engine::default().explain(&report))
+}
+
+enum Processed {
+    /// Already in the database.
+    Known {
+        hash: u128,
+        path: String,
+        stamp: Option<FileStamp>,
+    },
+    Report {
+        hash: u128,
+        summary: ReportSummary,
+        stamp: Option<FileStamp>,
+    },
+    Bad {
+        hash: Option<u128>,
+        ng: NotGrouped,
+        stamp: Option<FileStamp>,
+    },
+}
+
+fn hex(h: u128) -> String {
+    format!("{h:032x}")
+}
+
+fn parse_hex(h: &str) -> Option<u128> {
+    u128::from_str_radix(h, 16).ok()
+}
+
+/// Reads, hashes and summarizes one file.
+fn process(
+    path: &Path,
+    stamps: Option<&HashMap<String, FileStamp>>,
+    known: Option<&HashSet<u128>>,
+    engine: &Engine,
+) -> Processed {
+    let path_s = path.display().to_string();
+    let bad = |reason: String, hash: Option<u128>, not_a_crash: bool, stamp: Option<FileStamp>| {
+        Processed::Bad {
+            hash,
+            ng: NotGrouped {
+                path: path_s.clone(),
+                reason,
+                not_a_crash,
+            },
+            stamp,
+        }
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => return bad(format!("cannot read file: {e}"), None, false, None),
+    };
+    let size = meta.len();
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    if let Some(st) = stamps.and_then(|s| s.get(&path_s)) {
+        if st.size == size && st.mtime_ns == mtime_ns {
+            if let Some(h) = parse_hex(&st.hash) {
+                return Processed::Known {
+                    hash: h,
+                    path: path_s,
+                    stamp: None,
+                };
+            }
+        }
+    }
+    if size > MAX_REPORT_BYTES {
+        return bad(
+            ReadError::TooLarge {
+                size,
+                limit: MAX_REPORT_BYTES,
+            }
+            .to_string(),
+            None,
+            false,
+            None,
+        );
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return bad(format!("cannot read file: {e}"), None, false, None),
+    };
+    let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
+    let stamp = stamps.map(|_| FileStamp {
+        size,
+        mtime_ns,
+        hash: hex(hash),
+    });
+    if known.is_some_and(|k| k.contains(&hash)) {
+        return Processed::Known {
+            hash,
+            path: path_s,
+            stamp,
+        };
+    }
+    match crashlens_read::read_bytes(&bytes) {
+        Ok(mut report) => {
+            drop(bytes);
+            report.source.path = Some(path_s.clone());
+            let summary = summary::summarize(engine, &report, &path_s, &hex(hash));
+            Processed::Report {
+                hash,
+                summary,
+                stamp,
+            }
+        }
+        Err(e) => {
+            let not_a_crash = matches!(
+                e,
+                ReadError::NotACrashReport { .. } | ReadError::Unsupported { .. }
+            );
+            bad(e.to_string(), Some(hash), not_a_crash, stamp)
+        }
+    }
+}
+
+/// Groups the reports under `paths`. With a database and no paths, groups
+/// every stored report. `on_event` sees each report as it is grouped.
+pub fn group(
+    paths: &[PathBuf],
+    opts: &Options,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<Outcome, GroupError> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(j) = opts.jobs {
+        pool = pool.num_threads(j.max(1));
+    }
+    let pool = pool
+        .build()
+        .map_err(|e| GroupError::Threads(e.to_string()))?;
+    group_in_pool(&pool, paths, opts, on_event)
+}
+
+fn group_in_pool(
+    pool: &rayon::ThreadPool,
+    paths: &[PathBuf],
+    opts: &Options,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<Outcome, GroupError> {
+    let mut store = match &opts.db {
+        Some(p) => Some(Store::open(p, &rules_fingerprint())?),
+        None => None,
+    };
+    let stamps = store.as_ref().map(|s| s.file_stamps()).transpose()?;
+    let known: Option<HashSet<u128>> = match &store {
+        Some(s) => Some(
+            s.known_hashes()?
+                .iter()
+                .filter_map(|h| parse_hex(h))
+                .collect(),
+        ),
+        None => None,
+    };
+    let engine = Engine::default();
+    let mut out = Outcome::default();
+    let mut buckets = Buckets::default();
+    let mut seen: HashSet<u128> = HashSet::new();
+    // Database hits of this run: hash -> the path it was found at now.
+    let mut hits: HashMap<u128, String> = HashMap::new();
+    let all_stored = paths.is_empty();
+    let mut grouped_now = 0u64;
+
+    let (files, walk_errors) = walk::walk(paths);
+    out.totals.files = files.len();
+    for e in walk_errors {
+        let ng = NotGrouped {
+            path: e.path.display().to_string(),
+            reason: e.reason,
+            not_a_crash: false,
+        };
+        on_event(Event::NotGrouped(&ng));
+        out.not_grouped.push(ng);
+    }
+
+    for chunk in files.chunks(CHUNK) {
+        let results: Vec<Processed> = pool.install(|| {
+            chunk
+                .par_iter()
+                .map(|p| process(p, stamps.as_ref(), known.as_ref(), &engine))
+                .collect()
+        });
+        let mut new_reports = Vec::new();
+        let mut new_bad = Vec::new();
+        let mut new_files = Vec::new();
+        for r in results {
+            match r {
+                Processed::Known { hash, path, stamp } => {
+                    if let Some(st) = stamp {
+                        new_files.push((path.clone(), st));
+                    }
+                    if seen.insert(hash) {
+                        hits.insert(hash, path);
+                    } else {
+                        out.totals.duplicates += 1;
+                    }
+                }
+                Processed::Report {
+                    hash,
+                    summary,
+                    stamp,
+                } => {
+                    if let Some(st) = stamp {
+                        new_files.push((summary.path.clone(), st));
+                    }
+                    if !seen.insert(hash) {
+                        out.totals.duplicates += 1;
+                        continue;
+                    }
+                    out.totals.read_now += 1;
+                    grouped_now += 1;
+                    buckets.add(&summary);
+                    on_event(Event::Report(&summary));
+                    if store.is_some() {
+                        new_reports.push(summary);
+                    }
+                }
+                Processed::Bad { hash, ng, stamp } => {
+                    if let Some(st) = stamp {
+                        new_files.push((ng.path.clone(), st));
+                    }
+                    if let Some(h) = hash {
+                        if !seen.insert(h) {
+                            out.totals.duplicates += 1;
+                            continue;
+                        }
+                        out.totals.read_now += 1;
+                        if store.is_some() {
+                            new_bad.push(StoredUnreadable {
+                                hash: hex(h),
+                                path: ng.path.clone(),
+                                reason: ng.reason.clone(),
+                                not_a_crash: ng.not_a_crash,
+                            });
+                        }
+                    }
+                    on_event(Event::NotGrouped(&ng));
+                    out.not_grouped.push(ng);
+                }
+            }
+        }
+        if let Some(s) = store.as_mut() {
+            s.write_batch(&new_reports, &new_bad, &new_files)?;
+        }
+    }
+
+    if let Some(s) = &store {
+        s.for_each_report(|mut summary| {
+            let Some(h) = parse_hex(&summary.hash) else {
+                return;
+            };
+            let path = if all_stored { None } else { hits.get(&h) };
+            if all_stored || path.is_some() {
+                if let Some(p) = path {
+                    summary.path = p.clone();
+                }
+                out.totals.from_db += 1;
+                buckets.add(&summary);
+                on_event(Event::Report(&summary));
+            }
+        })?;
+        for u in s.unreadable()? {
+            let Some(h) = parse_hex(&u.hash) else {
+                continue;
+            };
+            let path = if all_stored {
+                Some(&u.path)
+            } else {
+                hits.get(&h)
+            };
+            if let Some(p) = path {
+                let ng = NotGrouped {
+                    path: p.clone(),
+                    reason: u.reason,
+                    not_a_crash: u.not_a_crash,
+                };
+                on_event(Event::NotGrouped(&ng));
+                out.not_grouped.push(ng);
+            }
+        }
+    }
+
+    out.totals.reports = grouped_now + out.totals.from_db;
+    let mut sorted = buckets.into_sorted();
+    if !opts.no_hypotheses {
+        add_hypotheses(pool, &mut sorted, store.as_ref())?;
+    }
+    let rules = crashlens_knowledge::signature::builtin();
+    out.possibly_the_same = similar::near_duplicates(&sorted, rules.similarity_threshold);
+    out.not_grouped.sort_by(|a, b| a.path.cmp(&b.path));
+    out.totals.not_grouped = out.not_grouped.len();
+    out.totals.buckets = sorted.len();
+    out.buckets = sorted;
+    Ok(out)
+}
+
+/// The leading hypothesis of each bucket: the analysis of its example report
+/// (remembered in the database by signature).
+fn add_hypotheses(
+    pool: &rayon::ThreadPool,
+    buckets: &mut [Bucket],
+    store: Option<&Store>,
+) -> Result<(), StoreError> {
+    let mut todo: Vec<usize> = Vec::new();
+    for (i, b) in buckets.iter_mut().enumerate() {
+        match store
+            .map(|s| s.hypothesis(&b.signature))
+            .transpose()?
+            .flatten()
+        {
+            Some(h) => b.hypothesis = h,
+            None => todo.push(i),
+        }
+    }
+    let examples: Vec<(usize, &str)> = todo
+        .iter()
+        .map(|&i| (i, buckets[i].example.as_str()))
+        .collect();
+    let found: Vec<(usize, Option<String>)> = pool.install(|| {
+        examples
+            .par_iter()
+            .map(|&(i, example)| {
+                let h = crashlens_read::read_file(Path::new(example))
+                    .ok()
+                    .and_then(|report| {
+                        let analysis = crashlens_analyze::analyze(&report);
+                        let top = analysis.verdict?.hypotheses.into_iter().next()?;
+                        Some(top.title)
+                    });
+                (i, h)
+            })
+            .collect()
+    });
+    for (i, h) in found {
+        if let Some(s) = store {
+            s.set_hypothesis(&buckets[i].signature, h.as_deref())?;
+        }
+        buckets[i].hypothesis = h;
+    }
+    Ok(())
+}

@@ -15,8 +15,10 @@
 
 pub mod codes;
 pub mod frames;
+pub mod hypotheses;
 pub mod known_issues;
 pub mod owners;
+pub mod signature;
 pub mod thread_states;
 
 use thiserror::Error;

@@ -1,0 +1,688 @@
+//! Signatures: one line that names a crash, built from the exception and the
+//! blamed thread's frames after normalization, and the frame-by-frame account
+//! of how it was built (`crashlens group --explain`).
+//!
+//! Walking the crashed thread from frame 0: frames on the skip lists (abort,
+//! raise, assert, throw, signal trampolines, crash reporters) do not count;
+//! prefix frames (too generic alone: objc_msgSend, malloc internals) are kept
+//! and the walk goes on; the signature ends after `frames` kept frames that are
+//! not prefix frames. The lists are data: `knowledge/frames.toml` (through
+//! `crashlens_knowledge::frames`) and `knowledge/signature.toml`.
+//!
+//! Only the report is read (no analysis pass), so the same report always gets
+//! the same signature however it is processed.
+
+use crashlens_knowledge::frames::{self, FrameClass, FrameLists};
+use crashlens_knowledge::signature::{self as sigrules, SignatureRules};
+use crashlens_model::{CrashReport, Frame};
+use serde::{Deserialize, Serialize};
+
+/// A report's signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    /// The whole signature: `"<exception> | <frame> | <frame>"`.
+    pub text: String,
+    /// The exception part ("EXC_BAD_ACCESS / SIGSEGV / NULL+0x5c8").
+    pub exception: String,
+    /// The frames that make the signature, normalized.
+    pub frames: Vec<String>,
+    /// The first normalized frames after skipping (for near-duplicate search).
+    pub stack: Vec<String>,
+}
+
+/// What happened to one frame while the signature was built.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum Decision {
+    /// Counted toward the signature.
+    Counted,
+    /// Kept, but too generic alone: the walk went on.
+    Prefix { reason: String },
+    /// Passed over.
+    Skipped { reason: String },
+    /// The same as the frame above once normalized (inlined copy or recursion).
+    Repeat,
+    /// Below the end of the signature.
+    After,
+}
+
+/// One frame of the explanation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameStep {
+    pub index: u32,
+    /// The frame as the report shows it.
+    pub raw: String,
+    /// The normalized text that a signature would use.
+    pub normalized: String,
+    #[serde(flatten)]
+    pub decision: Decision,
+}
+
+/// The signature with the reasoning behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    pub signature: Signature,
+    /// Where the exception part came from, one line per element.
+    pub exception_parts: Vec<String>,
+    /// The thread walked, when the report names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thread: Option<u32>,
+    pub steps: Vec<FrameStep>,
+}
+
+/// The rules a signature is built with.
+pub struct Engine<'a> {
+    pub rules: &'a SignatureRules,
+    pub lists: &'a FrameLists,
+}
+
+impl Default for Engine<'static> {
+    fn default() -> Self {
+        Engine {
+            rules: sigrules::builtin(),
+            lists: frames::builtin(),
+        }
+    }
+}
+
+impl Engine<'_> {
+    /// The signature of a report.
+    pub fn signature(&self, report: &CrashReport) -> Signature {
+        self.explain(report).signature
+    }
+
+    /// The signature and how each frame counted toward it.
+    pub fn explain(&self, report: &CrashReport) -> Explanation {
+        let (exception, exception_parts) = self.exception_part(report);
+        let thread = report.crashed();
+        let mut steps = Vec::new();
+        let mut sig_frames: Vec<String> = Vec::new();
+        let mut stack: Vec<String> = Vec::new();
+        if let Some(t) = thread {
+            // A skip entry marked `through` (signal trampolines) passes over every
+            // frame above it: those ran inside the signal handler.
+            let through = t
+                .frames
+                .iter()
+                .rposition(|f| matches!(self.classify(report, f), Some((true, _, true))))
+                .unwrap_or(0);
+            let mut counted = 0usize;
+            let mut done = false;
+            let mut last: Option<String> = None;
+            for (i, f) in t.frames.iter().enumerate() {
+                let raw = raw_frame(report, f);
+                let normalized = self.normalize_frame(report, f);
+                let decision = match self.classify(report, f) {
+                    Some((true, reason, _)) => Decision::Skipped { reason },
+                    _ if i < through => Decision::Skipped {
+                        reason: "above a signal trampoline: ran in the signal handler".into(),
+                    },
+                    _ if last.as_deref() == Some(normalized.as_str()) => Decision::Repeat,
+                    _ if done => Decision::After,
+                    Some((false, reason, _)) => Decision::Prefix { reason },
+                    None => Decision::Counted,
+                };
+                match &decision {
+                    Decision::Counted => {
+                        counted += 1;
+                        sig_frames.push(normalized.clone());
+                        done = counted >= self.rules.frames;
+                    }
+                    Decision::Prefix { .. } => sig_frames.push(normalized.clone()),
+                    _ => {}
+                }
+                if matches!(
+                    decision,
+                    Decision::Counted | Decision::Prefix { .. } | Decision::After
+                ) && stack.len() < self.rules.similarity_frames
+                {
+                    stack.push(normalized.clone());
+                }
+                if !matches!(decision, Decision::Skipped { .. }) {
+                    last = Some(normalized.clone());
+                }
+                steps.push(FrameStep {
+                    index: f.index,
+                    raw,
+                    normalized,
+                    decision,
+                });
+            }
+        }
+        let mut parts = vec![exception.clone()];
+        if sig_frames.is_empty() {
+            // Nothing to name the crash by: keep it apart from other programs'
+            // frameless crashes rather than merging them all into one bucket.
+            let what = if thread.is_none() {
+                "no crashed thread"
+            } else {
+                "no frames"
+            };
+            let process = report.process.name.as_deref().unwrap_or("unknown process");
+            parts.push(format!("<{what} in {process}>"));
+        } else {
+            parts.extend(sig_frames.iter().cloned());
+        }
+        Explanation {
+            signature: Signature {
+                text: parts.join(" | "),
+                exception,
+                frames: sig_frames,
+                stack,
+            },
+            exception_parts,
+            thread: thread.map(|t| t.number),
+            steps,
+        }
+    }
+
+    /// (is_skip, reason, through) for a frame on a list.
+    fn classify(&self, report: &CrashReport, f: &Frame) -> Option<(bool, String, bool)> {
+        let image = image_name(report, f);
+        let symbol = usable_symbol(f);
+        if let Some(rule) = self.rules.skip_rule(symbol, image.as_deref()) {
+            return Some((true, rule.what.clone(), false));
+        }
+        let class = self.lists.classify(symbol?)?;
+        let reason = format!("{} ({})", class.reason(), class.category());
+        Some(match class {
+            FrameClass::Skip(e) => (true, reason, e.through),
+            FrameClass::Prefix(_) => (false, reason, false),
+        })
+    }
+
+    /// The frame as a signature writes it: the normalized symbol, or
+    /// `image+0xoffset` when unsymbolicated.
+    pub fn normalize_frame(&self, report: &CrashReport, f: &Frame) -> String {
+        if let Some(sym) = usable_symbol(f) {
+            let n = self.normalize_symbol(sym);
+            if !n.is_empty() {
+                return n;
+            }
+        }
+        unsymbolicated(report, f)
+    }
+
+    /// Strips arguments, templates and generics, then applies the rewrites of
+    /// `signature.toml` (Rust hashes, `.cold.N`, block_invoke numbers, addresses).
+    pub fn normalize_symbol(&self, symbol: &str) -> String {
+        let objc = symbol.starts_with("-[") || symbol.starts_with("+[");
+        let stripped = if objc {
+            symbol.to_string()
+        } else {
+            strip_parameters(symbol)
+        };
+        collapse_spaces(&self.rules.rewrite(&collapse_spaces(&stripped)))
+    }
+
+    /// The exception part and where each element came from.
+    fn exception_part(&self, report: &CrashReport) -> (String, Vec<String>) {
+        let mut parts: Vec<String> = Vec::new();
+        let mut why: Vec<String> = Vec::new();
+        let exc = report.exception.as_ref();
+        let kind = exc
+            .and_then(|e| e.kind.as_deref())
+            .map(str::trim)
+            .filter(|k| !k.is_empty());
+        let signal = exc
+            .and_then(|e| e.signal.as_deref())
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        match kind {
+            Some(k) => {
+                parts.push(k.to_string());
+                why.push(format!("exception type {k}"));
+            }
+            None => {
+                parts.push("no exception".into());
+                why.push("the report names no exception type".into());
+            }
+        }
+        if let Some(s) = signal {
+            if Some(s) != kind {
+                parts.push(s.to_string());
+                why.push(format!("signal {s}"));
+            }
+        }
+        if let Some(off) = self.null_offset(report) {
+            parts.push(format!("NULL+0x{off:x}"));
+            why.push(format!(
+                "the faulting address 0x{off:x} is below 0x{:x}: a NULL pointer plus a field offset",
+                self.rules.null_below
+            ));
+        } else if let Some(code) = subtype_code(report) {
+            why.push(format!(
+                "subtype {code} (the address itself varies, so it is left out)"
+            ));
+            parts.push(code);
+        }
+        if let Some(t) = &report.termination {
+            if let Some(ns) = t
+                .namespace
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+            {
+                if !ns.eq_ignore_ascii_case("SIGNAL") {
+                    let p = match t.code {
+                        Some(c) => format!("{ns} 0x{c:x}"),
+                        None => ns.to_string(),
+                    };
+                    why.push(format!("termination namespace {p}"));
+                    parts.push(p);
+                }
+            }
+        }
+        (parts.join(" / "), why)
+    }
+
+    /// The NULL offset of a bad access, from the subtype ("at 0x5c8") or, for a
+    /// bad access without one, the second exception code.
+    fn null_offset(&self, report: &CrashReport) -> Option<u64> {
+        let exc = report.exception.as_ref()?;
+        let bad_access = exc
+            .kind
+            .as_deref()
+            .is_some_and(|k| k.contains("BAD_ACCESS") || k == "SIGSEGV" || k == "SIGBUS")
+            || matches!(exc.signal.as_deref(), Some("SIGSEGV") | Some("SIGBUS"));
+        if !bad_access {
+            return None;
+        }
+        let addr = match exc.subtype.as_deref().and_then(address_after_at) {
+            Some(a) => a,
+            None if exc
+                .kind
+                .as_deref()
+                .is_some_and(|k| k.contains("BAD_ACCESS")) =>
+            {
+                *exc.codes.get(1)?
+            }
+            None => return None,
+        };
+        (addr < self.rules.null_below).then_some(addr)
+    }
+}
+
+/// The symbol when it names something (not "???", not an address).
+fn usable_symbol(f: &Frame) -> Option<&str> {
+    let s = f.symbol.as_deref()?.trim();
+    if s.is_empty() || s == "???" || s.starts_with("0x") || s.starts_with("<redacted>") {
+        return None;
+    }
+    Some(s)
+}
+
+/// The image's file name: the path's last part where known (the same in every
+/// format), else the name the report gives.
+fn image_name(report: &CrashReport, f: &Frame) -> Option<String> {
+    if let Some(img) = report.image_of(f).filter(|i| !i.placeholder) {
+        if let Some(base) = img
+            .path
+            .as_deref()
+            .and_then(|p| p.rsplit('/').next())
+            .filter(|b| !b.is_empty())
+        {
+            return Some(base.to_string());
+        }
+        let n = img.display_name();
+        if n != "???" && !n.is_empty() {
+            return Some(n.to_string());
+        }
+    }
+    f.image
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && *n != "???")
+        .map(str::to_string)
+}
+
+/// `image+0xoffset`, else `???@0xaddress`, else `???`. Two different code
+/// locations never get the same text.
+fn unsymbolicated(report: &CrashReport, f: &Frame) -> String {
+    let img = report.image_of(f).filter(|i| !i.placeholder);
+    let offset = f
+        .image_offset
+        .or_else(|| Some(f.address?.checked_sub(img?.base)?));
+    match (image_name(report, f), offset) {
+        (Some(name), Some(off)) => format!("{name}+0x{off:x}"),
+        (name, _) => match f.address {
+            Some(a) => format!("{}@0x{a:x}", name.as_deref().unwrap_or("???")),
+            None => format!("{}#{}", name.as_deref().unwrap_or("???"), f.index),
+        },
+    }
+}
+
+/// The frame as the report shows it, for the explanation.
+fn raw_frame(report: &CrashReport, f: &Frame) -> String {
+    let image = image_name(report, f).unwrap_or_else(|| "???".into());
+    match f.symbol.as_deref() {
+        Some(s) => match f.symbol_offset {
+            Some(o) => format!("{image}: {s} + {o}"),
+            None => format!("{image}: {s}"),
+        },
+        None => match (f.image_offset, f.address) {
+            (Some(o), _) => format!("{image} + 0x{o:x}"),
+            (None, Some(a)) => format!("{image} @ 0x{a:x}"),
+            (None, None) => image,
+        },
+    }
+}
+
+/// "KERN_INVALID_ADDRESS" of "KERN_INVALID_ADDRESS at 0x...": the subtype's
+/// leading code name, when it is one.
+fn subtype_code(report: &CrashReport) -> Option<String> {
+    let sub = report.exception.as_ref()?.subtype.as_deref()?.trim();
+    let word = sub.split([' ', ',', '(']).next()?;
+    let is_code = word.len() > 2
+        && !word.starts_with("0x")
+        && word.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    is_code.then(|| word.to_string())
+}
+
+/// The address in "... at 0x5c8 ..." or "... at 0x5c8 -> 0x..." (the first).
+fn address_after_at(subtype: &str) -> Option<u64> {
+    let rest = &subtype[subtype.find(" at ")? + 4..];
+    let tok = rest.split_whitespace().next()?;
+    let hex = tok.strip_prefix("0x").or_else(|| tok.strip_prefix("0X"))?;
+    u64::from_str_radix(hex.trim_end_matches([',', ')']), 16).ok()
+}
+
+/// Removes balanced `(...)` and `<...>` groups: argument lists, templates,
+/// generics. Keeps `operator<`, `operator()` and friends, and
+/// `(anonymous namespace)`; an unbalanced tail is dropped.
+pub fn strip_parameters(symbol: &str) -> String {
+    const ANON: &str = "(anonymous namespace)";
+    let mut out = String::with_capacity(symbol.len());
+    let mut depth = 0usize;
+    let mut rest = symbol;
+    while let Some(c) = rest.chars().next() {
+        if depth == 0 && rest.starts_with(ANON) {
+            out.push_str("`anonymous namespace'");
+            rest = &rest[ANON.len()..];
+            continue;
+        }
+        if depth == 0 && out.ends_with("operator") {
+            let mut take = 0;
+            for pair in ["()", "[]"] {
+                if rest[take..].starts_with(pair) {
+                    take += 2;
+                }
+            }
+            take += rest[take..]
+                .chars()
+                .take_while(|c| "<>=!+-*/%^&|~,".contains(*c))
+                .map(char::len_utf8)
+                .sum::<usize>();
+            if take > 0 {
+                out.push_str(&rest[..take]);
+                rest = &rest[take..];
+                continue;
+            }
+        }
+        let arrow = c == '>' && out.ends_with('-');
+        match c {
+            '(' | '<' => depth += 1,
+            ')' | '>' if depth > 0 && !arrow => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+fn collapse_spaces(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crashlens_model::{Exception, Image, Thread};
+
+    fn frame(i: u32, image: &str, symbol: Option<&str>, offset: u64) -> Frame {
+        Frame {
+            index: i,
+            image: Some(image.into()),
+            image_offset: Some(offset),
+            symbol: symbol.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    fn report(kind: &str, signal: &str, subtype: Option<&str>, frames: Vec<Frame>) -> CrashReport {
+        CrashReport {
+            exception: Some(Exception {
+                kind: Some(kind.into()),
+                signal: Some(signal.into()),
+                subtype: subtype.map(str::to_string),
+                ..Default::default()
+            }),
+            crashed_thread: Some(0),
+            threads: vec![Thread {
+                number: 0,
+                crashed: true,
+                frames,
+                ..Default::default()
+            }],
+            process: crashlens_model::Process {
+                name: Some("App".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn strips_arguments_templates_and_generics() {
+        assert_eq!(
+            strip_parameters("std::vector<int>::push_back(int const&)"),
+            "std::vector::push_back"
+        );
+        assert_eq!(
+            strip_parameters("foo::operator<<(std::ostream&)"),
+            "foo::operator<<"
+        );
+        assert_eq!(strip_parameters("Foo::operator()(int)"), "Foo::operator()");
+        assert_eq!(
+            strip_parameters("(anonymous namespace)::run(int)"),
+            "`anonymous namespace'::run"
+        );
+        assert_eq!(
+            collapse_spaces(&strip_parameters("closure #1 () -> () in Foo.bar(x:)")),
+            "closure #1 -> in Foo.bar"
+        );
+        assert_eq!(
+            strip_parameters("Array<Int>.subscript.getter"),
+            "Array.subscript.getter"
+        );
+        assert_eq!(strip_parameters("broken(int"), "broken");
+    }
+
+    #[test]
+    fn normalizes_hashes_cold_blocks_and_addresses() {
+        let e = Engine::default();
+        assert_eq!(
+            e.normalize_symbol("core::ptr::drop_in_place<alloc::vec::Vec<u8>>::h0123456789abcdef"),
+            "core::ptr::drop_in_place"
+        );
+        assert_eq!(
+            e.normalize_symbol("_dispatch_semaphore_dispose.cold.1"),
+            "_dispatch_semaphore_dispose"
+        );
+        assert_eq!(
+            e.normalize_symbol("__64-[UIScene scene:didUpdateWithDiff:transitionContext:completion:]_block_invoke.215"),
+            "-[UIScene scene:didUpdateWithDiff:transitionContext:completion:]_block_invoke"
+        );
+        assert_eq!(
+            e.normalize_symbol("_assertionFailure+ 228276 (_:_:file:line:flags:)"),
+            "_assertionFailure"
+        );
+        assert_eq!(
+            e.normalize_symbol("-[NSObject(NSObject) doesNotRecognizeSelector:]"),
+            "-[NSObject(NSObject) doesNotRecognizeSelector:]"
+        );
+    }
+
+    #[test]
+    fn abort_frames_are_skipped_and_the_exception_counts() {
+        let r = report(
+            "EXC_CRASH",
+            "SIGABRT",
+            None,
+            vec![
+                frame(0, "libsystem_kernel.dylib", Some("__pthread_kill"), 8),
+                frame(1, "libsystem_pthread.dylib", Some("pthread_kill"), 0x100),
+                frame(2, "libsystem_c.dylib", Some("abort"), 0x80),
+                frame(3, "App", Some("-[Crasher crash]"), 0x10),
+                frame(4, "App", Some("main"), 0x20),
+                frame(5, "dyld", Some("start"), 0x30),
+                frame(6, "dyld", Some("never"), 0x40),
+            ],
+        );
+        let x = Engine::default().explain(&r);
+        assert_eq!(
+            x.signature.text,
+            "EXC_CRASH / SIGABRT | -[Crasher crash] | main | start"
+        );
+        assert!(matches!(x.steps[0].decision, Decision::Skipped { .. }));
+        assert!(matches!(x.steps[2].decision, Decision::Skipped { .. }));
+        assert_eq!(x.steps[3].decision, Decision::Counted);
+        assert_eq!(x.steps[6].decision, Decision::After);
+    }
+
+    #[test]
+    fn null_offset_is_part_of_the_signature_but_wild_addresses_are_not() {
+        let f = || vec![frame(0, "App", Some("foo(int)"), 4)];
+        let a = report(
+            "EXC_BAD_ACCESS",
+            "SIGSEGV",
+            Some("KERN_INVALID_ADDRESS at 0x00000000000005c8"),
+            f(),
+        );
+        assert_eq!(
+            Engine::default().signature(&a).text,
+            "EXC_BAD_ACCESS / SIGSEGV / NULL+0x5c8 | foo"
+        );
+        let b = report(
+            "EXC_BAD_ACCESS",
+            "SIGSEGV",
+            Some("KERN_INVALID_ADDRESS at 0x0000000123456789"),
+            f(),
+        );
+        assert_eq!(
+            Engine::default().signature(&b).text,
+            "EXC_BAD_ACCESS / SIGSEGV / KERN_INVALID_ADDRESS | foo"
+        );
+    }
+
+    #[test]
+    fn prefix_frames_are_kept_and_the_walk_goes_on() {
+        let r = report(
+            "EXC_BAD_ACCESS",
+            "SIGSEGV",
+            None,
+            vec![
+                frame(0, "libobjc.A.dylib", Some("objc_msgSend"), 0x10),
+                frame(1, "App", Some("a"), 0x1),
+                frame(2, "App", Some("b"), 0x2),
+                frame(3, "App", Some("c"), 0x3),
+            ],
+        );
+        let x = Engine::default().explain(&r);
+        assert!(
+            matches!(x.steps[0].decision, Decision::Prefix { .. }),
+            "{:?}",
+            x.steps[0]
+        );
+        assert_eq!(x.signature.frames, vec!["objc_msgSend", "a", "b", "c"]);
+    }
+
+    #[test]
+    fn unsymbolicated_frames_use_image_and_offset_and_never_collide() {
+        let mut r = report(
+            "EXC_BAD_ACCESS",
+            "SIGSEGV",
+            None,
+            vec![frame(0, "App", None, 0x64bc)],
+        );
+        r.images.push(Image {
+            base: 0x1000,
+            size: Some(0x10000),
+            name: Some("App".into()),
+            ..Default::default()
+        });
+        let a = Engine::default().signature(&r);
+        assert_eq!(a.frames, vec!["App+0x64bc"]);
+        r.threads[0].frames[0].image_offset = Some(0x64c0);
+        assert_ne!(Engine::default().signature(&r).text, a.text);
+        // No image, no offset: the address keeps frames apart.
+        let mut bare = report(
+            "EXC_BAD_ACCESS",
+            "SIGSEGV",
+            None,
+            vec![Frame {
+                address: Some(0x42),
+                ..Default::default()
+            }],
+        );
+        assert_eq!(Engine::default().signature(&bare).frames, vec!["???@0x42"]);
+        bare.threads[0].frames[0].address = Some(0x43);
+        assert_eq!(Engine::default().signature(&bare).frames, vec!["???@0x43"]);
+    }
+
+    #[test]
+    fn frameless_crashes_of_different_programs_stay_apart() {
+        let mut a = report("EXC_CRASH", "SIGKILL", None, vec![]);
+        let mut b = a.clone();
+        b.process.name = Some("Other".into());
+        assert_ne!(
+            Engine::default().signature(&a).text,
+            Engine::default().signature(&b).text
+        );
+        a.threads.clear();
+        assert!(Engine::default()
+            .signature(&a)
+            .text
+            .contains("no crashed thread"));
+    }
+
+    #[test]
+    fn termination_namespace_other_than_signal_counts() {
+        let mut r = report(
+            "EXC_CRASH",
+            "SIGKILL",
+            None,
+            vec![frame(0, "App", Some("main"), 1)],
+        );
+        r.termination = Some(crashlens_model::Termination {
+            namespace: Some("SPRINGBOARD".into()),
+            code: Some(0x8badf00d),
+            ..Default::default()
+        });
+        assert_eq!(
+            Engine::default().signature(&r).exception,
+            "EXC_CRASH / SIGKILL / SPRINGBOARD 0x8badf00d"
+        );
+    }
+
+    #[test]
+    fn inlined_repeats_count_once() {
+        let r = report(
+            "EXC_BREAKPOINT",
+            "SIGTRAP",
+            None,
+            vec![
+                frame(0, "App", Some("f"), 1),
+                frame(1, "App", Some("f"), 1),
+                frame(2, "App", Some("g"), 2),
+            ],
+        );
+        let x = Engine::default().explain(&r);
+        assert_eq!(x.steps[1].decision, Decision::Repeat);
+        assert_eq!(x.signature.frames, vec!["f", "g"]);
+    }
+}

@@ -1,0 +1,197 @@
+//! Near-duplicate buckets: "possibly the same". Two buckets are near when
+//! their signatures differ in one frame, or when they share their top frames
+//! at a different depth (an extra frame above, a different inlining). The
+//! similarity is the longest common run of normalized frames, in order, over
+//! the longer stack (0..1).
+
+use crate::bucket::Bucket;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A frame shared by more buckets than this is too common to suggest a pair.
+const COMMON_FRAME: usize = 200;
+
+/// Two buckets that are possibly the same crash.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SimilarPair {
+    /// Bucket ids, the larger bucket first.
+    pub a: String,
+    pub b: String,
+    /// Ranks (1-based positions in the bucket list).
+    pub rank_a: usize,
+    pub rank_b: usize,
+    pub similarity: f64,
+    /// "one frame differs", "same frames at a different depth", "similar stacks".
+    pub why: String,
+}
+
+/// Near-duplicate pairs among `buckets` (sorted largest first), most similar first.
+pub fn near_duplicates(buckets: &[Bucket], threshold: f64) -> Vec<SimilarPair> {
+    // Candidates share at least one frame that is not everywhere.
+    let mut by_frame: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, b) in buckets.iter().enumerate() {
+        let mut seen: Vec<&str> = Vec::new();
+        for f in &b.stack {
+            if !seen.contains(&f.as_str()) {
+                seen.push(f);
+                by_frame.entry(f).or_default().push(i);
+            }
+        }
+    }
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for list in by_frame
+        .values()
+        .filter(|l| l.len() > 1 && l.len() <= COMMON_FRAME)
+    {
+        for (k, &i) in list.iter().enumerate() {
+            for &j in &list[k + 1..] {
+                pairs.push((i.min(j), i.max(j)));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut out = Vec::new();
+    for (i, j) in pairs {
+        let (a, b) = (&buckets[i], &buckets[j]);
+        if let Some((similarity, why)) = compare(a, b) {
+            if similarity >= threshold {
+                out.push(SimilarPair {
+                    a: a.id.clone(),
+                    b: b.id.clone(),
+                    rank_a: i + 1,
+                    rank_b: j + 1,
+                    similarity: (similarity * 100.0).round() / 100.0,
+                    why,
+                });
+            }
+        }
+    }
+    out.sort_by(|x, y| {
+        y.similarity
+            .total_cmp(&x.similarity)
+            .then(x.rank_a.cmp(&y.rank_a))
+            .then(x.rank_b.cmp(&y.rank_b))
+    });
+    out
+}
+
+/// Similarity and the reason, for two different buckets.
+pub fn compare(a: &Bucket, b: &Bucket) -> Option<(f64, String)> {
+    let (sa, sb) = (&a.stack, &b.stack);
+    let longest = sa.len().max(sb.len());
+    if longest == 0 {
+        return None;
+    }
+    let (run, at_a, at_b) = longest_common_run(sa, sb);
+    if run == 0 {
+        return None;
+    }
+    let mut similarity = run as f64 / longest as f64;
+    let why = if a.frames.len() == b.frames.len()
+        && a.frames
+            .iter()
+            .zip(&b.frames)
+            .filter(|(x, y)| x != y)
+            .count()
+            == 1
+    {
+        // One frame differs: score by the frames that agree.
+        let same = a.frames.len() - 1;
+        similarity = similarity.max(same as f64 / a.frames.len() as f64);
+        "one frame differs".to_string()
+    } else if at_a != at_b {
+        format!(
+            "same frames at a different depth ({} frame{} shared)",
+            run,
+            if run == 1 { "" } else { "s" }
+        )
+    } else {
+        "similar stacks".to_string()
+    };
+    if a.exception != b.exception {
+        return Some((similarity * 0.9, format!("{why}; exception differs")));
+    }
+    Some((similarity, why))
+}
+
+/// The longest run of equal consecutive frames: (length, start in a, start in b).
+fn longest_common_run(a: &[String], b: &[String]) -> (usize, usize, usize) {
+    let mut best = (0, 0, 0);
+    let mut prev = vec![0usize; b.len() + 1];
+    for i in 1..=a.len() {
+        let mut cur = vec![0usize; b.len() + 1];
+        for j in 1..=b.len() {
+            if a[i - 1] == b[j - 1] {
+                cur[j] = prev[j - 1] + 1;
+                if cur[j] > best.0 {
+                    best = (cur[j], i - cur[j], j - cur[j]);
+                }
+            }
+        }
+        prev = cur;
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bucket(id: &str, exc: &str, frames: &[&str], stack: &[&str]) -> Bucket {
+        Bucket {
+            id: id.into(),
+            exception: exc.into(),
+            frames: frames.iter().map(|s| s.to_string()).collect(),
+            stack: stack.iter().map(|s| s.to_string()).collect(),
+            count: 1,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn one_frame_differs() {
+        let a = bucket(
+            "a",
+            "E",
+            &["f", "g", "h"],
+            &["f", "g", "h", "main", "start"],
+        );
+        let b = bucket(
+            "b",
+            "E",
+            &["f", "x", "h"],
+            &["f", "x", "h", "main", "start"],
+        );
+        let (s, why) = compare(&a, &b).unwrap();
+        assert_eq!(why, "one frame differs");
+        assert!((s - 2.0 / 3.0).abs() < 1e-9, "{s}");
+    }
+
+    #[test]
+    fn same_top_frames_at_a_different_depth() {
+        let a = bucket("a", "E", &["f", "g", "h"], &["f", "g", "h", "i"]);
+        let b = bucket("b", "E", &["x", "f", "g"], &["x", "f", "g", "h"]);
+        let (s, why) = compare(&a, &b).unwrap();
+        assert!(why.starts_with("same frames at a different depth"), "{why}");
+        assert!((s - 0.75).abs() < 1e-9);
+    }
+
+    #[test]
+    fn unrelated_buckets_are_not_paired() {
+        let a = bucket("a", "E", &["f"], &["f", "g"]);
+        let b = bucket("b", "E", &["x"], &["x", "y"]);
+        let c = bucket("c", "E", &["f", "q", "r"], &["f", "q", "r", "s"]);
+        let pairs = near_duplicates(&[a, b, c], 0.6);
+        assert!(pairs.is_empty(), "{pairs:?}");
+    }
+
+    #[test]
+    fn pairs_are_found_through_the_index() {
+        let a = bucket("a", "E", &["f", "g", "h"], &["f", "g", "h"]);
+        let b = bucket("b", "E", &["f", "g", "z"], &["f", "g", "z"]);
+        let pairs = near_duplicates(&[a, b], 0.6);
+        assert_eq!(pairs.len(), 1);
+        assert_eq!((pairs[0].rank_a, pairs[0].rank_b), (1, 2));
+    }
+}

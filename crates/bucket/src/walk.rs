@@ -1,0 +1,111 @@
+//! Walk: the files to read, from files and folders given on the command line.
+//! Folders are walked recursively and yield files with a report extension;
+//! files named directly are always taken. Order is sorted, so runs agree.
+
+use std::path::{Path, PathBuf};
+
+/// Extensions (lower case) that a folder walk picks up.
+pub const EXTENSIONS: &[&str] = &["ips", "crash", "txt", "md"];
+
+/// A path that could not be walked, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkError {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+/// The files under `paths`, sorted and without repeats, and the paths that failed.
+pub fn walk(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<WalkError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => walk_dir(p, &mut files, &mut errors),
+            Ok(_) => files.push(p.clone()),
+            Err(e) => errors.push(WalkError {
+                path: p.clone(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+    files.sort();
+    files.dedup();
+    (files, errors)
+}
+
+fn walk_dir(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<WalkError>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push(WalkError {
+                path: dir.to_path_buf(),
+                reason: e.to_string(),
+            });
+            return;
+        }
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(WalkError {
+                    path: dir.to_path_buf(),
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let path = entry.path();
+        // file_type does not follow symlinks; metadata does, so linked folders
+        // are walked too (a link loop ends at the OS's path-length limit).
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => walk_dir(&path, files, errors),
+            Ok(_) if has_report_extension(&path) => files.push(path),
+            Ok(_) => {}
+            Err(e) => errors.push(WalkError {
+                path,
+                reason: e.to_string(),
+            }),
+        }
+    }
+}
+
+/// Whether a file name ends in one of [`EXTENSIONS`] (any case).
+pub fn has_report_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_folders_recursively_by_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("a/b")).unwrap();
+        for f in [
+            "x.ips",
+            "a/y.CRASH",
+            "a/b/z.txt",
+            "a/b/w.md",
+            "a/skip.json",
+            "a/b/skip",
+        ] {
+            std::fs::write(d.join(f), "x").unwrap();
+        }
+        let (files, errors) = walk(&[d.to_path_buf(), d.join("a/skip.json"), d.join("missing")]);
+        let names: Vec<String> = files
+            .iter()
+            .map(|p| p.strip_prefix(d).unwrap().display().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            vec!["a/b/w.md", "a/b/z.txt", "a/skip.json", "a/y.CRASH", "x.ips"]
+        );
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].path.ends_with("missing"));
+    }
+}
