@@ -127,8 +127,14 @@ fn read_text(text: &str) -> Result<CrashReport, ReadError> {
     }
     if let Some(at) = find_json_start(text) {
         let wrapped = !text[..at].trim().is_empty();
-        let mut r = read_json(&text[at..])?;
-        r.source.wrapped |= wrapped;
+        if !wrapped {
+            return read_json(&text[at..]);
+        }
+        // In Markdown: stop at the closing fence.
+        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let region = unwrap_markdown(text, line_start);
+        let mut r = read_json(region.trim_start())?;
+        r.source.wrapped = true;
         return Ok(r);
     }
     read_plain_text(text)
@@ -270,8 +276,14 @@ fn read_json(s: &str) -> Result<CrashReport, ReadError> {
     let (first, end) = ips::parse_object(s, "ips")?;
     let is_header = first.has("bug_type") && !BODY_KEYS.iter().any(|k| first.has(k));
     if !is_header {
-        // A body without its header line.
+        // A body without its header line, or some other JSON.
         let bug = ips::bug_type_of(first.get("bug_type"));
+        let ips_like = bug.is_some() || BODY_KEYS.iter().any(|k| first.has(k));
+        if !ips_like {
+            return Err(ReadError::Unrecognized(
+                "a JSON object without any .ips field (bug_type, threads, usedImages, procName, exception); not an Apple crash report".into(),
+            ));
+        }
         return dispatch_json_body(None, bug.as_deref(), Ok(&first), s);
     }
     let header = Header::from_obj(&first);

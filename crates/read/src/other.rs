@@ -195,10 +195,11 @@ fn resource_detail(text: &str) -> Option<String> {
 pub fn classify_text(text: &str) -> Option<ReadError> {
     let head: Vec<&str> = text.lines().take(400).collect();
     // Kernel panic text: "panic(cpu 1 caller 0x…): …".
-    if let Some(line) = head
-        .iter()
-        .find(|l| l.trim_start().starts_with("panic(cpu"))
-    {
+    if let Some(line) = head.iter().find(|l| {
+        l.trim_start()
+            .get(..9)
+            .is_some_and(|p| p.eq_ignore_ascii_case("panic(cpu"))
+    }) {
         let rtkit = head
             .iter()
             .any(|l| l.starts_with("RTKit:") || l.contains("RTKit Task List"));
