@@ -1,6 +1,180 @@
-//! Stub.
+//! The binary-versions table (`Analysis::binaries`): the few images whose
+//! versions matter, not every loaded library.
+//!
+//! Listed, in this order, each with why:
+//! 1. images on the crashed stack, in frame order (OS-runtime images only when
+//!    they hold frame 0 or the blamed frame: libdispatch plumbing is left out);
+//! 2. the main executable;
+//! 3. GPU drivers and ML/GPU frameworks that are loaded;
+//! 4. when a GPU driver is on any thread's stack, the images whose owner rule
+//!    says `list_with_gpu` (Metal, IOGPU, MPS, OpenGL).
+//!
+//! Finding `binaries.gpu_driver` names each loaded GPU driver with its version.
 
+use crashlens_model::{Analysis, BinaryVersion, CrashReport, Evidence, Finding, Frame, Owner};
+
+use crate::passes::stack::range;
 use crate::Context;
-use crashlens_model::Analysis;
 
-pub fn run(_cx: &Context, _a: &mut Analysis) {}
+pub fn run(cx: &Context, a: &mut Analysis) {
+    let r = cx.report;
+    if r.images.iter().all(|i| i.placeholder) {
+        return;
+    }
+    // (image position, reasons), insertion order.
+    let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut add = |pos: usize, reason: String| match rows.iter_mut().find(|(p, _)| *p == pos) {
+        Some((_, reasons)) => {
+            if !reasons.contains(&reason) {
+                reasons.push(reason)
+            }
+        }
+        None => rows.push((pos, vec![reason])),
+    };
+
+    // 1. The crashed stack.
+    if let Some(t) = r.crashed() {
+        let blamed = a.crashed_stack.as_ref().and_then(|s| s.blamed_frame);
+        let mut per_image: Vec<(usize, Vec<u32>, bool)> = Vec::new();
+        for (n, f) in t.frames.iter().enumerate() {
+            let Some(pos) = image_pos(r, f) else { continue };
+            let key = n == 0 || Some(f.index) == blamed;
+            match per_image.iter_mut().find(|(p, _, _)| *p == pos) {
+                Some((_, frames, k)) => {
+                    frames.push(f.index);
+                    *k |= key;
+                }
+                None => per_image.push((pos, vec![f.index], key)),
+            }
+        }
+        for (pos, frames, key) in per_image {
+            let Some(img) = r.images.get(pos) else {
+                continue;
+            };
+            if cx.image_owner(img).owner == Owner::OsRuntime && !key {
+                continue;
+            }
+            add(
+                pos,
+                format!("on the crashed stack ({})", frames_words(&frames)),
+            );
+        }
+    }
+
+    // 2. The main executable.
+    if let Some(pos) = cx.main_image_index() {
+        add(pos, "main executable".to_string());
+    }
+
+    // 3. GPU drivers and ML frameworks loaded; 4. the GPU stack when a driver is involved.
+    let owners: Vec<_> = r
+        .images
+        .iter()
+        .map(|i| (!i.placeholder).then(|| cx.image_owner(i)))
+        .collect();
+    let gpu_on_stack = r.threads.iter().any(|t| {
+        t.frames.iter().any(|f| {
+            image_pos(r, f)
+                .and_then(|p| owners.get(p))
+                .and_then(Option::as_ref)
+                .is_some_and(|o| o.owner == Owner::GpuDriver)
+        })
+    });
+    for (pos, o) in owners.iter().enumerate() {
+        let Some(o) = o else { continue };
+        match o.owner {
+            Owner::GpuDriver => add(pos, "GPU driver (loaded)".to_string()),
+            Owner::MlFramework => add(pos, "ML/GPU framework (loaded)".to_string()),
+            _ if o.list_with_gpu && gpu_on_stack => add(
+                pos,
+                "GPU stack (a GPU driver is on a thread's stack)".to_string(),
+            ),
+            _ => {}
+        }
+    }
+
+    let mut out = Vec::with_capacity(rows.len());
+    for (pos, reasons) in rows {
+        let Some(img) = r.images.get(pos) else {
+            continue;
+        };
+        let owner = owners
+            .get(pos)
+            .and_then(Option::as_ref)
+            .map(|o| o.owner)
+            .unwrap_or_default();
+        if owner == Owner::GpuDriver {
+            let version = match (&img.version, &img.build) {
+                (Some(v), Some(b)) if v != b => format!(" {v} ({b})"),
+                (Some(v), _) => format!(" {v}"),
+                (None, Some(b)) => format!(" ({b})"),
+                (None, None) => String::new(),
+            };
+            let on_stack = if reasons
+                .iter()
+                .any(|x| x.starts_with("on the crashed stack"))
+            {
+                "; it is on the crashed stack"
+            } else {
+                ""
+            };
+            a.findings.push(
+                Finding::new(
+                    "binaries.gpu_driver",
+                    format!("GPU driver {}{version}", img.display_name()),
+                    format!(
+                        "The GPU driver {}{version} is loaded{on_stack}.{}",
+                        img.display_name(),
+                        img.uuid
+                            .as_deref()
+                            .map(|u| format!(" UUID {u}."))
+                            .unwrap_or_default()
+                    ),
+                )
+                .with(
+                    Evidence::field(format!("images[{pos}]")).value(img.display_name().to_string()),
+                ),
+            );
+        }
+        out.push(BinaryVersion {
+            name: img.display_name().to_string(),
+            version: img.version.clone(),
+            build: img.build.clone(),
+            uuid: img.uuid.clone(),
+            path: img.path.clone(),
+            base: img.base,
+            owner,
+            reasons,
+        });
+    }
+    a.binaries = out;
+}
+
+/// Position in `report.images` of a frame's image.
+fn image_pos(r: &CrashReport, f: &Frame) -> Option<usize> {
+    let img = r.image_of(f)?;
+    if img.placeholder {
+        return None;
+    }
+    r.images.iter().position(|i| std::ptr::eq(i, img))
+}
+
+/// "frame 0", "frames 1-2, 5-10".
+fn frames_words(frames: &[u32]) -> String {
+    let mut spans: Vec<(u32, u32)> = Vec::new();
+    for &f in frames {
+        match spans.last_mut() {
+            Some((_, last)) if last.checked_add(1) == Some(f) => *last = f,
+            _ => spans.push((f, f)),
+        }
+    }
+    let words: Vec<String> = spans
+        .iter()
+        .map(|&(a, b)| range(Some(a), Some(b)))
+        .collect();
+    format!(
+        "{} {}",
+        if frames.len() == 1 { "frame" } else { "frames" },
+        words.join(", ")
+    )
+}

@@ -1,6 +1,439 @@
-//! Stub.
+//! The crashed thread's stack (`Analysis::crashed_stack`): one row per frame with
+//! its owner, the frames passed over as crash machinery, the blamed frame, and
+//! the runs of consecutive frames with one owner.
+//!
+//! - The **blamed frame** is the first frame that is not on the skip list of
+//!   `knowledge/frames.toml` (abort, raise, assert, throw, signal delivery,
+//!   crash reporters): on an abort, the caller of abort. A skip entry marked
+//!   `through` (`_sigtramp`) passes over every frame above it too. One more
+//!   frame is passed over: right after skipped frames, an OS-runtime frame whose
+//!   return address is exactly a symbol's start (`err + 0` after `abort`): the
+//!   call to the no-return abort was the last instruction of the function
+//!   before it, so the symbol names the wrong function.
+//! - **Owner runs** group consecutive frames with the same owner and detail.
+//!   OS-runtime frames between two runs of the same owner (libdispatch calling a
+//!   PyTorch block back) are folded into the surrounding run: the run lists
+//!   their image, and each frame row keeps its own owner. So the seed reads
+//!   "1-10 PyTorch (libtorch_cpu.dylib, libdispatch.dylib)".
+//! - Findings: `stack.blamed_frame`, `stack.owners`, `stack.no_frames`,
+//!   `stack.no_crashed_thread`, and `stack.exception_thrower` for a Last
+//!   Exception Backtrace.
+
+use crashlens_knowledge::frames::FrameClass;
+use crashlens_model::{
+    Analysis, Evidence, Finding, Frame, FrameView, Owner, OwnerRun, StackAnalysis,
+};
 
 use crate::Context;
-use crashlens_model::Analysis;
 
-pub fn run(_cx: &Context, _a: &mut Analysis) {}
+pub fn run(cx: &Context, a: &mut Analysis) {
+    let r = cx.report;
+    let Some(thread) = r.crashed() else {
+        if !r.threads.is_empty() {
+            a.findings.push(
+                Finding::new(
+                    "stack.no_crashed_thread",
+                    "no crashed thread",
+                    "The report marks no thread as crashed, so there is no crashed stack to explain.",
+                )
+                .with(Evidence::field("crashed_thread")),
+            );
+        }
+        return;
+    };
+    let tidx = r
+        .threads
+        .iter()
+        .position(|t| std::ptr::eq(t, thread))
+        .unwrap_or_default();
+    let field = |i: usize| format!("threads[{tidx}].frames[{i}]");
+
+    let mut views: Vec<FrameView> = thread.frames.iter().map(|f| frame_view(cx, f)).collect();
+    let blamed = mark_skipped(cx, &thread.frames, &mut views);
+    let owner_runs = owner_runs(&views);
+
+    let mut stack = StackAnalysis {
+        thread: thread.number,
+        thread_name: thread.name.clone(),
+        queue: thread.queue.clone(),
+        frames: Vec::new(),
+        blamed_frame: blamed.and_then(|i| views.get(i)).map(|v| v.index),
+        owner_runs,
+    };
+
+    if views.is_empty() {
+        a.findings.push(
+            Finding::new(
+                "stack.no_frames",
+                format!("thread {} has no frames", thread.number),
+                format!(
+                    "The report marks thread {} as crashed but lists no frames for it, so the crash \
+                     cannot be placed in any code from the stack.",
+                    thread.number
+                ),
+            )
+            .with(Evidence::field(format!("threads[{tidx}].frames")).thread(thread.number))
+            .threads([thread.number]),
+        );
+        a.crashed_stack = Some(stack);
+        return;
+    }
+
+    match blamed.and_then(|i| views.get(i).map(|v| (i, v))) {
+        Some((bi, b)) => {
+            let skipped: Vec<&FrameView> = views.iter().take(bi).collect();
+            let detail = if skipped.is_empty() {
+                format!(
+                    "Frame {} `{}` is where thread {} stopped, and it is not abort, raise, assert or \
+                     throw machinery, so it is the frame to blame.",
+                    b.index, b.symbol, thread.number
+                )
+            } else {
+                let reasons = distinct(skipped.iter().filter_map(|v| v.skipped.as_deref()));
+                format!(
+                    "Frames {} are crash machinery ({}) and are passed over; frame {} `{}` in {} is \
+                     the first frame that is not, so it is the frame to blame.",
+                    range(skipped.first().map(|v| v.index), skipped.last().map(|v| v.index)),
+                    reasons.join("; "),
+                    b.index,
+                    b.symbol,
+                    b.image
+                )
+            };
+            let mut f = Finding::new(
+                "stack.blamed_frame",
+                format!("frame {}: {}", b.index, b.symbol),
+                detail,
+            )
+            .threads([thread.number]);
+            for (pos, v) in skipped.iter().enumerate() {
+                f = f.with(
+                    Evidence::field(field(pos))
+                        .thread(thread.number)
+                        .frame(v.index)
+                        .value(v.symbol.clone()),
+                );
+            }
+            f = f.with(
+                Evidence::field(field(bi))
+                    .thread(thread.number)
+                    .frame(b.index)
+                    .value(b.symbol.clone()),
+            );
+            a.findings.push(f);
+            a.findings.push(owners_finding(
+                thread.number,
+                tidx,
+                bi,
+                &views,
+                &stack.owner_runs,
+            ));
+        }
+        None => {
+            a.findings.push(
+                Finding::new(
+                    "stack.blamed_frame",
+                    "every frame is crash machinery",
+                    format!(
+                        "All {} frames of thread {} are abort/raise/assert/throw machinery; no caller \
+                         is on the stack to blame.",
+                        views.len(),
+                        thread.number
+                    ),
+                )
+                .with(Evidence::field(format!("threads[{tidx}].frames")).thread(thread.number))
+                .threads([thread.number]),
+            );
+        }
+    }
+
+    exception_backtrace(cx, a);
+    stack.frames = views;
+    a.crashed_stack = Some(stack);
+}
+
+/// One row of the stack table.
+pub fn frame_view(cx: &Context, f: &Frame) -> FrameView {
+    let image = cx.frame_image_name(f);
+    let owner = cx.frame_owner(f);
+    let (symbol, offset) = match f.symbol.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(s) => (s.to_string(), f.symbol_offset),
+        None => (unsymbolicated(&image, f), f.image_offset),
+    };
+    let location = match (f.file.as_deref(), f.line) {
+        (Some(file), Some(line)) => Some(format!("{file}:{line}")),
+        (Some(file), None) => Some(file.to_string()),
+        _ => None,
+    };
+    FrameView {
+        index: f.index,
+        image,
+        symbol,
+        offset,
+        address: f.address,
+        location,
+        owner: owner.owner,
+        owner_detail: owner.detail,
+        skipped: None,
+    }
+}
+
+/// `image + 0x1234` for a frame without a symbol (or the address alone).
+pub fn unsymbolicated(image: &str, f: &Frame) -> String {
+    match (f.image_offset, f.address) {
+        (Some(off), _) => format!("{image} + {off:#x}"),
+        (None, Some(addr)) => format!("{image} {addr:#x}"),
+        (None, None) => image.to_string(),
+    }
+}
+
+/// Marks the leading crash-machinery frames; returns the position of the blamed frame.
+fn mark_skipped(cx: &Context, frames: &[Frame], views: &mut [FrameView]) -> Option<usize> {
+    // A `through` entry (_sigtramp): everything above it ran in a signal handler.
+    let through = frames.iter().rposition(|f| {
+        f.symbol
+            .as_deref()
+            .and_then(|s| cx.frames.classify(s))
+            .is_some_and(|c| c.is_skip() && c.entry().through)
+    });
+    let mut start = 0;
+    if let Some(t) = through {
+        let reason = frames
+            .get(t)
+            .and_then(|f| f.symbol.as_deref())
+            .and_then(|s| cx.frames.classify(s))
+            .map(|c| c.reason().to_string())
+            .unwrap_or_default();
+        for (i, v) in views.iter_mut().enumerate().take(t + 1) {
+            v.skipped = Some(if i == t {
+                reason.clone()
+            } else {
+                format!("ran in the signal handler (above frame {t})")
+            });
+        }
+        start = t + 1;
+    }
+    let mut i = start;
+    while let (Some(f), Some(v)) = (frames.get(i), views.get_mut(i)) {
+        let class = f.symbol.as_deref().and_then(|s| cx.frames.classify(s));
+        if let Some(FrameClass::Skip(e)) = class {
+            v.skipped = Some(e.reason.clone());
+        } else if i > start && is_noreturn_spill(f, v) {
+            v.skipped = Some(format!(
+                "return address is the very start of `{}`: the call to the no-return function above \
+                 was the last instruction of the function before it, so this symbol is misattributed \
+                 (likely an assert/abort helper)",
+                v.symbol
+            ));
+        } else {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// After a skipped frame: an OS-runtime frame at `symbol + 0`.
+fn is_noreturn_spill(f: &Frame, v: &FrameView) -> bool {
+    f.symbol.is_some() && f.symbol_offset == Some(0) && !f.inlined && v.owner == Owner::OsRuntime
+}
+
+/// Consecutive frames with one owner and detail; OS-runtime runs between two
+/// runs of the same owner fold into them.
+pub fn owner_runs(views: &[FrameView]) -> Vec<OwnerRun> {
+    let mut raw: Vec<OwnerRun> = Vec::new();
+    for v in views {
+        match raw.last_mut() {
+            Some(r) if r.owner == v.owner && r.detail == v.owner_detail => {
+                r.last = v.index;
+                push_unique(&mut r.images, &v.image);
+            }
+            _ => raw.push(OwnerRun {
+                first: v.index,
+                last: v.index,
+                owner: v.owner,
+                detail: v.owner_detail.clone(),
+                images: vec![v.image.clone()],
+            }),
+        }
+    }
+    let mut out: Vec<OwnerRun> = Vec::new();
+    let mut i = 0;
+    while let Some(r) = raw.get(i) {
+        let sandwich = match (out.last(), raw.get(i + 1)) {
+            (Some(prev), Some(next)) => {
+                r.owner == Owner::OsRuntime
+                    && prev.owner != Owner::OsRuntime
+                    && prev.owner == next.owner
+                    && prev.detail == next.detail
+            }
+            _ => false,
+        };
+        if sandwich {
+            if let (Some(prev), Some(next)) = (out.last_mut(), raw.get(i + 1)) {
+                prev.last = next.last;
+                for im in r.images.iter().chain(next.images.iter()) {
+                    push_unique(&mut prev.images, im);
+                }
+            }
+            i += 2;
+        } else {
+            out.push(r.clone());
+            i += 1;
+        }
+    }
+    out
+}
+
+fn push_unique(v: &mut Vec<String>, s: &str) {
+    if !v.iter().any(|x| x == s) {
+        v.push(s.to_string());
+    }
+}
+
+/// "GPU driver (AGX (Apple GPU))", "the app".
+pub fn owner_words(owner: Owner, detail: Option<&str>) -> String {
+    match detail {
+        Some(d) => format!("{} ({d})", owner.label()),
+        None => owner.label().to_string(),
+    }
+}
+
+fn run_words(r: &OwnerRun) -> String {
+    format!(
+        "{} {}: {} [{}]",
+        if r.first == r.last { "frame" } else { "frames" },
+        range(Some(r.first), Some(r.last)),
+        owner_words(r.owner, r.detail.as_deref()),
+        r.images.join(", ")
+    )
+}
+
+fn owners_finding(
+    thread: u32,
+    tidx: usize,
+    bi: usize,
+    views: &[FrameView],
+    runs: &[OwnerRun],
+) -> Finding {
+    let field = |i: usize| format!("threads[{tidx}].frames[{i}]");
+    let Some(b) = views.get(bi) else {
+        return Finding::new("stack.owners", "owners", "");
+    };
+    let run_of = |idx: u32| runs.iter().position(|r| r.first <= idx && idx <= r.last);
+    let caller = run_of(b.index).and_then(|ri| {
+        let later = runs.iter().skip(ri + 1);
+        later
+            .clone()
+            .find(|r| r.owner != Owner::OsRuntime)
+            .or_else(|| later.clone().next())
+    });
+    let top = views.first();
+    let mut detail = String::new();
+    if let Some(t) = top.filter(|t| t.index != b.index) {
+        detail.push_str(&format!(
+            "Thread {thread} stopped in frame {} `{}` ({}, {}). ",
+            t.index,
+            t.symbol,
+            owner_words(t.owner, t.owner_detail.as_deref()),
+            t.image
+        ));
+    }
+    detail.push_str(&format!(
+        "The blamed frame {} `{}` belongs to {} ({}).",
+        b.index,
+        b.symbol,
+        owner_words(b.owner, b.owner_detail.as_deref()),
+        b.image
+    ));
+    let mut title = format!(
+        "frame {} in {}",
+        b.index,
+        owner_words(b.owner, b.owner_detail.as_deref())
+    );
+    if let Some(c) = caller {
+        detail.push_str(&format!(
+            " It was called from {} ({}, frames {}).",
+            owner_words(c.owner, c.detail.as_deref()),
+            c.images.join(", "),
+            range(Some(c.first), Some(c.last))
+        ));
+        title.push_str(&format!(
+            ", called from {}",
+            owner_words(c.owner, c.detail.as_deref())
+        ));
+    }
+    detail.push_str(" Owners from the top: ");
+    detail.push_str(&runs.iter().map(run_words).collect::<Vec<_>>().join("; "));
+    detail.push('.');
+    let mut f = Finding::new("stack.owners", title, detail)
+        .threads([thread])
+        .with(
+            Evidence::field(field(bi))
+                .thread(thread)
+                .frame(b.index)
+                .value(format!("{} ({})", b.symbol, b.image)),
+        );
+    if let Some(c) = caller {
+        if let Some((pos, v)) = views.iter().enumerate().find(|(_, v)| v.index == c.first) {
+            f = f.with(
+                Evidence::field(field(pos))
+                    .thread(thread)
+                    .frame(v.index)
+                    .value(format!("{} ({})", v.symbol, v.image)),
+            );
+        }
+    }
+    f
+}
+
+/// Where an uncaught language exception was thrown, from the Last Exception Backtrace.
+fn exception_backtrace(cx: &Context, a: &mut Analysis) {
+    let frames = &cx.report.last_exception_backtrace;
+    if frames.is_empty() {
+        return;
+    }
+    let mut views: Vec<FrameView> = frames.iter().map(|f| frame_view(cx, f)).collect();
+    let Some(bi) = mark_skipped(cx, frames, &mut views) else {
+        return;
+    };
+    let Some(b) = views.get(bi) else {
+        return;
+    };
+    a.findings.push(
+        Finding::new(
+            "stack.exception_thrower",
+            format!("exception thrown from {}", b.symbol),
+            format!(
+                "The Last Exception Backtrace shows where the uncaught exception was thrown: frame {} \
+                 `{}` in {} ({}), past {} frame(s) of throw machinery.",
+                b.index,
+                b.symbol,
+                b.image,
+                owner_words(b.owner, b.owner_detail.as_deref()),
+                bi
+            ),
+        )
+        .with(Evidence::field(format!("last_exception_backtrace[{bi}]")).frame(b.index).value(b.symbol.clone())),
+    );
+}
+
+/// "3" or "0-3".
+pub fn range(first: Option<u32>, last: Option<u32>) -> String {
+    match (first, last) {
+        (Some(a), Some(b)) if a == b => a.to_string(),
+        (Some(a), Some(b)) => format!("{a}-{b}"),
+        (Some(a), None) | (None, Some(a)) => a.to_string(),
+        (None, None) => String::new(),
+    }
+}
+
+fn distinct<'s>(it: impl Iterator<Item = &'s str>) -> Vec<&'s str> {
+    let mut out: Vec<&str> = Vec::new();
+    for s in it {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
