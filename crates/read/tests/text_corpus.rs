@@ -1241,3 +1241,66 @@ fn count_frame_lines(lines: &[&str]) -> usize {
     }
     n
 }
+
+// ---------------------------------------------------------------------------
+// Damaged input never panics.
+
+#[test]
+fn truncated_and_mangled_reports_never_panic() {
+    let mut files = Vec::new();
+    walk(Path::new(CORPUS), &mut files);
+    files.sort();
+    for path in files {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let b = body(&text);
+        // Cut at ~40 points, on char boundaries.
+        let step = (b.len() / 40).max(1);
+        let mut cut = 0;
+        while cut < b.len() {
+            if b.is_char_boundary(cut) {
+                let _ = parse(&b[..cut]);
+            }
+            cut += step;
+        }
+        // Every line cut in half; tabs removed; digits turned into 'f'; huge numbers.
+        let halves: String = b
+            .lines()
+            .map(|l| {
+                let mut n = l.len() / 2;
+                while !l.is_char_boundary(n) {
+                    n -= 1;
+                }
+                format!("{}\n", &l[..n])
+            })
+            .collect();
+        let _ = parse(&halves);
+        let _ = parse(&b.replace('\t', ""));
+        let _ = parse(&b.replace(|c: char| c.is_ascii_digit(), "f"));
+        let _ = parse(&b.replace("0x", "0xffffffffffffffffffff"));
+        let _ = parse(&b.replace(" + ", " + 99999999999999999999999 "));
+    }
+}
+
+#[test]
+fn system_profile_trailer_fields() {
+    // SiriNCService has no "Hardware Model" line; the trailer says
+    // "Model: iMac15,1, BootROM IM151.0217.B00, 4 processors, ...".
+    let r = load(
+        "faisalmemon-ios-crash-dump-analysis-book/SiriNCService_2018-06-24-095209_panic.crash",
+    );
+    assert_eq!(s(&r.system.hardware_model), Some("iMac15,1"));
+    assert_eq!(r.extra("Boot Volume File System Type"), Some("apfs"));
+    assert_eq!(
+        r.extra("Serial ATA Device"),
+        Some("APPLE SSD SM0512F, 500.28 GB")
+    );
+    // "Memory Module: " is empty; the next line is its own field.
+    let r = load("faisalmemon-ios-crash-dump-analysis-book/icdab_camera_iOSonMac.crash");
+    assert_eq!(s(&r.system.hardware_model), Some("ADP3,2"));
+    assert_eq!(r.extra("Memory Module"), Some(""));
+    assert!(r
+        .extra("AirPort")
+        .is_some_and(|v| v.starts_with("spairport_wireless_card_type_airport_extreme")));
+}

@@ -141,12 +141,20 @@ impl<'a> Parser<'a> {
             {
                 self.open_extra = None;
                 self.pos += 1;
+                let start = self.pos;
                 let frames = self.read_backtrace();
+                if line != "Last Exception Backtrace:" {
+                    // "Application Specific Backtrace 1:" is Application Specific
+                    // Information too; its frames are the exception's backtrace.
+                    let mut lines = vec![line.to_string()];
+                    let raw = self.lines.get(start..self.pos).unwrap_or(&[]);
+                    lines.extend(raw.iter().map(|l| l.trim_end().to_string()));
+                    self.report
+                        .app_specific
+                        .push(AppSpecific { image: None, lines });
+                }
                 if self.report.last_exception_backtrace.is_empty() {
                     self.report.last_exception_backtrace = frames;
-                }
-                if line != "Last Exception Backtrace:" {
-                    self.push_extra(line.trim_end_matches(':'), "");
                 }
                 continue;
             }
@@ -233,10 +241,13 @@ impl<'a> Parser<'a> {
     fn read_generic(&mut self, key: &str, value: &str) {
         let mut text = value.trim().to_string();
         let multiline = text.is_empty();
-        let block = if multiline {
+        let block = if !multiline {
+            Vec::new()
+        } else if is_free_text_section(key) {
             self.take_block()
         } else {
-            Vec::new()
+            // "System Profile:", "Memory Module:": the lines after are fields.
+            self.take_lines_until_field()
         };
         for l in block {
             if !text.is_empty() {
@@ -280,6 +291,19 @@ impl<'a> Parser<'a> {
                 || starts_section(l)
                 || split_key(l).is_some_and(|(k, _)| is_known_key(k))
             {
+                break;
+            }
+            out.push(l);
+            self.pos += 1;
+        }
+        out
+    }
+
+    /// Lines up to a blank line, a section start or any "Key: value" line.
+    fn take_lines_until_field(&mut self) -> Vec<&'a str> {
+        let mut out = Vec::new();
+        while let Some(l) = self.peek() {
+            if l.trim().is_empty() || starts_section(l) || split_key(l).is_some() {
                 break;
             }
             out.push(l);
@@ -552,6 +576,23 @@ fn split_key(line: &str) -> Option<(&str, &str)> {
     Some((key.trim_end(), value.trim()))
 }
 
+/// Sections whose body is free text or a table that may hold "Key: value"
+/// looking lines of its own.
+fn is_free_text_section(key: &str) -> bool {
+    const SECTIONS: &[&str] = &[
+        "VM Region Summary",
+        "External Modification Summary",
+        "External Modification Warnings",
+        "Filtered syslog",
+        "AppleInternal info",
+        "Error Formulating Crash Report",
+        "Translated Code Information",
+        "Extra Information",
+        "Notable Addresses",
+    ];
+    SECTIONS.contains(&key) || key.ends_with("instruction stream") || key.starts_with("Stack Dump")
+}
+
 /// Keys the header and exception readers handle.
 fn is_known_key(key: &str) -> bool {
     const KEYS: &[&str] = &[
@@ -601,5 +642,78 @@ fn clip(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((i, _)) => format!("{}...", s.get(..i).unwrap_or(s)),
         None => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn address_list_backtrace() {
+        let text = "Process: a [1]\nException Type: EXC_CRASH (SIGABRT)\nLast Exception Backtrace:\n(0x1a2b 0x3c4d\n 0x5e6f)\n\nThread 0 Crashed:\n0   a   0x1000 main + 4\n";
+        let r = parse(text).expect("parse");
+        let addrs: Vec<_> = r
+            .last_exception_backtrace
+            .iter()
+            .map(|f| f.address)
+            .collect();
+        assert_eq!(addrs, vec![Some(0x1a2b), Some(0x3c4d), Some(0x5e6f)]);
+        assert_eq!(r.last_exception_backtrace[2].index, 2);
+        assert_eq!(r.crashed_thread, Some(0));
+    }
+
+    #[test]
+    fn application_specific_backtrace() {
+        let text = "Process: a [1]\nApplication Specific Information:\n*** Terminating app\n\nApplication Specific Backtrace 1:\n0   CoreFoundation   0x00007fff8a1 __exceptionPreprocess + 171\n1   libobjc.A.dylib  0x00007fff8b2 objc_exception_throw + 48\n\nThread 0 Crashed:\n0   a   0x1000 main + 4\n";
+        let r = parse(text).expect("parse");
+        assert_eq!(r.last_exception_backtrace.len(), 2);
+        assert_eq!(
+            r.last_exception_backtrace[1].symbol.as_deref(),
+            Some("objc_exception_throw")
+        );
+        let lines: Vec<&str> = r.app_specific_lines().collect();
+        assert_eq!(lines[0], "*** Terminating app");
+        assert_eq!(lines[1], "Application Specific Backtrace 1:");
+        assert_eq!(lines.len(), 4);
+    }
+
+    #[test]
+    fn json_header_and_translated_wrapper() {
+        let text = "{\"bug_type\":\"309\"}\n-------------------------------------\nTranslated Report (Full Report Below)\n-------------------------------------\n\nProcess: a [1]\nException Type: EXC_BAD_ACCESS (SIGSEGV)\n\n-----------\nFull Report\n-----------\n\n{\"app_name\":\"a\"}\n{\n  \"x\" : 1\n}\n";
+        let r = parse(text).expect("parse");
+        assert_eq!(r.source.bug_type.as_deref(), Some("309"));
+        assert!(r.source.wrapped);
+        assert_eq!(r.process.name.as_deref(), Some("a"));
+        assert!(r.extras.is_empty(), "{:?}", r.extras);
+    }
+
+    #[test]
+    fn termination_signal_alone_and_tcc_text() {
+        let text = "Process: a [1]\nTermination Signal: Abort trap: 6\n";
+        let t = parse(text)
+            .expect("parse")
+            .termination
+            .expect("termination");
+        assert_eq!(
+            (t.namespace.as_deref(), t.code, t.indicator.as_deref()),
+            (Some("SIGNAL"), Some(6), Some("Abort trap: 6"))
+        );
+        let text = "Process: a [1]\nTermination Reason: Namespace TCC, Code 0x0 This app has crashed because it attempted to access privacy-sensitive data\n";
+        let t = parse(text)
+            .expect("parse")
+            .termination
+            .expect("termination");
+        assert_eq!((t.namespace.as_deref(), t.code), (Some("TCC"), Some(0)));
+        assert!(t
+            .indicator
+            .is_some_and(|i| i.starts_with("This app has crashed")));
+    }
+
+    #[test]
+    fn crlf_lines() {
+        let text = "Process: a [1]\r\nException Type: EXC_BAD_ACCESS (SIGSEGV)\r\n\r\nThread 0 Crashed:\r\n0   a   \t0x1000 main + 4\r\n";
+        let r = parse(text).expect("parse");
+        assert_eq!(r.threads[0].frames[0].symbol.as_deref(), Some("main"));
     }
 }
