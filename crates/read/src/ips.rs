@@ -241,6 +241,11 @@ pub fn arch_of(cpu: &str) -> Arch {
 #[derive(Default)]
 struct Reader {
     skipped: Vec<String>,
+    /// Per-thread and per-image keys with no model field, as extras.
+    extras: Vec<(String, String)>,
+    /// `legacyInfo.imageExtraInfo`: names and paths for the early positional
+    /// image layout.
+    image_extra: Vec<Value>,
 }
 
 impl Reader {
@@ -341,6 +346,12 @@ pub fn parse_body(header: Option<&Header>, body: &Obj) -> Result<CrashReport, Re
     let mut r = CrashReport::default();
     r.source.format = ReportFormat::IpsJson;
 
+    rd.image_extra = body
+        .get("legacyInfo")
+        .and_then(|l| l.get("imageExtraInfo"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     // Images first: frames everywhere refer to them by index.
     let images: Vec<Option<Image>> = match body.get("usedImages") {
         Some(v) => match rd.array("usedImages", v) {
@@ -427,6 +438,7 @@ pub fn parse_body(header: Option<&Header>, body: &Obj) -> Result<CrashReport, Re
     if let Some(h) = header {
         h.fill(&mut r);
     }
+    r.extras.append(&mut rd.extras);
     if !rd.skipped.is_empty() {
         r.extras.push((SKIPPED_KEY.into(), rd.skipped.join("; ")));
     }
@@ -617,6 +629,9 @@ fn legacy_info(rd: &mut Reader, r: &mut CrashReport, v: &Value) {
 
 fn image(rd: &mut Reader, i: usize, v: &Value) -> Option<Image> {
     let path = format!("usedImages[{i}]");
+    if let Value::Array(a) = v {
+        return positional_image(rd, &path, i, a);
+    }
     let m = rd.object(&path, v)?;
     let mut im = Image::default();
     let mut have_base = false;
@@ -638,7 +653,7 @@ fn image(rd: &mut Reader, i: usize, v: &Value) -> Option<Image> {
             "CFBundleIdentifier" => im.bundle_id = rd.string(&p, val),
             "CFBundleShortVersionString" => im.version = rd.string(&p, val),
             "CFBundleVersion" => im.build = rd.string(&p, val),
-            _ => {}
+            _ => rd.extras.push((p, extra_text(val))),
         }
     }
     if !have_base {
@@ -648,16 +663,77 @@ fn image(rd: &mut Reader, i: usize, v: &Value) -> Option<Image> {
     Some(im)
 }
 
+/// The early macOS 12 layout: `[uuid, base, source]`, with the name and path
+/// in `legacyInfo.imageExtraInfo[i]`.
+fn positional_image(rd: &mut Reader, path: &str, i: usize, a: &[Value]) -> Option<Image> {
+    let Some(base) = a.get(1).and_then(Value::as_u64) else {
+        rd.skipped.push(format!(
+            "{path}: a positional image without a base address at [1]"
+        ));
+        return None;
+    };
+    let mut im = Image {
+        base,
+        uuid: a
+            .first()
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase),
+        placeholder: a.get(2).and_then(Value::as_str) == Some("A"),
+        ..Image::default()
+    };
+    if let Some(extra) = rd.image_extra.get(i) {
+        im.name = extra
+            .get("name")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        im.path = extra
+            .get("path")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        im.size = extra.get("size").and_then(Value::as_u64);
+        im.arch = extra
+            .get("arch")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+    }
+    Some(im)
+}
+
+/// The early layout's frame: `[imageIndex, imageOffset]`.
+fn positional_frame(a: &[Value]) -> Option<(Option<u64>, Option<u64>)> {
+    match a {
+        [ix, off, ..] => Some((ix.as_u64(), off.as_u64())),
+        _ => None,
+    }
+}
+
 fn frames(rd: &mut Reader, path: &str, arr: &[Value], images: &[Option<Image>]) -> Vec<Frame> {
     let mut out = Vec::new();
     for (i, v) in arr.iter().enumerate() {
         let p = format!("{path}[{i}]");
-        let Some(m) = rd.object(&p, v) else { continue };
         let mut f = Frame {
             index: u32::try_from(out.len()).unwrap_or(u32::MAX),
             ..Frame::default()
         };
         let mut image_index = None;
+        let empty = serde_json::Map::new();
+        let m = match v {
+            Value::Array(a) => match positional_frame(a) {
+                Some((ix, off)) => {
+                    image_index = ix;
+                    f.image_offset = off;
+                    &empty
+                }
+                None => {
+                    rd.skip(&p, "an object or [imageIndex, imageOffset]", v);
+                    continue;
+                }
+            },
+            other => match rd.object(&p, other) {
+                Some(m) => m,
+                None => continue,
+            },
+        };
         for (k, val) in m {
             let kp = format!("{p}.{k}");
             match k.as_str() {
@@ -715,7 +791,7 @@ fn thread(rd: &mut Reader, i: usize, v: &Value, images: &[Option<Image>]) -> Opt
                 }
             }
             "threadState" => t.state = thread_state(rd, &p, val),
-            _ => {}
+            _ => rd.extras.push((p, extra_text(val))),
         }
     }
     Some(t)
@@ -858,6 +934,75 @@ mod tests {
             .extra(SKIPPED_KEY)
             .unwrap()
             .contains("imageIndex: 7 is past the 1 images"));
+    }
+
+    /// The EXC_GUARD fragment quoted in docs/ips-format.md §3.1.
+    #[test]
+    fn guard_exception_keeps_message_and_big_code() {
+        let b = body(
+            r#"{"procName":"a","exception":{"port":78611,"signal":"SIGKILL","guardId":0,"codes":"0x0000000000013313, 0x0","violations":["INVALID_NAME"],"message":" INVALID_NAME on mach port 78611 (guarded with 0x0000000000000000)","subtype":"GUARD_TYPE_MACH_PORT","type":"EXC_GUARD","rawCodes":[78611,0]},"termination":{"namespace":"GUARD","flags":2,"code":2305845208237028115}}"#,
+        );
+        let r = parse_body(None, &b).unwrap();
+        let e = r.exception.as_ref().unwrap();
+        assert_eq!(e.kind.as_deref(), Some("EXC_GUARD"));
+        assert_eq!(e.subtype.as_deref(), Some("GUARD_TYPE_MACH_PORT"));
+        assert_eq!(
+            e.message.as_deref(),
+            Some(" INVALID_NAME on mach port 78611 (guarded with 0x0000000000000000)")
+        );
+        assert_eq!(e.codes, vec![78611, 0]);
+        assert_eq!(r.extra("exception.port"), Some("78611"));
+        assert_eq!(r.extra("exception.violations"), Some(r#"["INVALID_NAME"]"#));
+        let t = r.termination.as_ref().unwrap();
+        assert_eq!(t.code, Some(2305845208237028115));
+        assert_eq!(t.namespace.as_deref(), Some("GUARD"));
+        assert_eq!(t.flags, Some(2));
+    }
+
+    /// Codes only as text: parsed from the codes string.
+    #[test]
+    fn codes_from_text_when_raw_codes_are_missing() {
+        let b = body(
+            r#"{"procName":"a","exception":{"type":"EXC_BAD_ACCESS","codes":"0x0000000000000001, 0x00000000000005c8"}}"#,
+        );
+        let r = parse_body(None, &b).unwrap();
+        assert_eq!(r.exception.unwrap().codes, vec![1, 0x5c8]);
+    }
+
+    /// The early macOS 12 layout (lldb review D98219): positional images and
+    /// frames, names in legacyInfo.imageExtraInfo.
+    #[test]
+    fn positional_images_and_frames() {
+        let b = body(
+            r#"{"procName":"a","usedImages":[["UUID-A",4096,"P"],["00000000-0000-0000-0000-000000000000",0,"A"]],"legacyInfo":{"imageExtraInfo":[{"name":"libfoo.dylib","path":"/usr/lib/libfoo.dylib","size":8192}]},"threads":[{"frames":[[0,16],[1,0],["x"]]}]}"#,
+        );
+        let r = parse_body(None, &b).unwrap();
+        assert_eq!(r.images.len(), 2);
+        assert_eq!(r.images[0].name.as_deref(), Some("libfoo.dylib"));
+        assert_eq!(r.images[0].uuid.as_deref(), Some("uuid-a"));
+        assert!(r.images[1].placeholder);
+        let f = &r.threads[0].frames;
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].address, Some(4096 + 16));
+        assert_eq!(f[0].image.as_deref(), Some("libfoo.dylib"));
+        assert_eq!(f[1].address, Some(0));
+        assert!(r
+            .extra(SKIPPED_KEY)
+            .unwrap()
+            .contains("threads[0].frames[2]"));
+    }
+
+    #[test]
+    fn per_thread_and_image_keys_become_extras() {
+        let b = body(
+            r#"{"procName":"a","usedImages":[{"base":1,"source":"P","extra":7}],"threads":[{"instructionState":{"offset":96}}]}"#,
+        );
+        let r = parse_body(None, &b).unwrap();
+        assert_eq!(
+            r.extra("threads[0].instructionState"),
+            Some(r#"{"offset":96}"#)
+        );
+        assert_eq!(r.extra("usedImages[0].extra"), Some("7"));
     }
 
     #[test]
