@@ -1113,3 +1113,350 @@ fn nothing_to_say_on_an_empty_report() {
     assert!(a.registers.is_none() && a.esr.is_none());
     assert!(a.findings.is_empty());
 }
+
+// ----- real reports (crates/read) -----------------------------------------------------------------
+//
+// Expected values below were read from the report files themselves.
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
+const SEED_IPS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/seed-agx-race.ips"
+);
+
+fn read(rel: &str) -> CrashReport {
+    let path = std::path::Path::new(CORPUS).join(rel);
+    crashlens_read::read_file(&path).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn corpus_every_apple_report_keeps_the_invariants() {
+    let mut files = Vec::new();
+    walk(&std::path::Path::new(CORPUS).join("apple"), &mut files);
+    assert!(files.len() >= 40, "corpus not found at {CORPUS}");
+    let (mut analyzed, mut faults, mut esrs) = (0, 0, 0);
+    for path in &files {
+        let Ok(r) = crashlens_read::read_file(path) else {
+            continue;
+        };
+        let name = path.display().to_string();
+        let a = analyze(&r);
+        analyzed += 1;
+        for f in &a.findings {
+            let pass = f.id.split('.').next().unwrap();
+            assert!(
+                ["exception", "termination", "fault", "registers", "esr"].contains(&pass),
+                "{name}: {}",
+                f.id
+            );
+            assert!(
+                !f.title.is_empty() && !f.detail.is_empty(),
+                "{name}: {}",
+                f.id
+            );
+            assert!(!f.evidence.is_empty(), "{name}: {} has no evidence", f.id);
+            assert!(
+                f.evidence.iter().all(|e| !e.field.is_empty()),
+                "{name}: {}",
+                f.id
+            );
+        }
+        if let Some(fa) = &a.fault {
+            faults += 1;
+            assert_eq!(fa.address.is_some(), fa.address_field.is_some(), "{name}");
+            if let Some(off) = fa.null_offset {
+                assert_eq!(Some(off), fa.address, "{name}");
+                assert!(off < 0x4000, "{name}");
+            }
+            let mut kinds = fa.kinds.clone();
+            kinds.sort();
+            kinds.dedup();
+            assert_eq!(kinds.len(), fa.kinds.len(), "{name}: repeated kinds");
+        }
+        if let Some(rg) = &a.registers {
+            assert!(
+                rg.base_candidates.iter().all(|c| c.register != "x18"),
+                "{name}"
+            );
+            assert!(
+                rg.reserved_zero
+                    .iter()
+                    .all(|z| rg.null_registers.contains(z)),
+                "{name}"
+            );
+            let far = a.fault.as_ref().and_then(|f| f.address);
+            for c in &rg.base_candidates {
+                assert_eq!(Some(c.value + c.offset), far, "{name}: {}", c.register);
+            }
+        }
+        if let Some(e) = &a.esr {
+            esrs += 1;
+            assert_eq!(u64::from(e.ec), (e.value >> 26) & 0x3f, "{name}");
+            assert_eq!(u64::from(e.iss), e.value & 0x01ff_ffff, "{name}");
+            assert!(e.access_size.is_none() || e.isv == Some(true), "{name}");
+        }
+    }
+    assert!(analyzed >= 40, "only {analyzed} reports read");
+    assert!(faults >= 10 && esrs >= 10, "faults {faults}, esrs {esrs}");
+}
+
+#[test]
+fn corpus_seed_ips_end_to_end() {
+    let r = crashlens_read::read_file(std::path::Path::new(SEED_IPS)).unwrap();
+    let a = analyze(&r);
+    let f = a.fault.as_ref().unwrap();
+    assert_eq!((f.address, f.null_offset), (Some(0x5c8), Some(0x5c8)));
+    assert_eq!(f.address_field.as_deref(), Some("exception.subtype"));
+    assert!(a
+        .findings
+        .iter()
+        .any(|x| x.id == "fault.address_agrees" && x.title.starts_with("far")));
+    assert!(finding(&a, "fault.unmapped")
+        .detail
+        .contains("not in any region"));
+    let rg = a.registers.as_ref().unwrap();
+    assert_eq!(rg.thread, 4);
+    assert_eq!(rg.null_registers, vec!["x6", "x18", "x20"]);
+    assert_eq!(rg.reserved_zero, vec!["x18"]);
+    let b: Vec<&str> = rg
+        .base_candidates
+        .iter()
+        .map(|c| c.register.as_str())
+        .collect();
+    assert_eq!(b, vec!["x6", "x20"]);
+    let e = a.esr.as_ref().unwrap();
+    assert_eq!(
+        (e.value, e.ec, e.write, e.level, e.isv),
+        (0x92000006, 0x24, Some(false), Some(2), Some(false))
+    );
+    assert!(e.caveats.iter().any(|c| c.contains("ISV = 0")));
+    assert_eq!(
+        a.termination.as_ref().unwrap().category.as_deref(),
+        Some("signal")
+    );
+}
+
+#[test]
+fn corpus_solo_quest_high_bit_address() {
+    // kimu0223-solo-quest/log.md: subtype at 0x0000800000000099, far the same, vmRegionInfo on
+    // 0x99, x22 = 0x000080000000008d, esr 0x92000004; thread 3 holds esr 0x92000007.
+    let a = analyze(&read("apple/kimu0223-solo-quest/log.md"));
+    let f = a.fault.as_ref().unwrap();
+    assert_eq!(f.address, Some(0x800000000099));
+    assert!(a
+        .findings
+        .iter()
+        .any(|x| x.id == "fault.address_agrees" && x.title.starts_with("far")));
+    assert!(finding(&a, "fault.vm_region_address_differs")
+        .detail
+        .contains("NULL + 0x99"));
+    let rg = a.registers.as_ref().unwrap();
+    assert_eq!(rg.thread, 10);
+    assert_eq!(rg.base_candidates.len(), 1);
+    assert_eq!(
+        (
+            rg.base_candidates[0].register.as_str(),
+            rg.base_candidates[0].offset
+        ),
+        ("x22", 0xc)
+    );
+    let e = a.esr.as_ref().unwrap();
+    assert_eq!(
+        (e.value, e.level, e.write),
+        (0x92000004, Some(0), Some(false))
+    );
+    let o = finding(&a, "esr.other_thread_abort");
+    assert_eq!(o.threads, vec![3]);
+    assert!(o.detail.contains("0x92000007"));
+}
+
+#[test]
+fn corpus_pointer_auth_reports() {
+    // icdab_ptr_ios.crash: 0x2000000100ae9df8 -> 0x0000000100ae9df8, in icdab_ptr's __TEXT.
+    let a = analyze(&read(
+        "apple/faisalmemon-ios-crash-dump-analysis-book/icdab_ptr_ios.crash",
+    ));
+    let f = a.fault.as_ref().unwrap();
+    assert_eq!(f.stripped_address, Some(0x100ae9df8));
+    assert_eq!(f.in_image.as_deref(), Some("icdab_ptr"));
+    assert!(f.kinds.contains(&"pointer_auth".to_string()));
+    // adventure_crash_ios.crash: 0x41fc821e000001b0 -> 0xffffff9e000001b0, x8 = 0x41fc821e00000000,
+    // esr 0x56000080 "Address size fault".
+    let a = analyze(&read(
+        "apple/faisalmemon-ios-crash-dump-analysis-book/adventure_crash_ios.crash",
+    ));
+    let f = a.fault.as_ref().unwrap();
+    assert_eq!(
+        (f.address, f.stripped_address),
+        (Some(0x41fc821e000001b0), Some(0xffffff9e000001b0))
+    );
+    assert_eq!(f.in_image, None);
+    let rg = a.registers.as_ref().unwrap();
+    assert_eq!(rg.thread, 27);
+    assert_eq!(rg.base_candidates[0].register, "x8");
+    let e = a.esr.as_ref().unwrap();
+    assert_eq!(e.ec, 0x15);
+    assert!(e.caveats.iter().any(|c| c.contains("Address size fault")));
+}
+
+#[test]
+fn corpus_x86_64_reports() {
+    // fud_...crash: EXC_I386_GPFLT, rax 0xe00007f80bd22039, rcx 0x7fffffffffffffff,
+    // rdx 0x011d800101d66da1, cr2 0x7fff9b2f11b8 with trap 14.
+    let a = analyze(&read("apple/faisalmemon-ios-crash-dump-analysis-book/fud_2018-06-12-083437_Admins-MacBook-Pro-4.crash"));
+    let f = a.fault.as_ref().unwrap();
+    assert_eq!(f.address, None);
+    assert_eq!(f.kinds, vec!["non_canonical"]);
+    let n = finding(&a, "fault.no_address");
+    assert!(
+        n.detail.contains("rax = 0xe00007f80bd22039") && n.detail.contains("cr2 = 0x7fff9b2f11b8")
+    );
+    // monterey .ips: KERN_INVALID_ADDRESS at 0, rip 0, trap 14 "(no mapping for user instruction read)".
+    let a = analyze(&read(
+        "apple/doronz88-pycrashreport/user_mode_crash_report_monterey_non_symbolicated.ips",
+    ));
+    let f = a.fault.as_ref().unwrap();
+    assert!(f.kinds.contains(&"pc_zero".to_string()));
+    assert_eq!(f.access.as_deref(), Some("execute"));
+    assert!(a.registers.as_ref().unwrap().base_candidates.is_empty());
+    // SiriNCService: KERN_INVALID_ADDRESS at 0x18, cr2 0x18, error code 4 (a user read).
+    let a = analyze(&read("apple/faisalmemon-ios-crash-dump-analysis-book/SiriNCService_2018-06-24-095209_panic.crash"));
+    let f = a.fault.as_ref().unwrap();
+    assert_eq!(
+        (f.address, f.null_offset, f.access.as_deref()),
+        (Some(0x18), Some(0x18), Some("read"))
+    );
+    assert!(a
+        .findings
+        .iter()
+        .any(|x| x.id == "fault.address_agrees" && x.title.starts_with("cr2")));
+    // single-target-crash.ips: KERN_INVALID_ADDRESS at 0x1.
+    let a = analyze(&read("apple/inket-MacSymbolicator/single-target-crash.ips"));
+    assert_eq!(finding(&a, "fault.null_offset").title, "NULL + 0x1");
+    // multi-target-crash.ips: EXC_BAD_INSTRUCTION (SIGILL), codes 1, 0.
+    let a = analyze(&read("apple/inket-MacSymbolicator/multi-target-crash.ips"));
+    assert_eq!(
+        a.exception.as_ref().unwrap().subtype.as_deref(),
+        Some("EXC_I386_INVOP")
+    );
+    // non_symbolicated_crash.crash: 0x12bb9b008 is not in any region (a gap).
+    let a = analyze(&read(
+        "apple/mobile-dev-inc-Symbolicator/non_symbolicated_crash.crash",
+    ));
+    assert_eq!(a.fault.as_ref().unwrap().kinds, vec!["wild"]);
+}
+
+#[test]
+fn corpus_terminations() {
+    let book = "apple/faisalmemon-ios-crash-dump-analysis-book/";
+    let cat = |file: &str| {
+        let a = analyze(&read(&format!("{book}{file}")));
+        a.termination.and_then(|t| t.category).unwrap_or_default()
+    };
+    assert_eq!(cat("kiosk_startup_ios.crash"), "watchdog");
+    assert_eq!(cat("one_messenger_sql_ios.crash"), "file_lock");
+    assert_eq!(cat("mobile_sms_security_ios.crash"), "security");
+    assert_eq!(cat("icdab_camera_iOSonMac.crash"), "privacy");
+    assert_eq!(cat("train_thermal.crash"), "thermal");
+    assert_eq!(cat("leakagent.crash"), "signal");
+    let a = analyze(&read(&format!("{book}kiosk_startup_ios.crash")));
+    let w = finding(&a, "termination.watchdog_event");
+    assert!(w.title.contains("scene-update") && w.detail.contains("10.00 seconds"));
+    assert!(a.fault.is_none());
+}
+
+#[test]
+fn corpus_traps_and_odd_codes() {
+    let book = "apple/faisalmemon-ios-crash-dump-analysis-book/";
+    // ios-crash-in-ips-format.ips: EXC_BREAKPOINT codes 0x1, 0x18a98520c; esr 0xf2000001 "(Breakpoint) brk 1".
+    let a = analyze(&read(
+        "apple/inket-MacSymbolicator/ios-crash-in-ips-format.ips",
+    ));
+    assert!(finding(&a, "exception.trap_pc")
+        .detail
+        .contains("0x18a98520c"));
+    let e = a.esr.as_ref().unwrap();
+    assert_eq!((e.ec, e.immediate), (0x3c, Some(1)));
+    assert!(e.caveats.is_empty());
+    // icdab_as.crash: EXC_BAD_INSTRUCTION codes 0x1, 0xc87f7e7f.
+    let a = analyze(&read(&format!("{book}icdab_as.crash")));
+    assert_eq!(
+        finding(&a, "exception.instruction_word").title,
+        "instruction word 0xc87f7e7f"
+    );
+    // jablotron_sigbus_align.crash: SIGBUS, BUS_ADRALN at 0xcd0b1c.
+    let a = analyze(&read(&format!("{book}jablotron_sigbus_align.crash")));
+    let f = a.fault.as_ref().unwrap();
+    assert_eq!(f.address, Some(0xcd0b1c));
+    assert!(f.kinds.contains(&"alignment".to_string()));
+    // reportCrash_ios.crash: UNKNOWN_0x32 at 0x17e012290, inside a mapped file.
+    let a = analyze(&read(&format!("{book}reportCrash_ios.crash")));
+    assert!(a
+        .exception
+        .as_ref()
+        .unwrap()
+        .subtype_meaning
+        .as_deref()
+        .unwrap()
+        .contains("KERN_CODESIGN_ERROR"));
+    assert_eq!(
+        finding(&a, "fault.in_region").title,
+        "inside a mapped region: mapped file"
+    );
+    // xmbc_sigbus.crash: codes 0x00000032, 0x047001b0.
+    let a = analyze(&read(&format!("{book}xmbc_sigbus.crash")));
+    assert_eq!(
+        a.exception.as_ref().unwrap().subtype.as_deref(),
+        Some("KERN_CODESIGN_ERROR")
+    );
+    assert_eq!(
+        a.fault.as_ref().unwrap().address_field.as_deref(),
+        Some("exception.codes[1]")
+    );
+    // icdab_wrap_ios_14_2.crash: esr 0xf2000001 described as "Address size fault".
+    let a = analyze(&read(&format!("{book}icdab_wrap_ios_14_2.crash")));
+    assert!(a
+        .esr
+        .as_ref()
+        .unwrap()
+        .caveats
+        .iter()
+        .any(|c| c.contains("Address size fault")));
+    // KSCrash StackOverflow.txt: KERN_INVALID_ADDRESS at 0x2fd59ff8, sp 0x2fd5a008.
+    let a = analyze(&read("apple/kstenerud-KSCrash/StackOverflow.txt"));
+    assert!(a
+        .fault
+        .as_ref()
+        .unwrap()
+        .kinds
+        .contains(&"stack_guard".to_string()));
+    // KSCrash MainThreadDeadlock.txt: "Exception Type: 0 (0)".
+    let a = analyze(&read("apple/kstenerud-KSCrash/MainThreadDeadlock.txt"));
+    assert!(ids(&a).contains(&"exception.numeric_type"));
+    // getsentry bruno.txt: "Exception Type: SIGSEGV", "SEGV_MAPERR at 0x88".
+    let a = analyze(&read("apple/getsentry-apple-crash-report-parser/bruno.txt"));
+    assert_eq!(a.fault.as_ref().unwrap().null_offset, Some(0x88));
+    assert!(a
+        .exception
+        .as_ref()
+        .unwrap()
+        .subtype_meaning
+        .as_deref()
+        .unwrap()
+        .contains("SEGV_MAPERR"));
+}

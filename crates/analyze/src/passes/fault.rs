@@ -230,7 +230,7 @@ pub fn run(cx: &Context, a: &mut Analysis) {
     } else {
         None
     };
-    let cr2 = if arch == Arch::X86_64 && trap == Some(14) {
+    let cr2 = if arch == Arch::X86_64 && trap == Some(14) && !gpflt {
         reg("cr2")
     } else {
         None
@@ -321,7 +321,7 @@ pub fn run(cx: &Context, a: &mut Analysis) {
             _ => {}
         }
     }
-    if arch == Arch::X86_64 && trap == Some(14) {
+    if arch == Arch::X86_64 && trap == Some(14) && !gpflt {
         let desc = crashed
             .and_then(|(_, s)| s.get("trap"))
             .and_then(|r| r.description.as_deref())
@@ -360,6 +360,18 @@ pub fn run(cx: &Context, a: &mut Analysis) {
              non-canonical pointer (bits 63:47 not all equal): a corrupt, freed or uninitialized pointer.",
         )
         .with(Evidence::field("exception.subtype").value(subtype.clone()));
+        if let Some(c) = reg("cr2").filter(|&c| c != 0) {
+            f.detail.push_str(&format!(
+                " The thread state shows cr2 = {}{}; it is not taken as this fault's address.",
+                hex::short(c),
+                if trap == Some(14) {
+                    " with trap 14 (a page fault)"
+                } else {
+                    ""
+                }
+            ));
+            f = f.with(ev_reg("cr2", c));
+        }
         let mut bad = Vec::new();
         if let Some((_, s)) = crashed {
             for r in s
@@ -467,7 +479,7 @@ pub fn run(cx: &Context, a: &mut Analysis) {
                     }
                 }
                 detail.push('.');
-                if vm.at_start && addr >= page {
+                if vm.at_start && addr >= page && !matches!(vm.address, Some(va) if va != addr) {
                     add_kind(&mut fa, "low_unmapped");
                     push(
                         &mut fa,
@@ -566,8 +578,9 @@ pub fn run(cx: &Context, a: &mut Analysis) {
                     "fault.in_image",
                     format!("inside {}", img.display_name()),
                     format!(
-                        "{} lies inside {} (offset {}): the access hit an image's code or constant data (a write to \
-                         read-only memory, or a stale pointer into an unloaded image).",
+                        "{} lies inside {} (offset {}): the pointer pointed into that image's code or data, so the \
+                         address was mapped and the access itself was refused (a write to read-only memory, a \
+                         misaligned access) rather than the address being wild.",
                         hex::short(addr),
                         img.display_name(),
                         hex::short(addr.saturating_sub(img.base))
@@ -756,7 +769,11 @@ pub fn run(cx: &Context, a: &mut Analysis) {
 
     // Wild: an address none of the above explains.
     if let Some(addr) = fa.address {
-        let explained = fa.kinds.iter().any(|k| k != "alignment");
+        let explained = fa.kinds.iter().any(|k| k != "alignment")
+            || fa
+                .findings
+                .iter()
+                .any(|f| f.id == "fault.vm_region_address_differs");
         if !explained && fa.in_image.is_none() && report.image_at(addr).is_none() {
             let vm_unmapped = report
                 .vm_region_info

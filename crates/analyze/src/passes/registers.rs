@@ -109,7 +109,12 @@ pub fn run(cx: &Context, a: &mut Analysis) {
     let fault_addr = fault.and_then(|f| f.address);
     // Small non-zero values (counts, flags, sizes) are not pointers: a base is NULL or a pointer.
     let mut small_skipped = 0usize;
-    if let Some(far) = fault_addr {
+    let fetch = fault.is_some_and(|f| {
+        f.kinds
+            .iter()
+            .any(|k| k == "pc_zero" || k == "pc_is_fault_address")
+    });
+    if let Some(far) = fault_addr.filter(|_| !fetch) {
         for r in &state.registers {
             if !is_base_register(arch, &r.name) || is_reserved(arch, &r.name) {
                 continue;
@@ -235,7 +240,8 @@ pub fn run(cx: &Context, a: &mut Analysis) {
         .as_ref()
         .and_then(|e| e.subtype.as_deref())
         .is_some_and(|s| s.contains("GPFLT"));
-    if !non_canonical.is_empty() && (gp_fault || fault_addr.is_some()) {
+    let non_canonical_fault = fault.is_some_and(|f| f.kinds.iter().any(|k| k == "non_canonical"));
+    if !non_canonical.is_empty() && (gp_fault || non_canonical_fault) {
         let list: Vec<String> = non_canonical
             .iter()
             .map(|r| format!("{} = {}", r.name, hex::short(r.value)))
