@@ -241,8 +241,10 @@ pub fn csv(s: &Summary) -> String {
             opt(c.median_time_to_crash_ms),
             opt(c.median_duration_ms),
             cats.join(","),
-            opt(cmp.map(|x| x.p_value)),
-            opt(cmp.and_then(|x| x.p_holm)),
+            cmp.map(|x| format!("{:e}", x.p_value)).unwrap_or_default(),
+            cmp.and_then(|x| x.p_holm)
+                .map(|p| format!("{p:e}"))
+                .unwrap_or_default(),
             csv_field(
                 c.signatures
                     .first()

@@ -6,8 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The C sources (this module is also used by crates/cli/tests, hence the `../repro`).
 pub fn programs_src() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../repro/tests/programs")
 }
 
 /// Build `tests/programs/<name>.c` (once per source change) and return the binary.
