@@ -137,19 +137,27 @@ fn table(w: &mut dyn Write, o: &Outcome) -> io::Result<()> {
     writeln!(w, "crashlens group: {}", headline(o))?;
     if !o.buckets.is_empty() {
         writeln!(w)?;
+        let tw = o
+            .buckets
+            .iter()
+            .flat_map(|b| [b.first_seen.as_deref(), b.last_seen.as_deref()])
+            .map(|t| t.unwrap_or("-").chars().count())
+            .max()
+            .unwrap_or(1)
+            .clamp(10, 32);
         writeln!(
             w,
-            "{:>4}  {:>6}  {:<25}  {:<25}  SIGNATURE",
+            "{:>4}  {:>6}  {:<tw$}  {:<tw$}  SIGNATURE",
             "#", "COUNT", "FIRST SEEN", "LAST SEEN"
         )?;
         for (i, b) in o.buckets.iter().enumerate() {
             writeln!(
                 w,
-                "{:>4}  {:>6}  {:<25}  {:<25}  {}",
+                "{:>4}  {:>6}  {:<tw$}  {:<tw$}  {}",
                 i + 1,
                 b.count,
-                short(b.first_seen.as_deref().unwrap_or("-"), 25),
-                short(b.last_seen.as_deref().unwrap_or("-"), 25),
+                short(b.first_seen.as_deref().unwrap_or("-"), tw),
+                short(b.last_seen.as_deref().unwrap_or("-"), tw),
                 short(&b.signature, 100)
             )?;
         }

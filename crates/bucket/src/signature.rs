@@ -183,7 +183,19 @@ impl Engine<'_> {
         if let Some(rule) = self.rules.skip_rule(symbol, image.as_deref()) {
             return Some((true, rule.what.clone(), false));
         }
-        let class = self.lists.classify(symbol?)?;
+        let symbol = symbol?;
+        // A Swift closure belongs to the function it is in: a closure inside
+        // `_assertionFailure` is assertion machinery too.
+        let class = self.lists.classify(symbol).or_else(|| {
+            let rest = symbol.strip_prefix("implicit ").unwrap_or(symbol);
+            if rest.starts_with("closure #") {
+                self.lists
+                    .classify(rest.rsplit(" in ").next()?)
+                    .filter(|c| c.is_skip())
+            } else {
+                None
+            }
+        })?;
         let reason = format!("{} ({})", class.reason(), class.category());
         Some(match class {
             FrameClass::Skip(e) => (true, reason, e.through),
@@ -293,7 +305,10 @@ impl Engine<'_> {
             None if exc
                 .kind
                 .as_deref()
-                .is_some_and(|k| k.contains("BAD_ACCESS")) =>
+                .is_some_and(|k| k.contains("BAD_ACCESS"))
+                // Without a subtype, the second code is the address of a bad
+                // access; trusted only when the signal says memory fault.
+                && matches!(exc.signal.as_deref(), Some("SIGSEGV") | Some("SIGBUS")) =>
             {
                 *exc.codes.get(1)?
             }

@@ -84,30 +84,31 @@ pub fn compare(a: &Bucket, b: &Bucket) -> Option<(f64, String)> {
         return None;
     }
     let (run, at_a, at_b) = longest_common_run(sa, sb);
-    if run == 0 {
+    let differing: Vec<usize> = (0..a.frames.len())
+        .filter(|&i| a.frames.get(i) != b.frames.get(i))
+        .collect();
+    let (similarity, why) = if a.frames.len() == b.frames.len() && differing.len() == 1 {
+        // One frame differs: the frames that agree, weighted toward the top
+        // (frame i weighs 1/(i+1)), so a different top frame scores low.
+        let w = |i: usize| 1.0 / (i as f64 + 1.0);
+        let total: f64 = (0..a.frames.len()).map(w).sum();
+        let same: f64 = (0..a.frames.len())
+            .filter(|i| !differing.contains(i))
+            .map(w)
+            .sum();
+        (same / total, "one frame differs".to_string())
+    } else if run == 0 || (at_a != 0 && at_b != 0) {
+        // Sharing only frames deep in the stack (run loops, UIKit launch) is
+        // not the same crash: the shared run must start at one's top.
         return None;
-    }
-    let mut similarity = run as f64 / longest as f64;
-    let why = if a.frames.len() == b.frames.len()
-        && a.frames
-            .iter()
-            .zip(&b.frames)
-            .filter(|(x, y)| x != y)
-            .count()
-            == 1
-    {
-        // One frame differs: score by the frames that agree.
-        let same = a.frames.len() - 1;
-        similarity = similarity.max(same as f64 / a.frames.len() as f64);
-        "one frame differs".to_string()
     } else if at_a != at_b {
-        format!(
-            "same frames at a different depth ({} frame{} shared)",
-            run,
-            if run == 1 { "" } else { "s" }
+        let s = if run == 1 { "" } else { "s" };
+        (
+            run as f64 / longest as f64,
+            format!("same frames at a different depth ({run} frame{s} shared)"),
         )
     } else {
-        "similar stacks".to_string()
+        (run as f64 / longest as f64, "same top frames".to_string())
     };
     if a.exception != b.exception {
         return Some((similarity * 0.9, format!("{why}; exception differs")));
@@ -165,7 +166,16 @@ mod tests {
         );
         let (s, why) = compare(&a, &b).unwrap();
         assert_eq!(why, "one frame differs");
-        assert!((s - 2.0 / 3.0).abs() < 1e-9, "{s}");
+        // Frames 0 and 2 agree: (1 + 1/3) / (1 + 1/2 + 1/3).
+        assert!((s - (4.0 / 3.0) / (11.0 / 6.0)).abs() < 1e-9, "{s}");
+        // A different top frame is not the same crash.
+        let c = bucket(
+            "c",
+            "E",
+            &["x", "g", "h"],
+            &["x", "g", "h", "main", "start"],
+        );
+        assert!(compare(&a, &c).unwrap().0 < 0.6);
     }
 
     #[test]
