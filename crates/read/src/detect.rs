@@ -303,8 +303,15 @@ fn read_json(s: &str) -> Result<CrashReport, ReadError> {
         });
     }
     if body_text.starts_with('{') || body_text.starts_with('[') {
-        let parsed = ips::parse_object(body_text, "ips").map(|(o, _)| o);
-        return dispatch_json_body(Some(&header), bug.as_deref(), parsed.as_ref(), body_text);
+        let parsed = ips::parse_object(body_text, "ips");
+        let trailing = parsed
+            .as_ref()
+            .is_ok_and(|(_, end)| body_text.get(*end..).is_some_and(|t| !t.trim().is_empty()));
+        let body = parsed.as_ref().map(|(o, _)| o);
+        let mut r = dispatch_json_body(Some(&header), bug.as_deref(), body, body_text)?;
+        // Text after the JSON body (a pasted system profile, say).
+        r.source.wrapped |= trailing;
+        return Ok(r);
     }
     dispatch_text_body(&header, body_text)
 }

@@ -227,3 +227,14 @@ fn plain_prose_is_unrecognized_and_quotes_the_first_line() {
     assert!(matches!(e, ReadError::Unrecognized(_)), "{e}");
     assert!(e.to_string().contains("\"Dear team,\""), "{e}");
 }
+
+/// Text after the JSON body (a pasted system profile) is allowed and marks the
+/// report as wrapped.
+#[test]
+fn trailing_text_after_json_body() {
+    let mut ips = bytes("apple/inket-MacSymbolicator/single-target-crash.ips");
+    ips.extend(b"\n\nModel: Macmini7,1, BootROM 478.0.0.0.0, 2 processors\nGraphics: Intel Iris\n");
+    let r = read_bytes(&ips).unwrap_or_else(|e| panic!("{e}"));
+    assert!(r.source.wrapped);
+    assert_eq!(r.crashed().unwrap().frames[0].address, Some(0x10e311e45));
+}
