@@ -17,6 +17,35 @@ pub fn cell(s: &str) -> String {
     out
 }
 
+/// Escapes analysis prose for a table cell. Analysis text may use code spans
+/// on purpose, so balanced backticks are kept; `|` is escaped (GFM needs that
+/// inside code spans too), line breaks become spaces, and an odd number of
+/// backticks (a broken span) is escaped.
+pub fn prose_cell(s: &str) -> String {
+    let balanced = s.matches('`').count().is_multiple_of(2);
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '`' if !balanced => out.push_str("\\`"),
+            '\r' => {}
+            '\n' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// An owner label with its finer detail: "ML/GPU framework (PyTorch)", or
+/// "GPU driver: AGX (Apple GPU)" when the detail has parentheses of its own.
+pub fn owner(label: &str, detail: Option<&str>) -> String {
+    match detail.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) if d.contains('(') => format!("{label}: {}", cell(d)),
+        Some(d) => format!("{label} ({})", cell(d)),
+        None => label.to_string(),
+    }
+}
+
 /// A code span that is safe inside a table cell: pipes are escaped, and a
 /// value that itself holds backticks gets a longer fence.
 pub fn code(s: &str) -> String {
@@ -257,6 +286,16 @@ mod tests {
         assert_eq!(code("operator||"), "`operator\\|\\|`");
         assert_eq!(code("a`b"), "`` a`b ``");
         assert_eq!(code(""), "");
+        assert_eq!(prose_cell("in `a|b`\nx"), "in `a\\|b` x");
+        assert_eq!(prose_cell("odd ` tick"), "odd \\` tick");
+        assert_eq!(
+            owner("GPU driver", Some("AGX (Apple GPU)")),
+            "GPU driver: AGX (Apple GPU)"
+        );
+        assert_eq!(
+            owner("ML/GPU framework", Some("PyTorch")),
+            "ML/GPU framework (PyTorch)"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::{fenced, finding_bullet, heading};
 use crate::table::Table;
-use crate::text::{cell, code};
+use crate::text::{cell, code, prose_cell};
 use crashlens_model::{hex, Analysis, CrashReport, EsrDecoded, FaultAnalysis, Finding};
 
 pub fn write(report: &CrashReport, analysis: &Analysis, out: &mut String) {
@@ -71,7 +71,7 @@ fn exception_rows(report: &CrashReport, analysis: &Analysis, t: &mut Table) {
     .into_iter()
     .flatten()
     .filter(|m| !m.trim().is_empty())
-    .map(cell)
+    .map(prose_cell)
     .collect();
     if !line.is_empty() && !meanings.is_empty() {
         line.push_str(": ");
@@ -89,7 +89,7 @@ fn exception_rows(report: &CrashReport, analysis: &Analysis, t: &mut Table) {
             .filter(|m| !m.trim().is_empty())
         {
             s.push_str(": ");
-            s.push_str(&cell(m));
+            s.push_str(&prose_cell(m));
         }
         t.kv("Subtype", s);
     }
@@ -147,7 +147,7 @@ fn esr_line(e: &EsrDecoded) -> String {
     let class = if e.ec_meaning.trim().is_empty() {
         format!("EC {:#x}", e.ec)
     } else {
-        format!("{} (EC {:#x})", cell(&e.ec_meaning), e.ec)
+        format!("{} (EC {:#x})", prose_cell(&e.ec_meaning), e.ec)
     };
     parts.push(class);
     if let Some(w) = e.write {
@@ -158,8 +158,8 @@ fn esr_line(e: &EsrDecoded) -> String {
         });
     }
     match (&e.fault_status, e.level) {
-        (Some(fs), Some(l)) => parts.push(format!("**{}, level {l}**", cell(fs))),
-        (Some(fs), None) => parts.push(format!("**{}**", cell(fs))),
+        (Some(fs), Some(l)) => parts.push(format!("**{}, level {l}**", prose_cell(fs))),
+        (Some(fs), None) => parts.push(format!("**{}**", prose_cell(fs))),
         (None, _) => {}
     }
     match (e.isv, e.access_size) {
@@ -182,7 +182,7 @@ fn esr_line(e: &EsrDecoded) -> String {
     }
     for c in &e.caveats {
         s.push_str(" — ");
-        s.push_str(&cell(c));
+        s.push_str(&prose_cell(c));
     }
     s
 }
@@ -194,9 +194,9 @@ fn termination_rows(report: &CrashReport, analysis: &Analysis, t: &mut Table) {
         .and_then(|x| x.namespace.as_deref())
         .or(raw.and_then(|x| x.namespace.as_deref()));
     let code_v = te.and_then(|x| x.code).or(raw.and_then(|x| x.code));
-    let mut parts: Vec<String> = Vec::new();
+    let mut head: Vec<String> = Vec::new();
     if let Some(ns) = ns {
-        parts.push(format!("namespace {}", cell(ns)));
+        head.push(format!("namespace {}", cell(ns)));
     }
     if let Some(c) = code_v {
         let mut s = if c < 0x1000 {
@@ -207,27 +207,36 @@ fn termination_rows(report: &CrashReport, analysis: &Analysis, t: &mut Table) {
         if let Some(ind) = raw.and_then(|x| x.indicator.as_deref()) {
             s.push_str(&format!(" ({})", cell(ind)));
         }
-        parts.push(s);
+        head.push(s);
     }
-    let by = te
-        .and_then(|x| x.by_process.as_deref())
-        .or(raw.and_then(|x| x.by_process.as_deref()));
-    if let Some(by) = by {
-        let mut s = format!("by {}", cell(by));
-        if let Some(pid) = raw.and_then(|x| x.by_pid) {
-            s.push_str(&format!(" [{pid}]"));
-        }
-        parts.push(s);
-    }
-    let mut line = parts.join(", ");
+    let mut line = head.join(", ");
     if let Some(m) = te
         .and_then(|x| x.meaning.as_deref())
         .filter(|m| !m.trim().is_empty())
     {
         if line.is_empty() {
-            line = cell(m);
+            line = prose_cell(m);
         } else {
-            line.push_str(&format!(": {}", cell(m)));
+            line.push_str(&format!(": {}", prose_cell(m)));
+        }
+    }
+    // Who: the analysis's words where it has them, else the report's name.
+    let by = match te
+        .and_then(|x| x.by_process.as_deref())
+        .filter(|b| !b.trim().is_empty())
+    {
+        Some(b) => Some(prose_cell(b)),
+        None => raw.and_then(|x| x.by_process.as_deref()).map(cell),
+    };
+    if let Some(by) = by {
+        let pid = raw
+            .and_then(|x| x.by_pid)
+            .map(|p| format!(" (pid {p})"))
+            .unwrap_or_default();
+        if line.is_empty() {
+            line = format!("by {by}{pid}");
+        } else {
+            line.push_str(&format!("; by {by}{pid}"));
         }
     }
     t.kv("Termination", line);
@@ -236,9 +245,19 @@ fn termination_rows(report: &CrashReport, analysis: &Analysis, t: &mut Table) {
     }
 }
 
-/// The fault pass's findings, then the exception, termination and ESR passes'
-/// findings from the full list, each once.
+/// The fault pass's findings, then the exception, termination and ESR
+/// passes' findings from the full list, each once; findings that only repeat
+/// a row of the table above are left out.
 fn findings(analysis: &Analysis) -> Vec<&Finding> {
+    let repeats_row = |f: &Finding| {
+        (f.id == "exception.explained" && analysis.exception.is_some())
+            || (f.id.starts_with("termination.") && analysis.termination.is_some())
+            || analysis.esr.as_ref().is_some_and(|e| {
+                f.id == "esr.decoded"
+                    || (f.id.starts_with("esr.")
+                        && e.caveats.iter().any(|c| f.detail.contains(c.as_str())))
+            })
+    };
     let mut out: Vec<&Finding> = Vec::new();
     let from_fault = analysis.fault.iter().flat_map(|f| f.findings.iter());
     let from_list = analysis.findings.iter().filter(|f| {
@@ -247,6 +266,9 @@ fn findings(analysis: &Analysis) -> Vec<&Finding> {
             .any(|p| f.id.starts_with(p))
     });
     for f in from_fault.chain(from_list) {
+        if repeats_row(f) {
+            continue;
+        }
         if !out
             .iter()
             .any(|o| o.id == f.id && o.title == f.title && o.detail == f.detail)

@@ -142,7 +142,12 @@ fn mark(r: &Register, ra: Option<&RegisterAnalysis>) -> Option<String> {
 }
 
 fn notes(ra: &RegisterAnalysis, out: &mut String) {
-    if !ra.base_candidates.is_empty() {
+    // The register pass usually states the candidates itself, with reasons.
+    let stated = ra
+        .findings
+        .iter()
+        .any(|f| f.id.starts_with("registers.base"));
+    if !ra.base_candidates.is_empty() && !stated {
         let items: Vec<String> = ra
             .base_candidates
             .iter()

@@ -7,7 +7,7 @@
 
 use super::heading;
 use crate::table::Table;
-use crate::text::{self, cell, code};
+use crate::text::{self, code, prose_cell};
 use crashlens_model::{hex, Analysis, CrashReport, Frame, FrameView, OwnerRun, StackAnalysis};
 
 /// The most rows a stack table prints before it elides the middle.
@@ -109,12 +109,9 @@ fn view_row(f: &FrameView, sa: &StackAnalysis) -> Row {
     if let Some(loc) = f.location.as_deref().filter(|l| !l.is_empty()) {
         symbol.push_str(&format!(" ({})", code(loc)));
     }
-    let mut owner = f.owner.label().to_string();
-    if let Some(d) = f.owner_detail.as_deref().filter(|d| !d.is_empty()) {
-        owner = format!("{owner} ({})", cell(d));
-    }
+    let mut owner = text::owner(f.owner.label(), f.owner_detail.as_deref());
     if let Some(why) = f.skipped.as_deref().filter(|w| !w.is_empty()) {
-        owner.push_str(&format!("; passed over: {}", cell(why)));
+        owner.push_str(&format!("; passed over: {}", prose_cell(why)));
     }
     let index = f.index;
     Row {
@@ -254,10 +251,7 @@ fn run_row(run: &OwnerRun, sa: &StackAnalysis) -> Vec<String> {
     } else {
         format!("{}–{}", run.first, run.last)
     };
-    let mut owner = run.owner.label().to_string();
-    if let Some(d) = run.detail.as_deref().filter(|d| !d.is_empty()) {
-        owner = format!("{owner} ({})", cell(d));
-    }
+    let owner = text::owner(run.owner.label(), run.detail.as_deref());
     let images: Vec<String> = run.images.iter().map(|i| code(i)).collect();
     let sym = |idx: u32| {
         sa.frames

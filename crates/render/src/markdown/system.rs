@@ -124,11 +124,6 @@ fn os_line(report: &CrashReport) -> String {
             }
         }
     }
-    if let Some(rt) = &s.release_type {
-        if !line.is_empty() {
-            line.push_str(&format!(", {}", cell(rt)));
-        }
-    }
     line
 }
 

@@ -3,11 +3,11 @@
 
 use super::{finding_bullet, heading};
 use crate::table::Table;
-use crate::text::{self, cell, code};
+use crate::text::{self, code, prose_cell};
 use crashlens_model::{Analysis, CrashReport, ThreadGroup};
 
 /// Frames of a group's stack shown in its "where" cell.
-const WHERE_FRAMES: usize = 4;
+const WHERE_FRAMES: usize = 3;
 
 pub fn write_groups(report: &CrashReport, analysis: &Analysis, out: &mut String) {
     let crashed = report
@@ -84,13 +84,13 @@ fn state_cell(g: &ThreadGroup) -> String {
     if label.trim().is_empty() {
         return String::new();
     }
-    format!("**{}**", cell(label))
+    format!("**{}**", prose_cell(label))
 }
 
 fn where_cell(g: &ThreadGroup) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(c) = g.context.as_deref().filter(|c| !c.trim().is_empty()) {
-        parts.push(cell(c));
+        parts.push(prose_cell(c));
     }
     if !g.top_frames.is_empty() {
         // Callers first, so the cell reads as a call path.

@@ -2,7 +2,7 @@
 
 use super::heading;
 use crate::table::Table;
-use crate::text::{self, cell};
+use crate::text::{self, prose_cell};
 use crashlens_model::Analysis;
 
 pub fn write(analysis: &Analysis, out: &mut String) {
@@ -18,7 +18,7 @@ pub fn write(analysis: &Analysis, out: &mut String) {
         Table::new(&["when", "what"])
     };
     for e in &tl.events {
-        let mut row = vec![cell(&e.at), cell(&e.what)];
+        let mut row = vec![prose_cell(&e.at), prose_cell(&e.what)];
         if any_threads {
             row.push(text::ranges(&e.threads));
         }

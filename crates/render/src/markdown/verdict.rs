@@ -3,7 +3,7 @@
 
 use super::heading;
 use crate::table::Table;
-use crate::text::{self, cell, code};
+use crate::text::{self, code, prose_cell};
 use crashlens_model::{Analysis, Confidence, Finding};
 
 pub fn write(analysis: &Analysis, out: &mut String) {
@@ -21,7 +21,7 @@ pub fn write(analysis: &Analysis, out: &mut String) {
         "next experiment",
     ]);
     for h in &v.hypotheses {
-        let mut title = cell(if h.title.trim().is_empty() {
+        let mut title = prose_cell(if h.title.trim().is_empty() {
             &h.id
         } else {
             &h.title
@@ -31,7 +31,7 @@ pub fn write(analysis: &Analysis, out: &mut String) {
             .as_deref()
             .filter(|r| !r.trim().is_empty())
         {
-            title.push_str(&format!(" (experiment result: {})", cell(r)));
+            title.push_str(&format!(" (experiment result: {})", prose_cell(r)));
         }
         t.row_raw(vec![
             title,
@@ -40,7 +40,7 @@ pub fn write(analysis: &Analysis, out: &mut String) {
             evidence(&h.evidence_against),
             h.next_experiments
                 .iter()
-                .map(|e| cell(e))
+                .map(|e| prose_cell(e))
                 .collect::<Vec<_>>()
                 .join("; "),
         ]);
@@ -74,7 +74,7 @@ fn evidence(fs: &[Finding]) -> String {
             }
         })
         .filter(|s| !s.is_empty())
-        .map(cell)
+        .map(prose_cell)
         .collect::<Vec<_>>()
         .join("; ")
 }

@@ -197,7 +197,7 @@ pub fn seed_analysis() -> Analysis {
                 BaseCandidate { register: "x20".into(), value: 0, offset: 0x5c8 },
             ],
             findings: vec![Finding::new(
-                "registers.base_unknown",
+                "registers.instruction_needed",
                 "Base register unknown",
                 "Which of x6/x20 was the base needs the instruction at pc, which the report does not hold",
             )],
@@ -287,5 +287,40 @@ pub fn seed_analysis() -> Analysis {
             matched_on: vec!["frame 0 in AGX*Context set*PipelineState:".into()],
         }],
         ..Default::default()
+    }
+}
+
+/// Every table's rows have as many unescaped `|` as its header row.
+pub fn check_tables(md: &str) {
+    let count = |l: &str| {
+        let mut n = 0;
+        let mut prev = ' ';
+        for c in l.chars() {
+            if c == '|' && prev != '\\' {
+                n += 1;
+            }
+            prev = c;
+        }
+        n
+    };
+    let mut header: Option<usize> = None;
+    let mut in_code = false;
+    for line in md.lines() {
+        if line.starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            continue;
+        }
+        if line.starts_with('|') {
+            let n = count(line);
+            match header {
+                None => header = Some(n),
+                Some(h) => assert_eq!(n, h, "row with a different column count: {line}"),
+            }
+        } else {
+            header = None;
+        }
     }
 }

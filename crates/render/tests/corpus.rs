@@ -1,0 +1,135 @@
+//! The renderers over every Apple report in the corpus that reads as a crash:
+//! Markdown tables stay well formed and no section is printed empty, the JSON
+//! round-trips through the model, and every JSON key is documented in
+//! docs/json-schema.md.
+
+mod common;
+
+use crashlens_model::{Analysis, CrashReport};
+use crashlens_render::{json, markdown};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
+const SCHEMA_DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/json-schema.md");
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            files(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+type Item = (PathBuf, CrashReport, Analysis);
+
+/// Every corpus/apple file and every example that reads as a crash report,
+/// read and analyzed once for all tests here.
+fn reports() -> &'static [Item] {
+    static ALL: OnceLock<Vec<Item>> = OnceLock::new();
+    ALL.get_or_init(load)
+}
+
+fn load() -> Vec<Item> {
+    let mut paths = Vec::new();
+    files(&Path::new(CORPUS).join("apple"), &mut paths);
+    files(Path::new(EXAMPLES), &mut paths);
+    paths
+        .into_iter()
+        .filter_map(|p| {
+            let bytes = std::fs::read(&p).ok()?;
+            let report = crashlens_read::read_bytes(&bytes).ok()?;
+            let analysis = crashlens_analyze::analyze(&report);
+            Some((p, report, analysis))
+        })
+        .collect()
+}
+
+#[test]
+fn corpus_markdown_is_well_formed() {
+    let all = reports();
+    assert!(all.len() >= 30, "only {} corpus reports read", all.len());
+    for (path, report, analysis) in all {
+        let md = markdown::render(report, analysis);
+        let name = path.display();
+        assert!(md.starts_with("## "), "{name}: {md}");
+        assert!(
+            md.ends_with('\n') && !md.ends_with("\n\n"),
+            "{name}: trailing blank lines"
+        );
+        common::check_tables(&md);
+        // A heading directly followed by another heading is an empty section.
+        let lines: Vec<&str> = md.lines().filter(|l| !l.trim().is_empty()).collect();
+        for w in lines.windows(2) {
+            assert!(
+                !(w[0].starts_with('#') && w[1].starts_with('#')),
+                "{name}: empty section {:?}",
+                w[0]
+            );
+        }
+        assert!(
+            !lines.last().is_some_and(|l| l.starts_with('#')),
+            "{name}: empty last section"
+        );
+        // Code fences are balanced.
+        let fences = md.lines().filter(|l| l.starts_with("```")).count();
+        assert_eq!(fences % 2, 0, "{name}: unbalanced code fences");
+    }
+}
+
+#[test]
+fn corpus_json_round_trips() {
+    for (path, report, analysis) in reports() {
+        let v = json::render(report, analysis);
+        let back: CrashReport = serde_json::from_value(v["report"].clone())
+            .unwrap_or_else(|e| panic!("{}: report does not round-trip: {e}", path.display()));
+        assert_eq!(&back, report, "{}", path.display());
+        let back: Analysis = serde_json::from_value(v["analysis"].clone())
+            .unwrap_or_else(|e| panic!("{}: analysis does not round-trip: {e}", path.display()));
+        assert_eq!(&back, analysis, "{}", path.display());
+    }
+}
+
+fn keys(v: &serde_json::Value, out: &mut BTreeSet<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, v) in m {
+                out.insert(k.clone());
+                keys(v, out);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|v| keys(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_json_key_is_documented() {
+    let doc = std::fs::read_to_string(SCHEMA_DOC).expect("docs/json-schema.md");
+    let mut all = BTreeSet::new();
+    for (_, report, analysis) in reports() {
+        keys(&json::render(report, analysis), &mut all);
+    }
+    // The hand-built seed values fill sections real reports may not reach yet.
+    keys(
+        &json::render(&common::seed_report(), &common::seed_analysis()),
+        &mut all,
+    );
+    let missing: Vec<&String> = all
+        .iter()
+        .filter(|k| !doc.contains(&format!("`{k}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "keys not documented in docs/json-schema.md: {missing:?}"
+    );
+}
