@@ -88,7 +88,9 @@ fn ios26_translated_report_kimu_soloquest() {
         (parent.name.as_deref(), parent.pid),
         (Some("launchd"), Some(1))
     );
-    assert_eq!(s(&r.process.coalition), Some("com.kimu.soloquest [1693]"));
+    // "Coalition: com.kimu.soloquest [1693]"
+    assert_eq!(s(&r.process.coalition), Some("com.kimu.soloquest"));
+    assert_eq!(r.extra("Coalition ID"), Some("1693"));
     assert_eq!(s(&r.system.os_version), Some("iPhone OS 26.3.1"));
     assert_eq!(s(&r.system.os_build), Some("23D8133"));
     assert_eq!(s(&r.system.release_type), Some("User"));
@@ -922,6 +924,13 @@ fn report_crash_itself_crashed() {
     assert_eq!(st.value("cpu"), Some(6));
     assert!(r.extra("Thread 1 instruction stream").is_some());
     assert_eq!(r.images.len(), 9);
+    // "0x10b8b8000 - 0x10b8e4000 ReportCrash (???) <7F5481D8-...>": this era
+    // prints one past the end.
+    let rc = image_named(&r, "ReportCrash");
+    assert_eq!(
+        (rc.base, rc.size, rc.version.as_deref()),
+        (0x10b8b8000, Some(0x2c000), None)
+    );
 }
 
 #[test]

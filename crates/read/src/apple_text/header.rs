@@ -51,7 +51,15 @@ pub(crate) fn apply(
         "Parent Process" => p.parent = Some(process_ref(v)),
         "Responsible" | "Responsible Process" => p.responsible = Some(process_ref(v)),
         "User ID" => p.user_id = v.parse().ok(),
-        "Coalition" => p.coalition = known(v),
+        // "com.kimu.soloquest [1693]": the name, as the .ips reader keeps it;
+        // the id goes to extras.
+        "Coalition" => {
+            let (name, id) = name_and_pid(v);
+            p.coalition = name;
+            if let Some(id) = id {
+                report.extras.push(("Coalition ID".into(), id.to_string()));
+            }
+        }
         "Date/Time" => s.capture_time = known(v),
         "Launch Time" => p.launch_time = known(v),
         "OS Version" => {

@@ -103,7 +103,7 @@ pub(crate) fn parse_image_line(line: &str) -> Option<Image> {
     };
     // KSCrash prints "<(null)>" where it has no UUID.
     let uuid = uuid.map(normalize_uuid).filter(|u| u.len() == 36);
-    let size = end.checked_sub(base).and_then(|d| d.checked_add(1));
+    let size = image_size(base, end);
     let placeholder = base == 0 && (printed.is_empty() || printed == "???") && path.is_none();
 
     let basename = path
@@ -131,6 +131,20 @@ pub(crate) fn parse_image_line(line: &str) -> Option<Image> {
         placeholder,
         user_code,
     })
+}
+
+/// The image size from its address range. The range's end is normally the
+/// last byte (`0x102237fff`, `0x4655ff7`: size = end - base + 1), but the
+/// macOS 12 era text (ReportCrash and Xcode's translation of an .ips) prints
+/// one past the end (`0x106644000 - 0x10664c000`, where the .ips of the same
+/// crash says size 0x8000). A page-aligned end is read that way.
+fn image_size(base: u64, end: u64) -> Option<u64> {
+    let span = end.checked_sub(base)?;
+    if end & 0xfff == 0 && span > 0 {
+        Some(span)
+    } else {
+        span.checked_add(1)
+    }
 }
 
 /// Reverse-DNS names older macOS reports print instead of the file name.
@@ -244,6 +258,15 @@ mod tests {
             Some("82d13d98-219e-3040-b62a-07a297007a7c")
         );
         assert!(!i.user_code);
+    }
+
+    #[test]
+    fn exclusive_page_aligned_end() {
+        let i = parse_image_line("       0x106644000 -        0x10664c000 +dev.mobile.MemoryLeakingApp (1.0 - 1) <938A8C4A-3BE6-3A6B-865D-1E39ADBFA134> /Users/USER/MemoryLeakingApp.app/MemoryLeakingApp").unwrap();
+        assert_eq!(i.size, Some(0x8000));
+        assert_eq!(image_size(0x1000, 0x1fff), Some(0x1000));
+        assert_eq!(image_size(0x1000, 0x1000), Some(1));
+        assert_eq!(image_size(0x2000, 0x1000), None);
     }
 
     #[test]
