@@ -1145,9 +1145,9 @@ fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
 }
 
 #[test]
-fn corpus_every_apple_report_keeps_the_invariants() {
+fn corpus_every_readable_report_keeps_the_invariants() {
     let mut files = Vec::new();
-    walk(&std::path::Path::new(CORPUS).join("apple"), &mut files);
+    walk(std::path::Path::new(CORPUS), &mut files);
     assert!(files.len() >= 40, "corpus not found at {CORPUS}");
     let (mut analyzed, mut faults, mut esrs) = (0, 0, 0);
     for path in &files {
@@ -1459,4 +1459,52 @@ fn corpus_traps_and_odd_codes() {
         .as_deref()
         .unwrap()
         .contains("SEGV_MAPERR"));
+}
+
+#[test]
+fn fnv_set_means_far_is_not_the_address() {
+    // Data abort, read, translation fault level 2, FnV (ISS bit 10) set.
+    let mut s = state(
+        Arch::Arm64,
+        &[("x0", 0), ("pc", 0x100004000), ("far", 0x5c8)],
+    );
+    s.registers.push(reg("esr", 0x92000406));
+    let r = report(
+        Arch::Arm64,
+        Some(exc("EXC_BAD_ACCESS", "SIGSEGV", None, &[])),
+        vec![crashed_thread(0, s)],
+    );
+    let a = analyze(&r);
+    assert_eq!(a.fault.as_ref().unwrap().address, None);
+    assert!(a
+        .esr
+        .as_ref()
+        .unwrap()
+        .caveats
+        .iter()
+        .any(|c| c.contains("FnV = 1")));
+}
+
+#[test]
+fn titles_and_descriptions_in_words() {
+    let a = analyze(&seed());
+    assert_eq!(
+        finding(&a, "termination.signal").title,
+        "SIGNAL 11 (signal)"
+    );
+    // mobile_sms_security_ios.crash: "Termination Description: SPRINGBOARD, Process detected doing
+    // insecure drawing while in secure mode".
+    let a = analyze(&read(
+        "apple/faisalmemon-ios-crash-dump-analysis-book/mobile_sms_security_ios.crash",
+    ));
+    let t = finding(&a, "termination.security");
+    assert_eq!(t.title, "SPRINGBOARD 0x2bad45ec (security)");
+    assert!(t.detail.contains("insecure drawing while in secure mode"));
+    // A thread stopped in a syscall: the ESR says so in words.
+    let a = analyze(&read(
+        "apple/faisalmemon-ios-crash-dump-analysis-book/icdab_thread_osx_arm64.crash",
+    ));
+    assert!(finding(&a, "esr.decoded")
+        .detail
+        .contains("inside a system call"));
 }

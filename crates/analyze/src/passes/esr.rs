@@ -235,6 +235,14 @@ pub fn run(cx: &Context, a: &mut Analysis) {
             d.evidence.push(ev.clone());
             let mut detail = summary(&d);
             detail.push('.');
+            match kind.as_str() {
+                "svc" => detail.push_str(
+                    " The thread was inside a system call when its state was saved: the usual value for a thread \
+                     stopped in the kernel (abort() ends in __pthread_kill, waits end in a trap), not a fault.",
+                ),
+                "brk" => detail.push_str(" A brk instruction: a deliberate trap, not a memory fault."),
+                _ => {}
+            }
             for c in &d.caveats {
                 detail.push_str(&format!(" Caveat: {c}."));
             }

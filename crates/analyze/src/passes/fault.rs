@@ -225,7 +225,9 @@ pub fn run(cx: &Context, a: &mut Analysis) {
     } else {
         None
     };
-    let far = if arch == Arch::Arm64 && esr_abort {
+    // FnV (ISS bit 10) set: far does not hold the fault address.
+    let far_valid = esr_decoded.as_ref().is_some_and(|d| d.iss & (1 << 10) == 0);
+    let far = if arch == Arch::Arm64 && esr_abort && far_valid {
         reg("far")
     } else {
         None

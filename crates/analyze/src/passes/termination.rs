@@ -188,6 +188,7 @@ pub fn run(cx: &Context, a: &mut Analysis) {
     }
     let cat = te.category.clone().unwrap_or_else(|| "other".into());
     let mut title = match (&te.namespace, te.code) {
+        (Some(ns), Some(c)) if ns.eq_ignore_ascii_case("SIGNAL") => format!("{ns} {c}"),
         (Some(ns), Some(c)) => format!("{ns} {}", hex::short(c)),
         (Some(ns), None) => ns.clone(),
         (None, Some(c)) => hex::short(c),
@@ -202,6 +203,18 @@ pub fn run(cx: &Context, a: &mut Analysis) {
         detail.push_str(&format!("terminated by {by}"));
     }
     detail.push('.');
+    if cat != "signal" {
+        if let Some(desc) = report
+            .termination
+            .as_ref()
+            .and_then(|t| t.description.as_deref())
+        {
+            let desc = desc.trim();
+            if !desc.is_empty() {
+                detail.push_str(&format!(" The report's description: \"{desc}\"."));
+            }
+        }
+    }
     let mut f = Finding::new(format!("termination.{cat}"), title, detail);
     f.evidence = te.evidence.clone();
     a.findings.push(f);
