@@ -218,6 +218,10 @@ pub fn execute(
     for h in handles {
         let _ = h.join();
     }
+    if stopped.is_none() && cancel.load(Ordering::Relaxed) {
+        // The workers saw the flag first and the channel closed before the loop did.
+        stopped = Some(StopReason::Interrupted);
+    }
     progress.finish(done.len() as u64 + finished, &counts);
     if let Some(e) = write_error {
         return Err(e);
