@@ -46,7 +46,7 @@ fn read_no_panic(bytes: &[u8], what: &str) -> Result<(), String> {
 /// Cut points: each of the first 64 bytes, every `step` bytes after, and a few
 /// bytes either side of every line end in the first 2 KiB (the header line).
 fn cut_points(len: usize) -> Vec<usize> {
-    let step = (len / 100).max(1);
+    let step = (len / 60).max(1);
     let mut cuts: Vec<usize> = (0..len.min(64)).collect();
     cuts.extend((64..len).step_by(step));
     cuts.push(len.saturating_sub(1));
@@ -75,7 +75,7 @@ fn truncated_apple_corpus_never_panics() {
         let _ = read_no_panic(&bytes, &path.display().to_string());
         let _ = read_no_panic(bytes.get(1..).unwrap_or(&[]), &path.display().to_string());
     }
-    assert!(reads > 5000, "{reads}");
+    assert!(reads > 4000, "{reads}");
 }
 
 /// A truncated JSON body says it looks truncated rather than something vague.
