@@ -630,3 +630,322 @@ fn short_symbols() {
     assert_eq!(short_symbol("main"), "main");
     assert_eq!(short_symbol(""), "");
 }
+
+// ---------------------------------------------------------------- real reports
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
+
+fn read(rel: &str) -> CrashReport {
+    let p = std::path::Path::new(CORPUS).join(rel);
+    crashlens_read::read_file(&p).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+#[test]
+fn corpus_icdab_planets_assert_abort() {
+    // Thread 0: __pthread_kill, pthread_kill$VARIANT$mp, abort, err + 0, then
+    // "icdab_planets 0x104544000 + 20720", called from UIKitCore.
+    let r = read("apple/faisalmemon-ios-crash-dump-analysis-book/icdab_planets.crash");
+    let a = analyze(&r);
+    let s = a.crashed_stack.as_ref().unwrap();
+    assert_eq!(s.thread, 0);
+    assert_eq!(s.queue.as_deref(), Some("com.apple.main-thread"));
+    assert_eq!(s.blamed_frame, Some(4));
+    for i in 0..4 {
+        assert!(s.frames[i].skipped.is_some(), "frame {i} should be skipped");
+    }
+    assert!(s.frames[3].skipped.as_deref().unwrap().contains("`err`"));
+    let b = &s.frames[4];
+    assert_eq!(b.owner, Owner::App);
+    assert_eq!(b.image, "icdab_planets");
+    assert_eq!(b.symbol, format!("icdab_planets + {:#x}", 20720));
+    assert_eq!(s.frames[5].owner, Owner::OsFramework);
+    assert_eq!(s.frames[5].owner_detail.as_deref(), Some("UIKit/AppKit"));
+    // Six idle workqueue threads (1-4, 6, 7) and the UIKit event fetcher (5).
+    let idle = a
+        .thread_groups
+        .iter()
+        .find(|g| g.state == "idle_workqueue")
+        .unwrap();
+    assert_eq!(idle.threads, vec![1, 2, 3, 4, 6, 7]);
+    let fetch = a
+        .thread_groups
+        .iter()
+        .find(|g| g.threads == vec![5])
+        .unwrap();
+    assert_eq!(fetch.state, "run_loop");
+    assert_eq!(fetch.names, vec!["com.apple.uikit.eventfetch-thread"]);
+    assert_eq!(
+        fetch.context.as_deref(),
+        Some("-[UIEventFetcher threadMain]")
+    );
+}
+
+#[test]
+fn corpus_kdp_graphics_amd_driver() {
+    // Thread 16: __pthread_kill, pthread_kill, abort, gpusGenerateCrashLog
+    // (libGPUSupportMercury), gpusKillClientExt (com.apple.AMDRadeonX4000GLDriver), ...
+    let r = read("apple/faisalmemon-ios-crash-dump-analysis-book/kdp_graphics.crash");
+    let a = analyze(&r);
+    let s = a.crashed_stack.as_ref().unwrap();
+    assert_eq!(s.thread, 16);
+    assert_eq!(s.blamed_frame, Some(4));
+    assert_eq!(s.frames[3].owner, Owner::GpuDriver);
+    assert!(s.frames[3]
+        .skipped
+        .as_deref()
+        .unwrap()
+        .contains("crash log"));
+    let b = &s.frames[4];
+    assert_eq!(b.symbol, "gpusKillClientExt");
+    assert_eq!(
+        (b.owner, b.owner_detail.as_deref()),
+        (Owner::GpuDriver, Some("AMD GPU"))
+    );
+    assert_eq!(s.frames[6].owner, Owner::GpuDriver);
+    assert_eq!(s.frames[10].owner, Owner::OsFramework); // com.apple.QuartzCore
+    let o = a.findings.iter().find(|f| f.id == "stack.owners").unwrap();
+    assert!(
+        o.title.starts_with("frame 4 in GPU driver (AMD GPU)"),
+        "{}",
+        o.title
+    );
+    // The AMD driver's version comes from the Binary Images line "(1.68.20 - 1.6.8)".
+    let amd = a
+        .binaries
+        .iter()
+        .find(|b| b.name.contains("AMDRadeonX4000GLDriver"))
+        .unwrap();
+    assert_eq!(amd.owner, Owner::GpuDriver);
+    assert!(amd
+        .reasons
+        .iter()
+        .any(|r| r.starts_with("on the crashed stack")));
+    assert!(a
+        .findings
+        .iter()
+        .any(|f| f.id == "binaries.gpu_driver" && f.title.contains("AMDRadeonX4000GLDriver")));
+    // A GPU driver is on the stack, so the OpenGL/Metal frameworks are listed too.
+    assert!(a
+        .binaries
+        .iter()
+        .any(|b| b.name == "GLEngine" || b.name.ends_with("GLEngine")));
+}
+
+#[test]
+fn corpus_swift_assertion_ips() {
+    // Frame 0 _assertionFailure(_:_:file:line:flags:) in libswiftCore; frame 1 is the
+    // unsymbolicated AnotherTarget framework (imageOffset 15239).
+    let r = read("apple/inket-MacSymbolicator/multi-target-crash.ips");
+    let a = analyze(&r);
+    let s = a.crashed_stack.as_ref().unwrap();
+    assert_eq!(s.blamed_frame, Some(1));
+    assert_eq!(
+        s.frames[0].skipped.as_deref(),
+        Some("Swift runtime fatal error")
+    );
+    assert_eq!(s.frames[0].owner, Owner::LanguageRuntime);
+    assert_eq!(s.frames[1].symbol, format!("AnotherTarget + {:#x}", 15239));
+
+    // iOS: two _assertionFailure frames (one inlined), then the app.
+    let r = read("apple/inket-MacSymbolicator/ios-crash-in-ips-format.ips");
+    let a = analyze(&r);
+    let s = a.crashed_stack.as_ref().unwrap();
+    assert_eq!(s.blamed_frame, Some(2));
+    assert_eq!(s.frames[2].owner, Owner::App);
+    assert_eq!(s.frames[2].image, "iOSCrashingTest");
+}
+
+#[test]
+fn corpus_uncaught_exception_ips() {
+    // Thread 9: __pthread_kill ... __cxa_throw, objc_exception_throw,
+    // +[NSException raise:format:], then _AVAE_CheckAndReturnErr in AVFAudio.
+    let r = read("apple/JoelBrown1-Keneth_Frequency/debugging_19_4_01.md");
+    let a = analyze(&r);
+    let s = a.crashed_stack.as_ref().unwrap();
+    assert_eq!(s.thread, 9);
+    assert_eq!(s.blamed_frame, Some(11));
+    assert!(s.frames[..11].iter().all(|f| f.skipped.is_some()));
+    assert!(s.frames[11].symbol.starts_with("_AVAE_CheckAndReturnErr"));
+    assert_eq!(s.frames[11].owner, Owner::OsFramework);
+    // The app's Flutter engine threads are io.flutter.*; the crashed thread is on the
+    // cooperative Swift-concurrency queue.
+    assert_eq!(
+        s.queue.as_deref(),
+        Some("com.apple.root.user-initiated-qos.cooperative")
+    );
+    assert!(a.findings.iter().any(|f| f.id == "stack.exception_thrower"));
+    // The AGXMetalG17G driver is loaded (versions table) though not on the stack.
+    let agx = a
+        .binaries
+        .iter()
+        .find(|b| b.name == "AGXMetalG17G")
+        .unwrap();
+    assert_eq!(agx.owner, Owner::GpuDriver);
+    assert_eq!(agx.reasons, vec!["GPU driver (loaded)"]);
+}
+
+#[test]
+fn corpus_hermes_and_call_through_null() {
+    // Thread 10 (com.facebook.react.runtime.JavaScript) faulted in hermes.
+    let r = read("apple/kimu0223-solo-quest/log.md");
+    let a = analyze(&r);
+    let s = a.crashed_stack.as_ref().unwrap();
+    assert_eq!(s.thread, 10);
+    assert_eq!(
+        s.thread_name.as_deref(),
+        Some("com.facebook.react.runtime.JavaScript")
+    );
+    assert_eq!(
+        (s.frames[0].owner, s.frames[0].owner_detail.as_deref()),
+        (Owner::LanguageRuntime, Some("Hermes"))
+    );
+    assert_eq!(s.blamed_frame, Some(0));
+
+    // macOS 12 `sleep`: frame 0 is imageOffset 0 in the "A" placeholder image (pc 0),
+    // frame 1 nanosleep: the bad call came from below frame 0.
+    let r =
+        read("apple/doronz88-pycrashreport/user_mode_crash_report_monterey_non_symbolicated.ips");
+    let a = analyze(&r);
+    let s = a.crashed_stack.as_ref().unwrap();
+    assert_eq!(s.frames[0].symbol, "??? at 0x0");
+    assert!(s.frames[0].skipped.as_deref().unwrap().contains("NULL"));
+    assert_eq!(s.blamed_frame, Some(1));
+    assert_eq!(s.frames[1].symbol, "nanosleep");
+}
+
+#[test]
+fn corpus_seed_example_ips() {
+    let p = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/seed-agx-race.ips"
+    );
+    let r = crashlens_read::read_file(std::path::Path::new(p)).unwrap();
+    let a = analyze(&r);
+    let s = a.crashed_stack.as_ref().unwrap();
+    assert_eq!(s.thread, 4);
+    let runs: Vec<(u32, u32, Owner)> = s
+        .owner_runs
+        .iter()
+        .map(|r| (r.first, r.last, r.owner))
+        .collect();
+    assert_eq!(
+        runs[..4],
+        [
+            (0, 0, Owner::GpuDriver),
+            (1, 10, Owner::MlFramework),
+            (11, 12, Owner::MlFramework),
+            (13, 27, Owner::LanguageRuntime)
+        ]
+    );
+    let g = |n: u32| {
+        a.thread_groups
+            .iter()
+            .find(|g| g.threads.contains(&n))
+            .unwrap()
+    };
+    assert_eq!(g(5).threads, vec![5, 6, 7, 8, 9, 10]);
+    assert_eq!(g(5).state, "waiting_gil");
+    assert_eq!(g(5).context.as_deref(), Some("THPVariable_mul"));
+    assert_eq!(g(11).state, "device_synchronize");
+    assert_eq!(g(1).state, "submitting_gpu_work");
+    assert_eq!(g(2).threads, vec![2, 3]);
+    assert_eq!(g(0).state, "waiting_mutex");
+    let names: Vec<&str> = a.binaries.iter().map(|b| b.name.as_str()).collect();
+    for n in [
+        "AGXMetalG16X",
+        "libtorch_cpu.dylib",
+        "libtorch_python.dylib",
+        "Python",
+        "Metal",
+        "IOGPU",
+    ] {
+        assert!(names.contains(&n), "{n} missing from {names:?}");
+    }
+    assert!(!names.contains(&"libsystem_kernel.dylib"));
+}
+
+/// Every Apple corpus file that reads: the passes run without panicking and
+/// their output is consistent with the report.
+#[test]
+fn corpus_every_apple_file() {
+    let mut files = Vec::new();
+    let mut dirs = vec![std::path::Path::new(CORPUS).join("apple")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let mut analyzed = 0;
+    for p in &files {
+        let Ok(r) = crashlens_read::read_file(p) else {
+            continue;
+        };
+        let a = analyze(&r);
+        analyzed += 1;
+        let name = p.display();
+        if let Some(s) = &a.crashed_stack {
+            let t = r.crashed().unwrap();
+            assert_eq!(s.frames.len(), t.frames.len(), "{name}");
+            if let Some(b) = s.blamed_frame {
+                let pos = s.frames.iter().position(|f| f.index == b).unwrap();
+                assert!(
+                    s.frames[..pos].iter().all(|f| f.skipped.is_some()),
+                    "{name}"
+                );
+                assert!(s.frames[pos].skipped.is_none(), "{name}");
+            }
+            // Owner runs cover the frames in order, without gaps.
+            let mut next = s.frames.first().map(|f| f.index);
+            for run in &s.owner_runs {
+                assert_eq!(Some(run.first), next, "{name}");
+                assert!(run.last >= run.first, "{name}");
+                next = Some(run.last + 1);
+            }
+            assert!(
+                a.findings.iter().any(|f| f.id.starts_with("stack.")),
+                "{name}"
+            );
+        }
+        // Every thread is in exactly one group; the crashed thread's group is first.
+        let mut seen: Vec<u32> = a
+            .thread_groups
+            .iter()
+            .flat_map(|g| g.threads.clone())
+            .collect();
+        seen.sort_unstable();
+        let mut all: Vec<u32> = r.threads.iter().map(|t| t.number).collect();
+        all.sort_unstable();
+        assert_eq!(seen, all, "{name}");
+        if let (Some(c), Some(g)) = (r.crashed(), a.thread_groups.first()) {
+            assert_eq!(g.threads, vec![c.number], "{name}");
+            assert_eq!(g.state, "crashed", "{name}");
+        }
+        for g in &a.thread_groups {
+            assert!(!g.state.is_empty() && !g.state_label.is_empty(), "{name}");
+        }
+        // Binaries are real images of the report, listed once, each with a reason.
+        for b in &a.binaries {
+            assert!(!b.reasons.is_empty(), "{name}: {}", b.name);
+            assert_eq!(
+                a.binaries
+                    .iter()
+                    .filter(|x| x.name == b.name && x.base == b.base)
+                    .count(),
+                1,
+                "{name}"
+            );
+        }
+        assert!(
+            a.binaries.len() <= 40,
+            "{name}: {} binaries listed",
+            a.binaries.len()
+        );
+    }
+    assert!(analyzed >= 40, "only {analyzed} corpus files read");
+}

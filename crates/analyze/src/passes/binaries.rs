@@ -2,8 +2,9 @@
 //! versions matter, not every loaded library.
 //!
 //! Listed, in this order, each with why:
-//! 1. images on the crashed stack, in frame order (OS-runtime images only when
-//!    they hold frame 0 or the blamed frame: libdispatch plumbing is left out);
+//! 1. images on the crashed stack, in frame order; OS images (runtime and
+//!    frameworks) only when they hold frame 0, the blamed frame or its caller,
+//!    so run-loop and dispatch plumbing further down is left out;
 //! 2. the main executable;
 //! 3. GPU drivers and ML/GPU frameworks that are loaded;
 //! 4. when a GPU driver is on any thread's stack, the images whose owner rule
@@ -38,7 +39,8 @@ pub fn run(cx: &Context, a: &mut Analysis) {
         let mut per_image: Vec<(usize, Vec<u32>, bool)> = Vec::new();
         for (n, f) in t.frames.iter().enumerate() {
             let Some(pos) = image_pos(r, f) else { continue };
-            let key = n == 0 || Some(f.index) == blamed;
+            let key =
+                n == 0 || blamed.is_some_and(|b| f.index == b || b.checked_add(1) == Some(f.index));
             match per_image.iter_mut().find(|(p, _, _)| *p == pos) {
                 Some((_, frames, k)) => {
                     frames.push(f.index);
@@ -51,7 +53,11 @@ pub fn run(cx: &Context, a: &mut Analysis) {
             let Some(img) = r.images.get(pos) else {
                 continue;
             };
-            if cx.image_owner(img).owner == Owner::OsRuntime && !key {
+            let os = matches!(
+                cx.image_owner(img).owner,
+                Owner::OsRuntime | Owner::OsFramework
+            );
+            if os && !key {
                 continue;
             }
             add(

@@ -100,6 +100,24 @@ pub fn run(cx: &Context, a: &mut Analysis) {
                     b.image
                 )
             };
+            let mut detail = detail;
+            if bi == 0 && thread.frames.first().is_some_and(|f| f.symbol.is_none()) {
+                detail.push_str(
+                    " The frame is not symbolicated, so abort, raise or assert machinery cannot be \
+                     recognised by name; symbolicate the report to be sure.",
+                );
+            }
+            let generic = thread
+                .frames
+                .get(bi)
+                .and_then(|f| f.symbol.as_deref())
+                .and_then(|s| cx.frames.classify(s));
+            if let (Some(FrameClass::Prefix(e)), Some(next)) = (generic, views.get(bi + 1)) {
+                detail.push_str(&format!(
+                    " `{}` is generic ({}); its caller, frame {} `{}` in {}, says more.",
+                    b.symbol, e.reason, next.index, next.symbol, next.image
+                ));
+            }
             let mut f = Finding::new(
                 "stack.blamed_frame",
                 format!("frame {}: {}", b.index, b.symbol),
@@ -158,6 +176,10 @@ pub fn frame_view(cx: &Context, f: &Frame) -> FrameView {
     let owner = cx.frame_owner(f);
     let (symbol, offset) = match f.symbol.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(s) => (s.to_string(), f.symbol_offset),
+        None if no_image(cx, f) => (
+            format!("??? at {:#x}", pc_of(cx, f).unwrap_or_default()),
+            None,
+        ),
         None => (unsymbolicated(&image, f), f.image_offset),
     };
     let location = match (f.file.as_deref(), f.line) {
@@ -177,6 +199,26 @@ pub fn frame_view(cx: &Context, f: &Frame) -> FrameView {
         skipped: None,
     }
 }
+
+/// The frame lies in no known image (a `???` frame or the `.ips` placeholder).
+fn no_image(cx: &Context, f: &Frame) -> bool {
+    let named = f
+        .image
+        .as_deref()
+        .is_some_and(|n| !n.trim().is_empty() && n.trim() != "???");
+    !named && cx.report.image_of(f).is_none_or(|i| i.placeholder)
+}
+
+/// A frame's absolute address; for a placeholder-image frame the offset is the address.
+fn pc_of(cx: &Context, f: &Frame) -> Option<u64> {
+    f.address.or_else(|| {
+        let base = cx.report.image_of(f).map_or(0, |i| i.base);
+        f.image_offset.and_then(|o| base.checked_add(o))
+    })
+}
+
+/// Below this, a program counter outside any image is a jump through NULL + offset.
+const NULL_PAGE: u64 = 0x1000;
 
 /// `image + 0x1234` for a frame without a symbol (or the address alone).
 pub fn unsymbolicated(image: &str, f: &Frame) -> String {
@@ -218,6 +260,12 @@ fn mark_skipped(cx: &Context, frames: &[Frame], views: &mut [FrameView]) -> Opti
         let class = f.symbol.as_deref().and_then(|s| cx.frames.classify(s));
         if let Some(FrameClass::Skip(e)) = class {
             v.skipped = Some(e.reason.clone());
+        } else if i == start && is_null_pc(cx, f) {
+            v.skipped = Some(format!(
+                "the program counter is {:#x}, inside no image: the code jumped or called through a \
+                 NULL (or NULL + small offset) pointer, so the frame below made the bad call",
+                pc_of(cx, f).unwrap_or_default()
+            ));
         } else if i > start && is_noreturn_spill(f, v) {
             v.skipped = Some(format!(
                 "return address is the very start of `{}`: the call to the no-return function above \
@@ -231,6 +279,11 @@ fn mark_skipped(cx: &Context, frames: &[Frame], views: &mut [FrameView]) -> Opti
         i += 1;
     }
     None
+}
+
+/// The top frame is at a NULL-page address outside every image.
+fn is_null_pc(cx: &Context, f: &Frame) -> bool {
+    f.symbol.is_none() && no_image(cx, f) && pc_of(cx, f).is_some_and(|pc| pc < NULL_PAGE)
 }
 
 /// After a skipped frame: an OS-runtime frame at `symbol + 0`.

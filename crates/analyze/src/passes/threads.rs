@@ -250,8 +250,11 @@ pub fn short_symbol(sym: &str) -> String {
     let s = s.trim();
     if s.starts_with("-[") || s.starts_with("+[") || !s.contains("::") {
         // Objective-C and C names are short already; cut a C parameter list.
-        return match (s.starts_with("-[") || s.starts_with("+["), s.find('(')) {
-            (false, Some(i)) if i > 0 => s.get(..i).unwrap_or(s).to_string(),
+        let bracket = s.find('[');
+        return match s.find('(') {
+            Some(i) if i > 0 && bracket.is_none_or(|b| b > i) => {
+                s.get(..i).unwrap_or(s).to_string()
+            }
             _ => s.to_string(),
         };
     }
