@@ -275,39 +275,47 @@ pub fn run(cx: &Context, a: &mut Analysis) {
                 others.push(("cr2".into(), c, ev_reg("cr2", c)));
             }
         }
-        for (name, v, ev) in others {
-            let src_ev = Evidence::field(src.clone()).value(hex::short(addr));
-            if v == addr {
-                push(
-                    &mut fa,
-                    Finding::new(
-                        "fault.address_agrees",
-                        format!("{name} agrees: {}", hex::short(v)),
-                        format!(
-                            "The fault address {} from {src} is also what {name} holds.",
-                            hex::short(addr)
-                        ),
-                    )
-                    .with(src_ev)
-                    .with(ev),
-                );
-            } else if fa.stripped_address != Some(v) {
-                push(
-                    &mut fa,
-                    Finding::new(
-                        "fault.address_disagrees",
-                        format!("{name} = {} differs from {}", hex::short(v), hex::short(addr)),
-                        format!(
-                            "The fault address {} from {src} is not what {name} holds ({}); the subtype is the kernel's \
-                             own statement of the fault address.",
-                            hex::short(addr),
-                            hex::short(v)
-                        ),
-                    )
-                    .with(src_ev)
-                    .with(ev),
-                );
+        let src_ev = Evidence::field(src.clone()).value(hex::short(addr));
+        let (agree, differ): (Vec<_>, Vec<_>) =
+            others.into_iter().partition(|(_, v, _)| *v == addr);
+        if !agree.is_empty() {
+            let names: Vec<String> = agree.iter().map(|(n, _, _)| n.clone()).collect();
+            let names = names.join(" and ");
+            let verb = if agree.len() > 1 { "agree" } else { "agrees" };
+            let mut f = Finding::new(
+                "fault.address_agrees",
+                format!("{names} {verb}: {}", hex::short(addr)),
+                format!(
+                    "The fault address {} from {src} is also what {names} hold.",
+                    hex::short(addr)
+                ),
+            )
+            .with(src_ev.clone());
+            for (_, _, ev) in agree {
+                f = f.with(ev);
             }
+            push(&mut fa, f);
+        }
+        for (name, v, ev) in differ {
+            if fa.stripped_address == Some(v) {
+                continue;
+            }
+            push(
+                &mut fa,
+                Finding::new(
+                    "fault.address_disagrees",
+                    format!("{name} = {} differs from {}", hex::short(v), hex::short(addr)),
+                    format!(
+                        "The fault address {} from {src} is not what {name} holds ({}). The address is taken from \
+                         {src}, the first of subtype, codes[1], far and cr2 that the report has; the other value may \
+                         be stale or describe another access.",
+                        hex::short(addr),
+                        hex::short(v)
+                    ),
+                )
+                .with(src_ev.clone())
+                .with(ev),
+            );
         }
     }
 
