@@ -2,7 +2,9 @@
 //! reader) and as a legacy text report (read by the text reader) must give the
 //! same threads, frames, registers and images. Two pairs in the corpus:
 //! inket-MacSymbolicator's iOS 16 crash (Xcode's legacy export) and
-//! mobile-dev-inc-Symbolicator's simulator crash (macOS 12 text).
+//! mobile-dev-inc-Symbolicator's simulator crash (macOS 12 text); and two
+//! Console "Translated Report" files whose text part and JSON part are the
+//! same crash (kimu0223-solo-quest, JoelBrown1-Keneth_Frequency).
 //!
 //! Fields one format has and the other lacks are not compared: the text has no
 //! per-image arch in the macOS layout, no `uptime` on iOS, no termination
@@ -20,13 +22,25 @@ fn read(rel: &str) -> CrashReport {
 }
 
 fn compare(ips: &str, text: &str) {
-    let a = read(ips);
-    let b = read(text);
+    compare_reports(&read(ips), &read(text));
+}
+
+/// A Console "Translated Report" file: the text part through the text reader,
+/// the whole file through the dispatcher (which reads its JSON part).
+fn compare_translated(rel: &str) {
+    let a = read(rel);
     assert_eq!(
-        b.source.format,
-        crashlens_model::ReportFormat::AppleText,
-        "{text}"
+        a.source.format,
+        crashlens_model::ReportFormat::IpsJson,
+        "{rel}"
     );
+    let text = std::fs::read_to_string(Path::new(CORPUS).join(rel)).expect("read");
+    let b = crashlens_read::apple_text::parse(&text).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    compare_reports(&a, &b);
+}
+
+fn compare_reports(a: &CrashReport, b: &CrashReport) {
+    assert_eq!(b.source.format, crashlens_model::ReportFormat::AppleText);
     assert_eq!(
         a.exception.as_ref().map(|e| (&e.kind, &e.signal, &e.codes)),
         b.exception.as_ref().map(|e| (&e.kind, &e.signal, &e.codes))
@@ -85,11 +99,13 @@ fn compare(ips: &str, text: &str) {
                 (fb.index, fb.address, &fb.symbol, fb.symbol_offset),
                 "{at}"
             );
-            assert_eq!(
-                (fa.image_offset, &fa.file, fa.line),
-                (fb.image_offset, &fb.file, fb.line),
-                "{at}"
-            );
+            assert_eq!(fa.image_offset, fb.image_offset, "{at}");
+            assert_eq!(fa.inlined, fb.inlined, "{at}: inlined");
+            // The text leaves out some source locations the JSON has (inlined
+            // frames without "(file:line)"); where the text shows one, it agrees.
+            if fb.file.is_some() {
+                assert_eq!((&fa.file, fa.line), (&fb.file, fb.line), "{at}");
+            }
             let ia = fa
                 .image_index
                 .and_then(|i| a.images.get(i))
@@ -116,8 +132,10 @@ fn compare(ips: &str, text: &str) {
                     "{at}: register count"
                 );
             }
-            (None, None) => {}
-            (x, y) => panic!("{at}: state {} vs {}", x.is_some(), y.is_some()),
+            // Text reports dump the crashed thread's registers only; the
+            // JSON may hold every thread's.
+            (_, None) => assert!(!tb.crashed, "{at}: crashed thread without state"),
+            (None, Some(_)) => panic!("{at}: state only in the text"),
         }
     }
 
@@ -135,8 +153,19 @@ fn compare(ips: &str, text: &str) {
             "{at}"
         );
         assert_eq!((&ia.name, &ia.bundle_id), (&ib.name, &ib.bundle_id), "{at}");
-        assert_eq!((&ia.version, &ia.build), (&ib.version, &ib.build), "{at}");
+        // macOS 26 text prints "(1.0.0)" only: the build is not in the text.
+        assert_eq!(ia.version, ib.version, "{at}");
+        if ib.build.is_some() {
+            assert_eq!(ia.build, ib.build, "{at}");
+        }
     }
+    let leb = |r: &CrashReport| -> Vec<(Option<u64>, Option<String>, Option<u64>)> {
+        r.last_exception_backtrace
+            .iter()
+            .map(|f| (f.address, f.symbol.clone(), f.image_offset))
+            .collect()
+    };
+    assert_eq!(leb(a), leb(b), "last exception backtrace");
     assert_eq!(
         a.app_specific_lines().collect::<Vec<_>>(),
         b.app_specific_lines().collect::<Vec<_>>()
@@ -157,4 +186,14 @@ fn simulator_ips_and_text_agree() {
         "mobile-dev-inc-Symbolicator/MemoryLeakingApp-2022-08-05-132419.ips",
         "mobile-dev-inc-Symbolicator/MemoryLeakingApp-2022-08-05-132419.crash",
     );
+}
+
+#[test]
+fn translated_ios26_text_and_json_agree() {
+    compare_translated("kimu0223-solo-quest/log.md");
+}
+
+#[test]
+fn translated_macos26_text_and_json_agree() {
+    compare_translated("JoelBrown1-Keneth_Frequency/debugging_19_4_01.md");
 }
