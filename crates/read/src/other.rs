@@ -218,6 +218,16 @@ pub fn classify_text(text: &str) -> Option<ReadError> {
     if stackshot && text_field(text, "Exception Type").is_none() {
         return Some(from_text("stackshot", text));
     }
+    // Apple marks resource reports the system only recorded this way.
+    let non_fatal = text.lines().any(|l| {
+        l.trim_start().starts_with("Exception Note:") && l.contains("NON-FATAL CONDITION")
+    });
+    if non_fatal {
+        return Some(error(
+            "non-fatal report (the process was not killed)",
+            resource_detail(text),
+        ));
+    }
     let resource =
         text_field(text, "Exception Type").is_some_and(|t| t.starts_with("EXC_RESOURCE"));
     if resource && !has_crashed_thread(text) {
@@ -257,6 +267,14 @@ mod tests {
         let s = "é".repeat(400);
         let c = clip(&s);
         assert!(c.ends_with('…'));
+    }
+
+    #[test]
+    fn non_fatal_condition() {
+        let t = "Process: a [1]\nException Type: EXC_RESOURCE\nException Subtype: MEMORY\nException Note: NON-FATAL CONDITION (this is NOT a crash)\nThread 0 Crashed:\n";
+        let e = classify_text(t).unwrap().to_string();
+        assert!(e.contains("non-fatal report"), "{e}");
+        assert!(e.contains("a [1]: EXC_RESOURCE MEMORY"), "{e}");
     }
 
     #[test]
