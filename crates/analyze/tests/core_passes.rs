@@ -1508,3 +1508,23 @@ fn titles_and_descriptions_in_words() {
         .detail
         .contains("inside a system call"));
 }
+
+#[test]
+fn bare_signal_and_numeric_titles() {
+    // bruno.txt: "Exception Type: SIGSEGV", "Exception Codes: SEGV_MAPERR at 0x88".
+    let a = analyze(&read("apple/getsentry-apple-crash-report-parser/bruno.txt"));
+    let e = finding(&a, "exception.explained");
+    assert_eq!(e.title, "SIGSEGV");
+    assert_eq!(e.detail.matches("SIGSEGV (11)").count(), 1, "{}", e.detail);
+    // MainThreadDeadlock.txt: "Exception Type: 0 (0)".
+    let a = analyze(&read("apple/kstenerud-KSCrash/MainThreadDeadlock.txt"));
+    assert_eq!(finding(&a, "exception.explained").title, "exception type 0");
+    // train_thermal.crash: "Exception Type: 00000020".
+    let a = analyze(&read(
+        "apple/faisalmemon-ios-crash-dump-analysis-book/train_thermal.crash",
+    ));
+    assert_eq!(
+        finding(&a, "exception.explained").title,
+        "exception type 00000020"
+    );
+}

@@ -68,11 +68,13 @@ pub fn run(cx: &Context, a: &mut Analysis) {
                 signal = Some(k.clone());
             }
             ex.kind = Some(k.clone());
-            ex.kind_meaning = Some(format!(
-                "a bare signal: the report writer (a third-party crash reporter) recorded the signal, not a Mach \
-                 exception; {}",
-                signal_words(codes, &k).unwrap_or_default()
-            ));
+            ex.kind_meaning = Some(
+                "a bare signal: the report writer (a third-party crash reporter) recorded the signal, not a \
+                 Mach exception"
+                    .into(),
+            );
+            ex.evidence
+                .push(Evidence::field("exception.type").value(k.clone()));
             kind = None;
         }
     }
@@ -278,7 +280,13 @@ pub fn run(cx: &Context, a: &mut Analysis) {
     }
 
     // The headline finding.
-    let mut title = ex.kind.clone().unwrap_or_default();
+    let mut title = match ex.kind.clone() {
+        Some(k) if numeric_type(&k).is_some() && codes.exception_type(first_word(&k)).is_none() => {
+            format!("exception type {k}")
+        }
+        Some(k) => k,
+        None => String::new(),
+    };
     if let Some(s) = &ex.signal {
         if title.is_empty() {
             title = s.clone();
