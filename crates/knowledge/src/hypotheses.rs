@@ -2,8 +2,8 @@
 //! and experiments, library/API families, and the symbol, text, code and
 //! thread-state lists its rules test against.
 //!
-//! This module parses the table and checks its shape; regexes are compiled by the
-//! verdict pass in `crashlens-analyze`.
+//! This module parses the table and checks it (shape, every rule id present,
+//! regexes compile); the rules themselves are the verdict pass in `crashlens-analyze`.
 
 use crate::{parse_toml, KnowledgeError};
 use serde::Deserialize;
@@ -107,6 +107,7 @@ pub struct ThreadStates {
     pub sync_states: Vec<String>,
     pub submit_states: Vec<String>,
     pub lock_states: Vec<String>,
+    pub concurrent_queue_prefixes: Vec<String>,
 }
 
 impl Hypotheses {
@@ -119,7 +120,11 @@ impl Hypotheses {
     pub fn regexes(&self) -> Vec<(String, &str)> {
         let mut out: Vec<(String, &str)> = Vec::new();
         for f in &self.families {
-            out.extend(f.images.iter().map(|p| (format!("family {}", f.name), p.as_str())));
+            out.extend(
+                f.images
+                    .iter()
+                    .map(|p| (format!("family {}", f.name), p.as_str())),
+            );
         }
         let p = &self.patterns;
         for (name, list) in [
@@ -131,7 +136,10 @@ impl Hypotheses {
             ("malloc_error", &p.malloc_error),
             ("objc_message", &p.objc_message),
         ] {
-            out.extend(list.iter().map(|x| (format!("patterns.{name}"), x.as_str())));
+            out.extend(
+                list.iter()
+                    .map(|x| (format!("patterns.{name}"), x.as_str())),
+            );
         }
         let t = &self.text;
         for (name, x) in [
@@ -158,14 +166,20 @@ pub fn builtin() -> Result<Hypotheses, KnowledgeError> {
 /// Parses and checks a hypotheses table.
 pub fn parse(file: &str, text: &str) -> Result<Hypotheses, KnowledgeError> {
     let h: Hypotheses = parse_toml(file, text)?;
-    let invalid = |message: String| KnowledgeError::Invalid { file: file.to_string(), message };
+    let invalid = |message: String| KnowledgeError::Invalid {
+        file: file.to_string(),
+        message,
+    };
     let mut seen = std::collections::BTreeSet::new();
     for x in &h.hypotheses {
         if !seen.insert(x.id.as_str()) {
             return Err(invalid(format!("duplicate hypothesis {}", x.id)));
         }
         if x.title.trim().is_empty() || x.experiments.is_empty() {
-            return Err(invalid(format!("{}: needs a title and at least one experiment", x.id)));
+            return Err(invalid(format!(
+                "{}: needs a title and at least one experiment",
+                x.id
+            )));
         }
         if x.title.to_lowercase().contains("confirm") {
             return Err(invalid(format!("{}: a title never says confirmed", x.id)));
@@ -178,8 +192,13 @@ pub fn parse(file: &str, text: &str) -> Result<Hypotheses, KnowledgeError> {
     }
     for f in &h.families {
         if f.name.trim().is_empty() || f.images.is_empty() {
-            return Err(invalid("a family needs a name and image patterns".to_string()));
+            return Err(invalid(
+                "a family needs a name and image patterns".to_string(),
+            ));
         }
+    }
+    for (where_, p) in h.regexes() {
+        regex::Regex::new(p).map_err(|e| invalid(format!("{where_}: bad regex {p:?}: {e}")))?;
     }
     Ok(h)
 }

@@ -2,8 +2,8 @@
 //! links, a workaround and the conditions it matches on (frames with their symbol,
 //! image, owner, thread and position; exception text; termination; ASI text).
 //!
-//! This module parses and checks the table's shape; regular expressions are
-//! compiled (and so checked) by the matcher in `crashlens-analyze`.
+//! This module parses and checks the table (shape and regexes); the matcher is
+//! the known-issues pass in `crashlens-analyze`.
 
 use crate::{parse_toml, KnowledgeError};
 use crashlens_model::Owner;
@@ -112,7 +112,8 @@ impl FrameRule {
         if let Some(p) = self.position {
             return i == p;
         }
-        self.min_position.map_or(true, |m| i >= m) && self.max_position.map_or(true, |m| i <= m)
+        !matches!(self.min_position, Some(m) if i < m)
+            && !matches!(self.max_position, Some(m) if i > m)
     }
 }
 
@@ -129,28 +130,45 @@ pub fn parse(file: &str, text: &str) -> Result<KnownIssues, KnowledgeError> {
 }
 
 fn invalid(file: &str, message: String) -> KnowledgeError {
-    KnowledgeError::Invalid { file: file.to_string(), message }
+    KnowledgeError::Invalid {
+        file: file.to_string(),
+        message,
+    }
 }
 
-/// Checks shape: unique ids, text present, https links, one kind per condition.
+/// Checks shape: unique ids, text present, https links, one kind per condition,
+/// regexes that compile.
 pub fn validate(file: &str, t: &KnownIssues) -> Result<(), KnowledgeError> {
     let mut seen = std::collections::BTreeSet::new();
     for issue in &t.issues {
         let id = &issue.id;
-        if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
             return Err(invalid(file, format!("issue id {id:?} must be kebab-case")));
         }
         if !seen.insert(id.clone()) {
             return Err(invalid(file, format!("duplicate issue id {id}")));
         }
         if issue.title.trim().is_empty() || issue.workaround.trim().is_empty() {
-            return Err(invalid(file, format!("{id}: title and workaround are required")));
+            return Err(invalid(
+                file,
+                format!("{id}: title and workaround are required"),
+            ));
         }
         if issue.links.is_empty() || issue.links.iter().any(|l| !l.starts_with("https://")) {
-            return Err(invalid(file, format!("{id}: needs at least one https:// link")));
+            return Err(invalid(
+                file,
+                format!("{id}: needs at least one https:// link"),
+            ));
         }
         if !issue.when.iter().any(|c| c.required) {
-            return Err(invalid(file, format!("{id}: needs at least one required condition")));
+            return Err(invalid(
+                file,
+                format!("{id}: needs at least one required condition"),
+            ));
         }
         for c in &issue.when {
             let kinds = usize::from(!c.frame.is_empty())
@@ -164,23 +182,42 @@ pub fn validate(file: &str, t: &KnownIssues) -> Result<(), KnowledgeError> {
                 ));
             }
             if c.describe.trim().is_empty() {
-                return Err(invalid(file, format!("{id}: every condition needs describe")));
+                return Err(invalid(
+                    file,
+                    format!("{id}: every condition needs describe"),
+                ));
             }
             for f in &c.frame {
                 if f.symbol.is_none() && f.image.is_none() && f.owner.is_none() {
-                    return Err(invalid(file, format!("{id}: a frame rule needs symbol, image or owner")));
+                    return Err(invalid(
+                        file,
+                        format!("{id}: a frame rule needs symbol, image or owner"),
+                    ));
                 }
                 if f.owner.is_some() && f.thread != ThreadSel::Crashed {
-                    return Err(invalid(file, format!("{id}: owners are known only on the crashed thread")));
+                    return Err(invalid(
+                        file,
+                        format!("{id}: owners are known only on the crashed thread"),
+                    ));
                 }
                 if f.min_threads == 0 {
-                    return Err(invalid(file, format!("{id}: min_threads must be at least 1")));
+                    return Err(invalid(
+                        file,
+                        format!("{id}: min_threads must be at least 1"),
+                    ));
                 }
                 if f.position.is_some() && (f.min_position.is_some() || f.max_position.is_some()) {
-                    return Err(invalid(file, format!("{id}: position excludes min/max_position")));
+                    return Err(invalid(
+                        file,
+                        format!("{id}: position excludes min/max_position"),
+                    ));
                 }
             }
         }
+    }
+    for (where_, p) in patterns(t) {
+        regex::Regex::new(p)
+            .map_err(|e| invalid(file, format!("{where_}: bad regex {p:?}: {e}")))?;
     }
     Ok(())
 }
@@ -192,10 +229,22 @@ pub fn patterns(t: &KnownIssues) -> Vec<(String, &str)> {
     for issue in &t.issues {
         for c in &issue.when {
             for f in &c.frame {
-                out.extend(f.symbol.as_deref().map(|p| (format!("{}: frame symbol", issue.id), p)));
-                out.extend(f.image.as_deref().map(|p| (format!("{}: frame image", issue.id), p)));
+                out.extend(
+                    f.symbol
+                        .as_deref()
+                        .map(|p| (format!("{}: frame symbol", issue.id), p)),
+                );
+                out.extend(
+                    f.image
+                        .as_deref()
+                        .map(|p| (format!("{}: frame image", issue.id), p)),
+                );
             }
-            for (what, p) in [("exception", &c.exception), ("termination", &c.termination), ("asi", &c.asi)] {
+            for (what, p) in [
+                ("exception", &c.exception),
+                ("termination", &c.termination),
+                ("asi", &c.asi),
+            ] {
                 out.extend(p.as_deref().map(|p| (format!("{}: {what}", issue.id), p)));
             }
         }
@@ -208,6 +257,9 @@ mod tests {
     #[test]
     fn builtin_parses() {
         let t = super::builtin().unwrap();
-        assert!(t.issues.iter().any(|i| i.id == "pytorch-mps-multithread-race"));
+        assert!(t
+            .issues
+            .iter()
+            .any(|i| i.id == "pytorch-mps-multithread-race"));
     }
 }
