@@ -278,8 +278,14 @@ mod tests {
 
     #[test]
     fn zones_with_a_colon_are_read() {
-        assert_eq!(colon_free_zone("2022-08-05 13:24:19.116 +04:00"), "2022-08-05 13:24:19.116 +0400");
-        assert_eq!(colon_free_zone("2022-08-05 13:24:19.116 +0400"), "2022-08-05 13:24:19.116 +0400");
+        assert_eq!(
+            colon_free_zone("2022-08-05 13:24:19.116 +04:00"),
+            "2022-08-05 13:24:19.116 +0400"
+        );
+        assert_eq!(
+            colon_free_zone("2022-08-05 13:24:19.116 +0400"),
+            "2022-08-05 13:24:19.116 +0400"
+        );
         assert_eq!(colon_free_zone("x"), "x");
     }
 

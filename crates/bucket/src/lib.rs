@@ -209,6 +209,12 @@ fn process(
         };
     }
     match crashlens_read::read_bytes(&bytes) {
+        Ok(report) if report.exception.is_none() && report.crashed().is_none() => bad(
+            "incomplete report: no exception and no crashed thread, nothing to group by".into(),
+            Some(hash),
+            false,
+            stamp,
+        ),
         Ok(mut report) => {
             drop(bytes);
             report.source.path = Some(path_s.clone());

@@ -14,7 +14,7 @@
 
 use crashlens_knowledge::frames::{self, FrameClass, FrameLists};
 use crashlens_knowledge::signature::{self as sigrules, SignatureRules};
-use crashlens_model::{CrashReport, Frame};
+use crashlens_model::{Analysis, CrashReport, Frame, StackAnalysis};
 use serde::{Deserialize, Serialize};
 
 /// A report's signature.
@@ -87,12 +87,43 @@ impl Default for Engine<'static> {
 
 impl Engine<'_> {
     /// The signature of a report.
+    ///
+    /// Runs the one analysis pass a signature needs (`stack`, which chooses the
+    /// blamed frame) rather than all of them; [`Engine::signature_with`] takes
+    /// the stack section of a full analysis and gives the same signature.
     pub fn signature(&self, report: &CrashReport) -> Signature {
         self.explain(report).signature
     }
 
-    /// The signature and how each frame counted toward it.
+    /// The signature from an existing analysis's `crashed_stack`.
+    pub fn signature_with(&self, report: &CrashReport, stack: Option<&StackAnalysis>) -> Signature {
+        self.explain_with(report, stack).signature
+    }
+
+    /// The signature and how each frame counted toward it (runs the `stack` pass).
     pub fn explain(&self, report: &CrashReport) -> Explanation {
+        let stack = stack_pass(report);
+        self.explain_with(report, stack.as_ref())
+    }
+
+    /// The signature and how each frame counted toward it, given the stack
+    /// analysis: frames above its blamed frame are skipped for the reason it
+    /// gives; from the blamed frame on, the lists decide.
+    pub fn explain_with(
+        &self,
+        report: &CrashReport,
+        blamed: Option<&StackAnalysis>,
+    ) -> Explanation {
+        let blamed_at = blamed.and_then(|s| s.blamed_frame);
+        let analysis_reason = |index: u32| -> Option<String> {
+            let s = blamed?;
+            let v = s.frames.iter().find(|v| v.index == index)?;
+            Some(
+                v.skipped
+                    .clone()
+                    .unwrap_or_else(|| "above the blamed frame".to_string()),
+            )
+        };
         let (exception, exception_parts) = self.exception_part(report);
         let thread = report.crashed();
         let mut steps = Vec::new();
@@ -112,7 +143,12 @@ impl Engine<'_> {
             for (i, f) in t.frames.iter().enumerate() {
                 let raw = raw_frame(report, f);
                 let normalized = self.normalize_frame(report, f);
+                let before_blamed = blamed_at.is_some_and(|b| f.index < b);
                 let decision = match self.classify(report, f) {
+                    _ if before_blamed => Decision::Skipped {
+                        reason: analysis_reason(f.index)
+                            .unwrap_or_else(|| "above the blamed frame".into()),
+                    },
                     Some((true, reason, _)) => Decision::Skipped { reason },
                     _ if i < through => Decision::Skipped {
                         reason: "above a signal trampoline: ran in the signal handler".into(),
@@ -316,6 +352,16 @@ impl Engine<'_> {
         };
         (addr < self.rules.null_below).then_some(addr)
     }
+}
+
+/// Runs only the analysis pass that chooses the blamed frame.
+fn stack_pass(report: &CrashReport) -> Option<StackAnalysis> {
+    let (_, pass) = crashlens_analyze::PASSES
+        .iter()
+        .find(|(name, _)| *name == "stack")?;
+    let mut a = Analysis::default();
+    pass(&crashlens_analyze::Context::new(report), &mut a);
+    a.crashed_stack
 }
 
 /// The symbol when it names something (not "???", not an address).

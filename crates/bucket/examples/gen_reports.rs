@@ -1,0 +1,80 @@
+//! Generates a large folder of crash reports for the `crashlens group`
+//! benchmark: the corpus repeated, every copy made unique (incident ids,
+//! pids, capture times), and one copy in ten a signature variant (image
+//! offsets shifted, so unsymbolicated frames land in new buckets).
+//!
+//! Usage: cargo run --release -p crashlens-bucket --example gen_reports -- CORPUS_DIR OUT_DIR COUNT
+
+use regex::{Captures, Regex};
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(corpus), Some(out), Some(count)) = (args.get(1), args.get(2), args.get(3)) else {
+        eprintln!("usage: gen_reports CORPUS_DIR OUT_DIR COUNT");
+        std::process::exit(2);
+    };
+    let Ok(count) = count.parse::<usize>() else {
+        eprintln!("COUNT must be a number");
+        std::process::exit(2);
+    };
+    let (files, _) = crashlens_bucket::walk::walk(&[PathBuf::from(corpus)]);
+    let sources: Vec<(PathBuf, String)> = files
+        .iter()
+        .filter_map(|p| Some((p.clone(), std::fs::read_to_string(p).ok()?)))
+        .collect();
+    if sources.is_empty() {
+        eprintln!("no reports under {corpus}");
+        std::process::exit(1);
+    }
+    let uuid =
+        Regex::new(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+            .unwrap();
+    let pid = Regex::new(r#"("pid" : |Process:\s+\S+ \[)(\d+)"#).unwrap();
+    let time = Regex::new(r"(\d{4}-\d\d-\d\d \d\d:)(\d\d):(\d\d)").unwrap();
+    let ips_offset = Regex::new(r#""imageOffset":(\d+)"#).unwrap();
+    let text_offset = Regex::new(r"(0x[0-9a-fA-F]+ \+ )(\d+)").unwrap();
+    let mut bytes = 0usize;
+    for i in 0..count {
+        let (src, text) = &sources[i % sources.len()];
+        let round = i / sources.len();
+        let mut t = uuid
+            .replace_all(text, |c: &Captures| {
+                format!("{}-{:04X}", &c[0][..23], (i * 7 + 1) % 0x10000 + round)
+            })
+            .into_owned();
+        t = pid
+            .replace_all(&t, |c: &Captures| format!("{}{}", &c[1], 100 + (i % 90000)))
+            .into_owned();
+        t = time
+            .replace_all(&t, |c: &Captures| {
+                format!("{}{:02}:{:02}", &c[1], (round / 60) % 60, round % 60)
+            })
+            .into_owned();
+        if i % 10 == 0 {
+            let k = (round % 8) as u64 * 4;
+            t = ips_offset
+                .replace_all(&t, |c: &Captures| {
+                    format!("\"imageOffset\":{}", c[1].parse::<u64>().unwrap_or(0) + k)
+                })
+                .into_owned();
+            t = text_offset
+                .replace_all(&t, |c: &Captures| {
+                    format!("{}{}", &c[1], c[2].parse::<u64>().unwrap_or(0) + k)
+                })
+                .into_owned();
+        }
+        let name = src
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("report.crash");
+        let dir = Path::new(out).join(format!("{:03}", i / 1000));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{i:06}-{name}")), &t).unwrap();
+        bytes += t.len();
+    }
+    eprintln!(
+        "wrote {count} reports ({} MB) under {out}",
+        bytes / 1_000_000
+    );
+}
