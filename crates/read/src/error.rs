@@ -17,11 +17,17 @@ pub enum ReadError {
     /// A recognized report that is not a process crash (kernel panic, jetsam
     /// event, stackshot, resource report, ...).
     #[error("not a process crash report: {kind}{}", detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
-    NotACrashReport { kind: String, detail: Option<String> },
+    NotACrashReport {
+        kind: String,
+        detail: Option<String>,
+    },
 
     /// A format we recognize but do not read yet.
     #[error("{format} is not supported yet{}", hint.as_deref().map(|h| format!(": {h}")).unwrap_or_default())]
-    Unsupported { format: String, hint: Option<String> },
+    Unsupported {
+        format: String,
+        hint: Option<String>,
+    },
 
     /// Looks like the format but is broken.
     #[error("malformed {format}: {what}")]
@@ -34,6 +40,9 @@ pub enum ReadError {
 
 impl ReadError {
     pub fn malformed(format: &'static str, what: impl Into<String>) -> Self {
-        ReadError::Malformed { format, what: what.into() }
+        ReadError::Malformed {
+            format,
+            what: what.into(),
+        }
     }
 }

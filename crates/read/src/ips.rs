@@ -3,7 +3,8 @@
 //!
 //! Integers stay `u64` (serde_json keeps them exact; nothing goes through f64).
 //! A field of the wrong type is skipped and named in the extra
-//! [`SKIPPED_KEY`]; it never panics and never hides the rest of the report.
+//! [`PROBLEMS_KEY`] (so is an index that points nowhere); it never panics and
+//! never hides the rest of the report.
 //! Body keys with no model field land in `extras` as compact JSON, in report
 //! order.
 
@@ -18,8 +19,9 @@ use serde_json::Value;
 
 use crate::ReadError;
 
-/// The extras key under which fields skipped for a wrong type are listed.
-pub const SKIPPED_KEY: &str = "crashlens.skipped_fields";
+/// The extras key listing what the reader skipped (a field of the wrong type)
+/// or found inconsistent (an index past the end), "; "-separated.
+pub const PROBLEMS_KEY: &str = "crashlens.read_problems";
 
 /// A JSON object with its keys in file order (serde_json's own map sorts them).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -429,6 +431,15 @@ pub fn parse_body(header: Option<&Header>, body: &Obj) -> Result<CrashReport, Re
         }
     }
 
+    match r.crashed_thread {
+        // `triggered` says it too, when faultingThread is missing.
+        None => r.crashed_thread = r.threads.iter().find(|t| t.crashed).map(|t| t.number),
+        Some(n) if !r.threads.is_empty() && r.thread(n).is_none() => rd.skipped.push(format!(
+            "faultingThread: {n} is past the {} threads",
+            r.threads.len()
+        )),
+        Some(_) => {}
+    }
     // The legacy "Triggered by Thread" name/queue, where the thread lacks them.
     if let Some(v) = legacy {
         legacy_info(&mut rd, &mut r, v);
@@ -440,7 +451,7 @@ pub fn parse_body(header: Option<&Header>, body: &Obj) -> Result<CrashReport, Re
     }
     r.extras.append(&mut rd.extras);
     if !rd.skipped.is_empty() {
-        r.extras.push((SKIPPED_KEY.into(), rd.skipped.join("; ")));
+        r.extras.push((PROBLEMS_KEY.into(), rd.skipped.join("; ")));
     }
     Ok(r)
 }
@@ -908,7 +919,7 @@ mod tests {
         let r = parse_body(None, &b).unwrap();
         assert_eq!(r.process.pid, None);
         assert!(r.threads.is_empty());
-        let s = r.extra(SKIPPED_KEY).unwrap();
+        let s = r.extra(PROBLEMS_KEY).unwrap();
         assert!(
             s.contains("pid: expected an unsigned integer, found a string"),
             "{s}"
@@ -931,7 +942,7 @@ mod tests {
         assert_eq!(f[0].image.as_deref(), Some("x"));
         assert_eq!(f[1].image_index, None);
         assert!(r
-            .extra(SKIPPED_KEY)
+            .extra(PROBLEMS_KEY)
             .unwrap()
             .contains("imageIndex: 7 is past the 1 images"));
     }
@@ -987,7 +998,7 @@ mod tests {
         assert_eq!(f[0].image.as_deref(), Some("libfoo.dylib"));
         assert_eq!(f[1].address, Some(0));
         assert!(r
-            .extra(SKIPPED_KEY)
+            .extra(PROBLEMS_KEY)
             .unwrap()
             .contains("threads[0].frames[2]"));
     }
@@ -1003,6 +1014,19 @@ mod tests {
             Some(r#"{"offset":96}"#)
         );
         assert_eq!(r.extra("usedImages[0].extra"), Some("7"));
+    }
+
+    #[test]
+    fn crashed_thread_from_triggered_or_checked() {
+        let b = body(r#"{"procName":"a","threads":[{},{"triggered":true}]}"#);
+        assert_eq!(parse_body(None, &b).unwrap().crashed_thread, Some(1));
+        let b = body(r#"{"procName":"a","faultingThread":5,"threads":[{}]}"#);
+        let r = parse_body(None, &b).unwrap();
+        assert_eq!(r.crashed_thread, Some(5), "kept as the report says");
+        assert!(r
+            .extra(PROBLEMS_KEY)
+            .unwrap()
+            .contains("faultingThread: 5 is past the 1 threads"));
     }
 
     #[test]

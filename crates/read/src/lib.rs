@@ -17,8 +17,8 @@
 //! - [`ReadError::Malformed`] for a broken `.ips` (truncated, too deeply nested);
 //! - [`ReadError::Unrecognized`] otherwise, saying what the bytes look like.
 //!
-//! An `.ips` field of the wrong type is skipped, not fatal; the skipped fields
-//! are listed in the extra [`ips::SKIPPED_KEY`].
+//! An `.ips` field of the wrong type is skipped, not fatal; skipped fields and
+//! indexes that point nowhere are listed in the extra [`ips::PROBLEMS_KEY`].
 
 pub mod apple_text;
 pub mod detect;
@@ -39,7 +39,10 @@ pub const MAX_REPORT_BYTES: u64 = 64 * 1024 * 1024;
 pub fn read_file(path: &Path) -> Result<CrashReport, ReadError> {
     let meta = std::fs::metadata(path)?;
     if meta.len() > MAX_REPORT_BYTES {
-        return Err(ReadError::TooLarge { size: meta.len(), limit: MAX_REPORT_BYTES });
+        return Err(ReadError::TooLarge {
+            size: meta.len(),
+            limit: MAX_REPORT_BYTES,
+        });
     }
     let bytes = std::fs::read(path)?;
     let mut report = read_bytes(&bytes)?;
@@ -50,7 +53,10 @@ pub fn read_file(path: &Path) -> Result<CrashReport, ReadError> {
 /// Reads one report from bytes in any supported format.
 pub fn read_bytes(bytes: &[u8]) -> Result<CrashReport, ReadError> {
     if bytes.len() as u64 > MAX_REPORT_BYTES {
-        return Err(ReadError::TooLarge { size: bytes.len() as u64, limit: MAX_REPORT_BYTES });
+        return Err(ReadError::TooLarge {
+            size: bytes.len() as u64,
+            limit: MAX_REPORT_BYTES,
+        });
     }
     detect::read(bytes)
 }

@@ -190,7 +190,7 @@ fn monterey_sleep_x86_64_null_call() {
         r.extra("header.slice_uuid"),
         Some("b9252db9-9910-3b36-865a-01e20427c7e0")
     );
-    assert_eq!(r.extra("crashlens.skipped_fields"), None);
+    assert_eq!(r.extra("crashlens.read_problems"), None);
 }
 
 #[test]
@@ -737,7 +737,7 @@ fn every_ips_json_file_reads() {
             assert_eq!(r.source.format, ReportFormat::IpsJson, "{}", path.display());
             assert!(r.crashed().is_some(), "{}", path.display());
             assert_eq!(
-                r.extra("crashlens.skipped_fields"),
+                r.extra("crashlens.read_problems"),
                 None,
                 "{}",
                 path.display()

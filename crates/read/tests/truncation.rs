@@ -246,7 +246,7 @@ fn wrong_types_skip_the_field_and_say_so() {
     let st = r.threads[0].state.as_ref().unwrap();
     assert_eq!(st.value("x0"), None);
     assert_eq!(st.value("x1"), Some(2));
-    let skipped = r.extra("crashlens.skipped_fields").unwrap();
+    let skipped = r.extra("crashlens.read_problems").unwrap();
     for needle in [
         "pid: expected an unsigned integer, found a string",
         "cpuType: expected a string, found an unsigned integer",
@@ -293,7 +293,7 @@ fn huge_numbers() {
     .unwrap();
     assert_eq!(r.process.pid, None);
     assert!(r
-        .extra("crashlens.skipped_fields")
+        .extra("crashlens.read_problems")
         .unwrap()
         .contains("pid: expected an unsigned integer"));
     // Beyond f64: a JSON error that names the number.
