@@ -1313,3 +1313,163 @@ fn system_profile_trailer_fields() {
         .extra("AirPort")
         .is_some_and(|v| v.starts_with("spairport_wireless_card_type_airport_extreme")));
 }
+
+#[test]
+fn more_ios_reports() {
+    // icdab_planets: C assert -> abort; the app frame is "0x104544000 + 20720".
+    let r = load("faisalmemon-ios-crash-dump-analysis-book/icdab_planets.crash");
+    assert_eq!(s(&r.system.hardware_model), Some("iPod9,1"));
+    assert_eq!(r.extra("Baseband Version"), Some("n/a"));
+    let fr = &crashed(&r).frames;
+    assert_eq!(
+        (fr[1].symbol.as_deref(), fr[1].symbol_offset),
+        (Some("pthread_kill$VARIANT$mp"), Some(136))
+    );
+    assert_eq!(
+        (fr[3].symbol.as_deref(), fr[3].symbol_offset),
+        (Some("err"), Some(0))
+    );
+    assert_eq!(
+        (fr[4].address, fr[4].image_offset, fr[4].symbol.as_deref()),
+        (Some(0x1045490f0), Some(20720), None)
+    );
+    assert_eq!(frame_image(&r, &fr[4]).base, 0x104544000);
+    assert!(frame_image(&r, &fr[4]).user_code);
+    assert_eq!(reg(&r, "x9"), 0x1f45971da7174a41);
+
+    // icdab_as: SIGILL, the second code is the instruction word.
+    let r = load("faisalmemon-ios-crash-dump-analysis-book/icdab_as.crash");
+    let e = r.exception.as_ref().expect("exception");
+    assert_eq!(e.codes, vec![1, 0xc87f7e7f]);
+    assert_eq!(
+        r.termination.as_ref().and_then(|t| t.indicator.as_deref()),
+        Some("Illegal instruction: 4")
+    );
+    let fr = &crashed(&r).frames;
+    assert_eq!(
+        (fr[0].symbol.as_deref(), fr[0].symbol_offset),
+        (Some("bad_instruction_egg"), Some(28))
+    );
+    assert_eq!(
+        s(&fr[1].symbol),
+        Some("ViewController.switchToAssemblyCodePath()")
+    );
+    assert_eq!(
+        (fr[1].file.as_deref(), fr[1].line),
+        (Some("ViewController.swift"), Some(27))
+    );
+    assert_eq!(
+        (fr[3].file.as_deref(), fr[3].line),
+        (Some("ViewController.swift"), Some(0))
+    );
+    assert_eq!(reg(&r, "x11"), 0xbaddc0dedeadbead);
+
+    // leakagent: thread 4, NULL, unsymbolicated libswiftDemangle.
+    let r = load("faisalmemon-ios-crash-dump-analysis-book/leakagent.crash");
+    assert_eq!(s(&r.process.role), Some("Unspecified"));
+    let parent = r.process.parent.as_ref().expect("parent");
+    assert_eq!(
+        (parent.name.as_deref(), parent.pid),
+        (Some("DTServiceHub"), Some(1592))
+    );
+    assert_eq!(r.crashed_thread, Some(4));
+    let f = frame0(&r);
+    assert_eq!(
+        (f.address, f.image_offset),
+        (Some(0x104f871dc), Some(94684))
+    );
+    assert_eq!(frame_image(&r, f).base, 0x104f70000);
+    assert!(r
+        .vm_region_info
+        .as_deref()
+        .is_some_and(|v| v.starts_with("0 is not in any region.")));
+
+    // reportCrash_ios: SIGBUS with an unusual subtype.
+    let r = load("faisalmemon-ios-crash-dump-analysis-book/reportCrash_ios.crash");
+    let e = r.exception.as_ref().expect("exception");
+    assert_eq!(s(&e.subtype), Some("UNKNOWN_0x32 at 0x000000017e012290"));
+    let t = r.termination.as_ref().expect("termination");
+    assert_eq!(
+        (t.code, t.indicator.as_deref()),
+        (Some(0xa), Some("Bus error: 10"))
+    );
+    assert_eq!(r.crashed_thread, Some(1));
+    assert_eq!(frame0(&r).image_offset, Some(401720));
+    assert_eq!(reg(&r, "x23"), 0x000000017e012290);
+}
+
+#[test]
+fn more_macos_reports() {
+    // iOS app on an Apple-silicon Mac, macOS layout.
+    let r = load("faisalmemon-ios-crash-dump-analysis-book/icdab_planets.iOSonMac.crash");
+    assert_eq!(
+        r.extra("External Modification Warnings"),
+        Some("Debugger attached to process.")
+    );
+    assert_eq!(r.app_specific_lines().count(), 2);
+    assert!(r
+        .app_specific_lines()
+        .any(|l| l.starts_with("Assertion failed: (pluto_volume != 0.0)")));
+    // "5   www.perivalebluebell.icdab-planets\t0x0000000102ec50f0 -[PlanetViewController viewDidLoad] + 396 (PlanetViewController.mm:33)"
+    let f5 = &crashed(&r).frames[5];
+    assert_eq!(s(&f5.image), Some("www.perivalebluebell.icdab-planets"));
+    assert_eq!(s(&f5.symbol), Some("-[PlanetViewController viewDidLoad]"));
+    assert_eq!(
+        (f5.file.as_deref(), f5.line),
+        (Some("PlanetViewController.mm"), Some(33))
+    );
+    let img = frame_image(&r, f5);
+    assert_eq!(
+        (img.base, img.name.as_deref()),
+        (0x102ec0000, Some("icdab_planets"))
+    );
+    assert_eq!(
+        s(&r.thread(5).expect("thread 5").name),
+        Some("com.apple.uikit.eventfetch-thread")
+    );
+
+    // icdab_thread: Parent zsh, Responsible Terminal, frames with (file:line).
+    let r = load("faisalmemon-ios-crash-dump-analysis-book/icdab_thread_osx_arm64.crash");
+    let parent = r.process.parent.as_ref().expect("parent");
+    assert_eq!(
+        (parent.name.as_deref(), parent.pid),
+        (Some("zsh"), Some(6162))
+    );
+    let resp = r.process.responsible.as_ref().expect("responsible");
+    assert_eq!(
+        (resp.name.as_deref(), resp.pid),
+        (Some("Terminal"), Some(3061))
+    );
+    assert_eq!(s(&r.process.version), Some("0"));
+    let fr = &crashed(&r).frames;
+    assert_eq!(
+        (fr[3].symbol.as_deref(), fr[3].file.as_deref(), fr[3].line),
+        (Some("start_threads"), Some("pthread_helper.c"), Some(177))
+    );
+    assert_eq!(
+        (fr[4].symbol.as_deref(), fr[4].file.as_deref(), fr[4].line),
+        (Some("main"), Some("main.m"), Some(14))
+    );
+    assert_eq!(reg(&r, "x9"), 0xcc77e4c5957aeef3);
+    assert_eq!(
+        r.app_specific_lines().collect::<Vec<_>>(),
+        vec!["dyld2 mode", "abort() called"]
+    );
+
+    // KSCrash stack overflow: the report keeps 50 frames (0..49), the first 34
+    // of them the recursive -[Crasher causeStackOverflow] + 36.
+    let r = load("kstenerud-KSCrash/StackOverflow.txt");
+    let fr = &crashed(&r).frames;
+    assert_eq!(fr.len(), 50);
+    assert!(fr.iter().take(34).all(|f| f.symbol.as_deref()
+        == Some("-[Crasher causeStackOverflow]")
+        && f.symbol_offset == Some(36)));
+    assert_eq!(
+        (fr[49].symbol.as_deref(), fr[49].image_offset),
+        (Some("main"), Some(6072))
+    );
+    assert_eq!(
+        s(&r.exception.as_ref().expect("exception").subtype),
+        Some("KERN_INVALID_ADDRESS at 0x2fd59ff8")
+    );
+}
