@@ -1528,3 +1528,26 @@ fn bare_signal_and_numeric_titles() {
         "exception type 00000020"
     );
 }
+
+#[test]
+fn esr_decode_is_total_over_every_class_and_status() {
+    for ec in 0..=0x3fu64 {
+        for low in [
+            0u64, 0x6, 0x21, 0x3f, 0x40, 0x400, 0x100_0000, 0x1c0_0047, 0x1ff_ffff,
+        ] {
+            let v = (ec << 26) | (1 << 25) | low;
+            let d = esr::decode(v, Some("(Data Abort) byte read Translation fault"));
+            assert_eq!(u64::from(d.ec), ec);
+            assert_eq!(u64::from(d.iss), low);
+            assert!(!d.ec_meaning.is_empty());
+            assert!(d.access_size.is_none() || d.isv == Some(true));
+            assert!(matches!(d.level, None | Some(0..=3)));
+            if d.write.is_some() {
+                assert!(ec == 0x24 || ec == 0x25, "{v:#x}");
+            }
+        }
+    }
+    // The upper 32 bits of a 64-bit ESR_EL1 (ISS2) do not disturb the decode.
+    let d = esr::decode(0x0000_0001_9200_0006, None);
+    assert_eq!((d.ec, d.level), (0x24, Some(2)));
+}
