@@ -97,16 +97,16 @@ pub(crate) fn parse_tail(tail: &str, frame: &mut Frame) {
     if let Some(pos) = tail.find("// ") {
         let left = tail.get(..pos).unwrap_or("").trim();
         let right = tail.get(pos + 3..).unwrap_or("").trim();
-        if let Some((base, off, rem)) = base_plus_offset(left) {
+        if let Some((_base, off, rem)) = base_plus_offset(left) {
             if rem.is_empty() {
-                set_offset(frame, base, off);
+                frame.image_offset = Some(off);
                 parse_symbol(right, frame);
                 return;
             }
         }
     }
-    if let Some((base, off, rem)) = base_plus_offset(tail) {
-        set_offset(frame, base, off);
+    if let Some((_base, off, rem)) = base_plus_offset(tail) {
+        frame.image_offset = Some(off);
         if rem.is_empty() {
             return;
         }
@@ -119,10 +119,6 @@ pub(crate) fn parse_tail(tail: &str, frame: &mut Frame) {
         return;
     }
     parse_symbol(tail, frame);
-}
-
-fn set_offset(frame: &mut Frame, _base: u64, off: u64) {
-    frame.image_offset = Some(off);
 }
 
 /// `BASE + OFFSET rest`: BASE is `0x` hex or decimal digits (`0 + 0`), OFFSET is
