@@ -182,11 +182,16 @@ pub fn short_symbol(sym: &str) -> String {
     }
     let s = collapse_templates(sym);
     let s = collapse_params(&s);
-    let s = s
-        .strip_suffix("(…)")
-        .or_else(|| s.strip_suffix("()"))
-        .unwrap_or(&s)
-        .to_string();
+    // Drop a trailing parameter list, but not a Swift result type (`-> ()`).
+    let bare = s.strip_suffix("(…)").or_else(|| s.strip_suffix("()"));
+    let s = match bare {
+        Some(b)
+            if b.ends_with(|c: char| c.is_alphanumeric() || matches!(c, '_' | '>' | ']' | '$')) =>
+        {
+            b.to_string()
+        }
+        _ => s,
+    };
     cut_middle(&s, SYMBOL_CUT)
 }
 
@@ -324,6 +329,16 @@ mod tests {
             readable_symbol(p),
             "at::native::mps::MetalShaderLibrary::exec_binary_kernel(…)"
         );
+    }
+
+    #[test]
+    fn swift_result_types_stay() {
+        let s = "partial apply for specialized thunk for @escaping @isolated(any) @callee_guaranteed @async () -> (@out A)";
+        assert_eq!(
+            short_symbol(s),
+            "partial apply for specialized thunk for @escaping @isolated(…) @callee_guaranteed @async () -> (…)"
+        );
+        assert_eq!(short_symbol("foo(int)"), "foo");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 mod asi;
 mod binaries;
+mod ext_mods;
 mod happened;
 mod header;
 mod registers;

@@ -118,12 +118,21 @@ fn view_row(f: &FrameView, sa: &StackAnalysis) -> Row {
         index,
         image: code(&f.image),
         symbol,
-        offset: f.offset.map(|o| format!("+ {o}")).unwrap_or_default(),
+        offset: offset_cell(&f.symbol, f.offset),
         owner: if sa.blamed_frame == Some(index) {
             format!("**{owner}** ◀ blamed")
         } else {
             owner
         },
+    }
+}
+
+/// The offset column: empty when the symbol is already `image + 0xoffset`.
+fn offset_cell(symbol: &str, offset: Option<u64>) -> String {
+    match offset {
+        Some(o) if symbol.ends_with(&format!("+ {o:#x}")) => String::new(),
+        Some(o) => format!("+ {o}"),
+        None => String::new(),
     }
 }
 

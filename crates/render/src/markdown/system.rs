@@ -35,6 +35,7 @@ pub fn write(report: &CrashReport, analysis: &Analysis, out: &mut String) {
     {
         t.kv("Awake since boot", text::uptime(up));
     }
+    t.kv("External modification", super::ext_mods::line(report));
     if let Some(sip) = &s.sip {
         t.kv("SIP", cell(sip));
     }
@@ -122,6 +123,16 @@ fn os_line(report: &CrashReport) -> String {
             } else {
                 line.push_str(&format!(" ({})", cell(b)));
             }
+        }
+    }
+    // "User" is the normal case; a beta or internal build is worth saying.
+    if let Some(rt) = s
+        .release_type
+        .as_deref()
+        .filter(|r| !r.eq_ignore_ascii_case("user"))
+    {
+        if !line.is_empty() {
+            line.push_str(&format!(", release type {}", cell(rt)));
         }
     }
     line
