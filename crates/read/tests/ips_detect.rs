@@ -238,3 +238,21 @@ fn trailing_text_after_json_body() {
     assert!(r.source.wrapped);
     assert_eq!(r.crashed().unwrap().frames[0].address, Some(0x10e311e45));
 }
+
+/// Every Apple file in the corpus is either read as a crash or named as a
+/// non-crash kind: none is "unrecognized" or "malformed".
+#[test]
+fn every_apple_file_is_read_or_named() {
+    let mut n = 0;
+    for dir in std::fs::read_dir(corpus("apple")).unwrap() {
+        for f in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+            let path = f.unwrap().path();
+            n += 1;
+            match read_file(&path) {
+                Ok(_) | Err(ReadError::NotACrashReport { .. }) => {}
+                Err(e) => panic!("{}: {e}", path.display()),
+            }
+        }
+    }
+    assert!(n >= 50, "{n}");
+}
