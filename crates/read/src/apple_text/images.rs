@@ -95,6 +95,17 @@ pub(crate) fn parse_image_line(line: &str) -> Option<Image> {
             mid = head.trim_end();
         }
     }
+    // macOS 10.6 layout: "+com.apple.Safari 5.0.5 (6533.21.1)": the version
+    // stands before the parentheses, which then hold the build.
+    if build.is_none() {
+        if let Some((head, last)) = mid.rsplit_once(char::is_whitespace) {
+            if looks_like_version(last) && !head.trim().is_empty() {
+                build = version.take();
+                version = Some(last.to_string());
+                mid = head.trim_end();
+            }
+        }
+    }
     let printed = mid.trim();
 
     let path = match path {
@@ -145,6 +156,13 @@ fn image_size(base: u64, end: u64) -> Option<u64> {
     } else {
         span.checked_add(1)
     }
+}
+
+/// "5.0.5", "132.1": digits and dots, at least one dot, starting with a digit.
+fn looks_like_version(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_digit())
+        && s.contains('.')
+        && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
 }
 
 /// Reverse-DNS names older macOS reports print instead of the file name.
@@ -258,6 +276,21 @@ mod tests {
             Some("82d13d98-219e-3040-b62a-07a297007a7c")
         );
         assert!(!i.user_code);
+    }
+
+    #[test]
+    fn macos_10_6_version_before_parens() {
+        let i = parse_image_line("       0x100000000 -        0x100600fff +com.apple.Safari 5.0.5 (6533.21.1) <A5F4ABC9-1234-5678-9ABC-DEF012345678> /Applications/Safari.app/Contents/MacOS/Safari").unwrap();
+        assert_eq!(i.bundle_id.as_deref(), Some("com.apple.Safari"));
+        assert_eq!(i.name.as_deref(), Some("Safari"));
+        assert_eq!(
+            (i.version.as_deref(), i.build.as_deref()),
+            (Some("5.0.5"), Some("6533.21.1"))
+        );
+        // A name that merely ends in a number is left alone.
+        let i = parse_image_line("0x1000 - 0x1fff libfoo.1.dylib arm64  <82d13d98219e3040b62a07a297007a7c> /usr/lib/libfoo.1.dylib").unwrap();
+        assert_eq!(i.name.as_deref(), Some("libfoo.1.dylib"));
+        assert_eq!(i.version, None);
     }
 
     #[test]
