@@ -150,6 +150,9 @@ fn ios26_translated_report_kimu_soloquest() {
         (t0.name.as_deref(), t0.queue.as_deref()),
         (None, Some("com.apple.main-thread"))
     );
+    // "Thread 2:" followed by a blank line: an empty thread.
+    let t2 = r.thread(2).expect("thread 2");
+    assert!(t2.frames.is_empty() && t2.name.is_none() && t2.queue.is_none());
     assert_eq!(
         s(&r.thread(3).expect("thread 3").queue),
         Some("com.meta.react.turbomodulemanager.queue")
