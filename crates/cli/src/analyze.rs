@@ -105,6 +105,13 @@ pub fn run(args: Args) -> ExitCode {
             eprintln!("crashlens: --rules {}: not a directory", dir.display());
             return ExitCode::from(2);
         }
+        // Check the rule files once, before any input, so a typo in a rule
+        // file is one clear error rather than one per input.
+        let empty = CrashReport::default();
+        if let Err(e) = Context::new(&empty).with_rules_dir(dir) {
+            eprintln!("crashlens: --rules {}: {e}", dir.display());
+            return ExitCode::from(2);
+        }
     }
     let out_dir = args.output.as_deref().filter(|o| o.is_dir());
 
@@ -173,13 +180,17 @@ fn analyze_one(
 ) -> Result<(CrashReport, Analysis), String> {
     let result = catch_unwind(AssertUnwindSafe(|| {
         let cx = Context::new(&report);
-        // Owner rules from --rules are checked above; they reach the passes
-        // once crashlens-analyze offers `Context::with_rules_dir`.
-        let _ = rules;
-        crashlens_analyze::analyze_with(&cx)
+        let cx = match rules {
+            Some(dir) => cx
+                .with_rules_dir(dir)
+                .map_err(|e| format!("--rules {}: {e}", dir.display()))?,
+            None => cx,
+        };
+        Ok(crashlens_analyze::analyze_with(&cx))
     }));
     match result {
-        Ok(analysis) => Ok((report, analysis)),
+        Ok(Ok(analysis)) => Ok((report, analysis)),
+        Ok(Err(e)) => Err(e),
         Err(_) => Err(
             "internal error while analyzing this report (a crashlens bug; please report it)"
                 .to_string(),

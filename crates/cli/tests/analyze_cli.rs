@@ -236,3 +236,44 @@ fn help_has_examples() {
     );
     assert!(out.contains("Exit status"), "{out}");
 }
+
+#[test]
+fn rules_dir_reaches_the_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("owners-local.toml"),
+        "[[rule]]\nowner = \"third_party\"\ndetail = \"Acme Torch build\"\nimage = [\"libtorch_cpu.dylib\"]\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "--rules".as_ref(),
+        dir.path().as_os_str(),
+        seed().as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("third-party library (Acme Torch build)"),
+        "{out}"
+    );
+
+    // Without the rules the built-in owner applies.
+    let o = run(&[seed().as_os_str()]);
+    assert!(!stdout(&o).contains("Acme Torch build"));
+}
+
+#[test]
+fn broken_rules_file_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("owners.toml"), "[[rule]\nowner = ").unwrap();
+    let o = run(&[
+        "--rules".as_ref(),
+        dir.path().as_os_str(),
+        seed().as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).is_empty());
+    let err = stderr(&o);
+    assert!(err.starts_with("crashlens: --rules "), "{err}");
+    assert!(err.contains("owners.toml"), "{err}");
+}
