@@ -66,9 +66,10 @@ fn evidence(r: &CrashReport, a: &Analysis, f: &Facts, kb: &Kb) -> Vec<Finding> {
     };
 
     // Families of the blamed frame and of its caller; the OS runtime (libsystem,
-    // libdispatch) is in every thread and says nothing.
-    let useful =
-        |x: &FrameFact| x.owner != Owner::OsRuntime && !x.image.is_empty() && x.image != "???";
+    // libdispatch) and the app's own binary are on every thread and say nothing.
+    let useful = |x: &FrameFact| {
+        !matches!(x.owner, Owner::OsRuntime | Owner::App) && !x.image.is_empty() && x.image != "???"
+    };
     let mut families: Vec<(String, &'static str)> = Vec::new();
     let pos = f.blamed_pos();
     if let Some(b) = f.frames.get(pos).filter(|x| useful(x)) {

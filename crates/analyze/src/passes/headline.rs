@@ -71,7 +71,7 @@ fn place(r: &CrashReport, a: &Analysis, fr: &FrameFact) -> String {
 fn title(r: &CrashReport, a: &Analysis, f: &Facts, leading: Option<&Hypothesis>) -> String {
     let who = process_words(f);
     let sig = f.signal.clone().or(f.exc_type.clone());
-    if let Some(h) = leading.filter(|h| KILLS.contains(&h.id.as_str())) {
+    if let Some(h) = leading.filter(|h| KILLS.contains(&h.id.as_str()) && !f.is_fault_signal()) {
         let code = f
             .term_code_hex()
             .map(|c| format!(" ({c})"))
@@ -102,7 +102,13 @@ fn title(r: &CrashReport, a: &Analysis, f: &Facts, leading: Option<&Hypothesis>)
             Some("execute") => " executing",
             _ => " at",
         };
-        if let Some(off) = f.null_offset {
+        if f.has_kind("pc_zero") {
+            what.push_str(" calling address 0");
+            return match f.frames.get(1) {
+                Some(fr) => format!("{who}: {what}, returning to {}", fr.describe()),
+                None => format!("{who}: {what}"),
+            };
+        } else if let Some(off) = f.null_offset {
             what.push_str(&format!("{verb} NULL + {}", hex::short(off)));
         } else if let Some(addr) = f.fault_address {
             what.push_str(&format!("{verb} {}", hex::short(addr)));

@@ -51,13 +51,30 @@ pub fn intentional_abort(x: &In) -> Option<Draft> {
         || assert_text.is_some()
         || throw_frame.is_some()
         || uncaught.is_some();
-    if !(sigabrt || trap || (ill && checked) || !abort_frames.is_empty()) {
+    let raised = f.is_self_raised() && !sigabrt;
+    let cxx_runtime = top().take(8).find(|fr| fr.image.starts_with("libc++abi"));
+    if !(sigabrt || trap || raised || (ill && checked) || !abort_frames.is_empty()) {
         return None;
     }
 
     let mut d = Draft::new("intentional_abort", kb, x.metal);
     if sigabrt {
         d.add_for(3, "sigabrt", "SIGABRT", "SIGABRT: the process asked to be stopped (abort, a failed check, or an uncaught exception).", vec![field_ev("exception.signal", "SIGABRT")]);
+    }
+    if raised {
+        d.add_for(
+            3,
+            "raised",
+            "signal raised by the process",
+            format!(
+                "EXC_CRASH ({}): the process sent the signal to itself (raise, pthread_kill); it did not come from a fault.",
+                f.signal.clone().unwrap_or_default()
+            ),
+            vec![field_ev("exception.type", f.exc_type.clone().unwrap_or_default())],
+        );
+    }
+    if let Some(fr) = cxx_runtime.filter(|_| throw_frame.is_none()) {
+        d.add_for(2, "cxx_runtime", "C++ runtime on the stack", format!("Frame {} is in {}: the C++ runtime ended the process, typically for an uncaught C++ exception.", fr.index, fr.image), vec![frame_ev(f, fr)]);
     }
     if trap {
         d.add_for(3, "trap", "trap instruction", "EXC_BREAKPOINT (SIGTRAP): a trap instruction ran; Swift runtime checks and libdispatch/libmalloc client checks stop this way.", vec![field_ev("exception.type", f.exc_type.clone().unwrap_or_default())]);
@@ -208,7 +225,10 @@ fn title(x: &In, uncaught: Option<&str>, assertion: bool, thrown: bool, trap: bo
     if trap {
         return "Intentional abort: a runtime check trapped".into();
     }
-    match x.first_user_frame(12).or(x.f.blamed_frame()) {
+    let named = |fr: &&super::facts::FrameFact| {
+        !fr.symbol.starts_with(&fr.image) && !fr.symbol.starts_with("???")
+    };
+    match x.first_user_frame(12).or(x.f.blamed_frame().filter(named)) {
         Some(fr) => format!("Intentional abort: abort() called from {}", fr.describe()),
         None => "Intentional abort: abort() called".into(),
     }

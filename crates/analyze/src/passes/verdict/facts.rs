@@ -177,9 +177,14 @@ impl Facts {
         }
         for (k, v) in &r.extras {
             if v.len() <= 400 {
+                let text = if k == "unlabeled" {
+                    v.clone()
+                } else {
+                    format!("{k}: {v}")
+                };
                 f.texts.push(TextFact {
                     field: format!("extras.{k}"),
-                    text: format!("{k}: {v}"),
+                    text,
                 });
             }
         }
@@ -241,8 +246,16 @@ impl Facts {
             .is_some_and(|s| names.iter().any(|n| s.eq_ignore_ascii_case(n)))
     }
 
-    /// SIGSEGV or SIGBUS, or EXC_BAD_ACCESS without a kill signal.
+    /// SIGSEGV or SIGBUS from a real fault (not one the process raised itself,
+    /// EXC_CRASH), or EXC_BAD_ACCESS without a kill signal.
     pub fn is_fault_signal(&self) -> bool {
+        if self
+            .exc_type
+            .as_deref()
+            .is_some_and(|t| t.contains("EXC_CRASH"))
+        {
+            return false;
+        }
         if self.signal_is(FAULT_SIGNALS) {
             return true;
         }
@@ -317,6 +330,24 @@ impl Facts {
     /// The first text line matching a regex.
     pub fn text_matching(&self, re: &regex::Regex) -> Option<&TextFact> {
         self.texts.iter().find(|t| re.is_match(&t.text))
+    }
+
+    /// The same, leaving out the report's unclassified extra fields (whose keys,
+    /// such as `codeSigningID`, would match words like "code sign").
+    pub fn core_text_matching(&self, re: &regex::Regex) -> Option<&TextFact> {
+        self.texts
+            .iter()
+            .find(|t| !t.field.starts_with("extras.") && re.is_match(&t.text))
+    }
+
+    /// The signal was raised by the process itself (EXC_CRASH with a signal
+    /// other than SIGKILL): abort(), raise(), pthread_kill().
+    pub fn is_self_raised(&self) -> bool {
+        self.exc_type
+            .as_deref()
+            .is_some_and(|t| t.contains("EXC_CRASH"))
+            && self.signal.is_some()
+            && !self.is_killed()
     }
 
     /// The termination code in words: "0x8badf00d".

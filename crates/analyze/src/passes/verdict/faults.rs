@@ -50,10 +50,13 @@ fn stack_signals(x: &In) -> Vec<(i32, &'static str, String)> {
             ));
         }
     }
-    if f.vm_region_info
-        .as_deref()
-        .is_some_and(|v| v.to_ascii_lowercase().contains("stack guard"))
-    {
+    // Only the region the arrow points at: the VM summary lists stack guards too.
+    let arrow_on_guard = f.vm_region_info.as_deref().is_some_and(|v| {
+        v.lines().any(|l| {
+            l.trim_start().starts_with("--->") && l.to_ascii_uppercase().contains("STACK GUARD")
+        })
+    });
+    if arrow_on_guard {
         out.push((
             4,
             "vm_region",
@@ -141,6 +144,9 @@ pub fn memory_corruption(x: &In) -> Option<Draft> {
     }
     if f.has_kind("pc_is_fault_address") && f.null_offset.is_none() {
         d.add_for(3, "bad_jump", "execution jumped to a bad address", "The program counter is the fault address: a corrupted function pointer, vtable or return address.", fault_ev(x));
+    }
+    if f.has_kind("sentinel") {
+        d.add_for(3, "sentinel", "sentinel value as pointer", "The fault address is a sentinel value (such as all ones): an error value or uninitialized memory was used as a pointer.", fault_ev(x));
     }
     if f.has_kind("alignment") {
         d.add_for(
@@ -241,8 +247,23 @@ pub fn null_dereference(x: &In) -> Option<Draft> {
     if off.is_none() && !pc_zero {
         return None;
     }
-    let blamed = f.blamed_frame()?;
     let mut d = Draft::new("null_dereference", x.kb, x.metal);
+    if pc_zero {
+        // Execution jumped to 0: frame 0 is no code at all; frame 1 is where the call returns.
+        let from = f.frames.get(1);
+        d.title = match from {
+            Some(fr) => format!(
+                "Call through a NULL function pointer (pc = 0), returning to {}",
+                fr.describe()
+            ),
+            None => "Call through a NULL function pointer (pc = 0)".into(),
+        };
+        let mut ev = fault_ev(x);
+        ev.extend(from.map(|fr| frame_ev(f, fr)));
+        d.add_for(6, "pc_zero", "call through NULL", "The program counter is 0: the code called through a NULL function pointer, block or vtable entry; frame 1 is where that call returns to.", ev);
+        return Some(d);
+    }
+    let blamed = f.blamed_frame()?;
     let what = off
         .map(|o| format!("NULL + {}", hex::short(o)))
         .unwrap_or_else(|| "address 0".into());
@@ -261,15 +282,6 @@ pub fn null_dereference(x: &In) -> Option<Draft> {
         _ => {
             d.add_for(6, "null_in_code", "NULL dereference", format!("The fault is {what} in {} ({}): code there read or wrote through a NULL pointer.", blamed.describe(), blamed.owner_words()), vec![frame_ev(f, blamed)]);
         }
-    }
-    if pc_zero {
-        d.add_for(
-            2,
-            "pc_zero",
-            "call through NULL",
-            "The program counter is 0: a call through a NULL function pointer or block.",
-            fault_ev(x),
-        );
     }
     let racing: Vec<u32> = [
         concurrency::SAME_API_ACTIVE,
@@ -293,7 +305,7 @@ pub fn hardware(x: &In) -> Option<Draft> {
     if f.esr_ec == Some(0x2f) {
         d.add_for(6, "serror", "SError", "The ESR's exception class is an SError interrupt: an asynchronous error reported by the hardware.", vec![field_ev("esr.ec", "0x2f")]);
     }
-    if let Some(t) = f.text_matching(&x.kb.text.hardware) {
+    if let Some(t) = f.core_text_matching(&x.kb.text.hardware) {
         d.add_for(
             6,
             "text",

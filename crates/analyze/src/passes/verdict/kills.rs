@@ -339,7 +339,7 @@ pub fn security(x: &In) -> Option<Draft> {
             format!("The exception subtype reads \"{}\".", clip(s, 160)),
             vec![field_ev("exception.subtype", clip(s, 80))],
         );
-    } else if let Some(t) = f.text_matching(&x.kb.text.security) {
+    } else if let Some(t) = f.core_text_matching(&x.kb.text.security) {
         d.add_for(
             4,
             "text",
