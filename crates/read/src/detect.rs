@@ -384,11 +384,7 @@ fn apple_text_start(text: &str) -> Option<(usize, usize)> {
         let t = line.trim_start();
         let marker = APPLE_TEXT_MARKERS.iter().any(|m| t.starts_with(m))
             || (t.starts_with("Process:") && t.contains('['))
-            || (t.starts_with("Thread ")
-                && (t.contains(" Crashed:") || t.trim_end().ends_with(':'))
-                && t.split_whitespace()
-                    .nth(1)
-                    .is_some_and(|n| n.trim_end_matches(':').parse::<u32>().is_ok()));
+            || is_apple_thread_header(t);
         if marker {
             count += 1;
             if first.is_none() {
@@ -398,6 +394,20 @@ fn apple_text_start(text: &str) -> Option<(usize, usize)> {
         offset += line.len();
     }
     first.map(|f| (f, count))
+}
+
+/// "Thread 4:", "Thread 4 Crashed:", "Thread 4 Crashed::  …", "Thread 4 name:  …"
+/// (and not gdb's "Thread 4 (Thread 0x… (LWP 12)):").
+fn is_apple_thread_header(line: &str) -> bool {
+    let Some(rest) = line.strip_prefix("Thread ") else {
+        return false;
+    };
+    let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 {
+        return false;
+    }
+    let after = rest[digits..].trim_end();
+    after == ":" || after.starts_with(" Crashed:") || after.starts_with(" name:")
 }
 
 fn read_plain_text(text: &str) -> Result<CrashReport, ReadError> {
@@ -564,6 +574,27 @@ mod tests {
         let r = read(t.as_bytes()).unwrap();
         assert!(r.source.wrapped);
         assert_eq!(r.process.name.as_deref(), Some("X"));
+    }
+
+    #[test]
+    fn apple_thread_headers() {
+        assert!(is_apple_thread_header("Thread 0:"));
+        assert!(is_apple_thread_header("Thread 12 Crashed:"));
+        assert!(is_apple_thread_header(
+            "Thread 0 Crashed::  Dispatch queue: com.apple.main-thread"
+        ));
+        assert!(is_apple_thread_header("Thread 3 name:  Dispatch queue: x"));
+        assert!(!is_apple_thread_header(
+            "Thread 2 (Thread 0x7ffff7fc1740 (LWP 12345)):"
+        ));
+        assert!(!is_apple_thread_header("Thread state:"));
+    }
+
+    #[test]
+    fn gdb_thread_dump_stays_a_log() {
+        let t = "Program received signal SIGSEGV, Segmentation fault.\n\nThread 2 (Thread 0x7f (LWP 12)):\n#0  0x1 in f ()\n\nThread 1 (Thread 0x7e (LWP 11)):\n#0  0x2 in g ()\n";
+        let e = read(t.as_bytes()).unwrap_err().to_string();
+        assert!(e.contains("gdb session"), "{e}");
     }
 
     #[test]
