@@ -24,6 +24,7 @@ pub struct Context<'a> {
     pub thread_states: &'static ThreadStates,
     /// The directory given to [`Context::with_rules_dir`], if any.
     pub rules_dir: Option<PathBuf>,
+    main_image: std::sync::OnceLock<Option<usize>>,
 }
 
 impl<'a> Context<'a> {
@@ -34,6 +35,7 @@ impl<'a> Context<'a> {
             frames: Cow::Borrowed(frames::builtin()),
             thread_states: thread_states::builtin(),
             rules_dir: None,
+            main_image: std::sync::OnceLock::new(),
         }
     }
 
@@ -73,6 +75,10 @@ impl<'a> Context<'a> {
     /// Index of the process's main executable in `report.images`: the image whose
     /// path is the process path, else the one named like the process.
     pub fn main_image_index(&self) -> Option<usize> {
+        *self.main_image.get_or_init(|| self.find_main_image())
+    }
+
+    fn find_main_image(&self) -> Option<usize> {
         let r = self.report;
         let real = |i: &&Image| !i.placeholder;
         if let Some(path) = r.process.path.as_deref() {

@@ -297,6 +297,10 @@ impl OwnerRules {
                         .map_err(|e| invalid(format!("rule {n}: bad path glob {g:?}: {e}")))?,
                 );
             }
+            // Each pattern was checked alone (for a precise error); match them as one.
+            let image = combine(image, true).map_err(|e| invalid(format!("rule {n}: {e}")))?;
+            let symbol = combine(symbol, false).map_err(|e| invalid(format!("rule {n}: {e}")))?;
+            let path = combine(path, true).map_err(|e| invalid(format!("rule {n}: {e}")))?;
             rules.push(OwnerRule {
                 owner,
                 detail: r.detail.map(|d| d.trim().to_string()),
@@ -401,6 +405,18 @@ pub fn parse_owner(name: &str) -> Option<Owner> {
     let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
         name.into_deserializer();
     Owner::deserialize(de).ok()
+}
+
+/// Joins validated regexes into one alternation (empty in, empty out).
+fn combine(list: Vec<Regex>, case_insensitive: bool) -> Result<Vec<Regex>, regex::Error> {
+    if list.len() < 2 {
+        return Ok(list);
+    }
+    let joined: Vec<String> = list.iter().map(|r| format!("(?:{})", r.as_str())).collect();
+    let re = RegexBuilder::new(&joined.join("|"))
+        .case_insensitive(case_insensitive)
+        .build()?;
+    Ok(vec![re])
 }
 
 /// Compiles a glob (`*` any run, `?` one character) into an anchored regex.

@@ -33,6 +33,13 @@ pub fn run(cx: &Context, a: &mut Analysis) {
         None => rows.push((pos, vec![reason])),
     };
 
+    let owners: Vec<_> = r
+        .images
+        .iter()
+        .map(|i| (!i.placeholder).then(|| cx.image_owner(i)))
+        .collect();
+    let owner_at = |pos: usize| owners.get(pos).and_then(Option::as_ref).map(|o| o.owner);
+
     // 1. The crashed stack.
     if let Some(t) = r.crashed() {
         let blamed = a.crashed_stack.as_ref().and_then(|s| s.blamed_frame);
@@ -50,13 +57,7 @@ pub fn run(cx: &Context, a: &mut Analysis) {
             }
         }
         for (pos, frames, key) in per_image {
-            let Some(img) = r.images.get(pos) else {
-                continue;
-            };
-            let os = matches!(
-                cx.image_owner(img).owner,
-                Owner::OsRuntime | Owner::OsFramework
-            );
+            let os = matches!(owner_at(pos), Some(Owner::OsRuntime | Owner::OsFramework));
             if os && !key {
                 continue;
             }
@@ -73,11 +74,6 @@ pub fn run(cx: &Context, a: &mut Analysis) {
     }
 
     // 3. GPU drivers and ML frameworks loaded; 4. the GPU stack when a driver is involved.
-    let owners: Vec<_> = r
-        .images
-        .iter()
-        .map(|i| (!i.placeholder).then(|| cx.image_owner(i)))
-        .collect();
     let gpu_on_stack = r.threads.iter().any(|t| {
         t.frames.iter().any(|f| {
             image_pos(r, f)
