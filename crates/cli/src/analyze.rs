@@ -136,6 +136,8 @@ pub fn run(args: Args) -> ExitCode {
         None => {
             let text = render_all(&done, args.format, args.files.len() > 1);
             match &args.output {
+                // Nothing to write (every input failed): leave OUT as it was.
+                Some(_) if text.is_empty() => true,
                 Some(path) => write_file(path, &text),
                 None if text.is_empty() => true,
                 None => write_stdout(&text),

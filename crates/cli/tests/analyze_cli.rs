@@ -277,3 +277,13 @@ fn broken_rules_file_is_a_usage_error() {
     assert!(err.starts_with("crashlens: --rules "), "{err}");
     assert!(err.contains("owners.toml"), "{err}");
 }
+
+#[test]
+fn nothing_written_when_every_input_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("out.md");
+    let o = run(&["-o".as_ref(), file.as_os_str(), panic_file().as_os_str()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!file.exists(), "no empty report file left behind");
+    assert!(stderr(&o).contains("not a process crash report"));
+}

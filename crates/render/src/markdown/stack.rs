@@ -195,7 +195,12 @@ fn write_rows(out: &mut String, rows: &[Row], with_owner: bool) {
                 format!("{}–{}", r.index, last.index),
                 r.image.clone(),
                 format!("{} (the same frame {run} times)", r.symbol),
-                String::new(),
+                // One offset when every repeat has the same one (plain recursion).
+                if rows[i..j].iter().all(|x| x.offset == r.offset) {
+                    r.offset.clone()
+                } else {
+                    String::new()
+                },
             ];
             if with_owner {
                 cells.push(r.owner.clone());
