@@ -274,7 +274,10 @@ fn read_json(s: &str) -> Result<CrashReport, ReadError> {
         };
     }
     let (first, end) = ips::parse_object(s, "ips")?;
-    let is_header = first.has("bug_type") && !BODY_KEYS.iter().any(|k| first.has(k));
+    let body_keys = BODY_KEYS.iter().any(|k| first.has(k));
+    // A header without bug_type still heads an Apple text report.
+    let heads_text = !body_keys && apple_text_start(&s[end..]).is_some_and(|(_, n)| n >= 2);
+    let is_header = (first.has("bug_type") && !body_keys) || heads_text;
     if !is_header {
         // A body without its header line, or some other JSON.
         let bug = ips::bug_type_of(first.get("bug_type"));
@@ -574,6 +577,18 @@ mod tests {
         let r = read(t.as_bytes()).unwrap();
         assert!(r.source.wrapped);
         assert_eq!(r.process.name.as_deref(), Some("X"));
+    }
+
+    #[test]
+    fn header_without_bug_type_before_text() {
+        let t = "{\"app_name\":\"X\",\"os_version\":\"iPhone OS 8.1 (12B411)\"}\nIncident Identifier: A\nProcess: X [1]\nException Type: EXC_CRASH (SIGABRT)\n";
+        let r = read(t.as_bytes()).unwrap();
+        assert_eq!(r.process.name.as_deref(), Some("X"));
+        assert_eq!(
+            r.system.os_build.as_deref(),
+            Some("12B411"),
+            "from the header"
+        );
     }
 
     #[test]
