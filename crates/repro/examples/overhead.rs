@@ -90,6 +90,25 @@ fn harness(command: Vec<String>, n: u64, jobs: usize) -> Duration {
     t.elapsed()
 }
 
+/// CPU time (user + system) this process has used, in microseconds.
+fn self_cpu_us() -> f64 {
+    // SAFETY: getrusage fills the struct we pass.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe {
+        libc::getrusage(libc::RUSAGE_SELF, &mut ru);
+    }
+    let tv = |t: libc::timeval| t.tv_sec as f64 * 1e6 + t.tv_usec as f64;
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+/// Wall time per run and this process's own CPU time per run, in microseconds.
+fn measure(n: u64, f: impl FnOnce() -> Duration) -> (f64, f64) {
+    let c0 = self_cpu_us();
+    let wall = f();
+    let cpu = self_cpu_us() - c0;
+    (wall.as_secs_f64() * 1e6 / n as f64, cpu / n as f64)
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -100,24 +119,43 @@ fn main() {
     let n: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
     let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
     let t = find("true");
-    let (mut b, mut r, mut h) = (Vec::new(), Vec::new(), Vec::new());
-    let per = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;
+    let mut wall: [Vec<f64>; 3] = Default::default();
+    let mut cpu: [Vec<f64>; 3] = Default::default();
     for round in 0..rounds {
-        b.push(per(bare(&t, n)));
-        r.push(per(runner(&t, n)));
-        h.push(per(harness(vec![t.clone()], n, 1)));
+        let results = [
+            measure(n, || bare(&t, n)),
+            measure(n, || runner(&t, n)),
+            measure(n, || harness(vec![t.clone()], n, 1)),
+        ];
+        for (k, (w, c)) in results.iter().enumerate() {
+            wall[k].push(*w);
+            cpu[k].push(*c);
+        }
         eprintln!(
-            "round {round}: bare {:.0} us, runner {:.0} us, harness {:.0} us per run",
-            b[round], r[round], h[round]
+            "round {round}: wall bare {:.0} / runner {:.0} / harness {:.0} us per run; own CPU {:.0} / {:.0} / {:.0} us",
+            results[0].0, results[1].0, results[2].0, results[0].1, results[1].1, results[2].1
         );
     }
-    let (mb, mr, mh) = (median(b), median(r), median(h));
-    println!("true x {n}, {rounds} rounds, median per run:");
-    println!("| path | µs per run | ratio to bare |");
-    println!("|---|---|---|");
-    println!("| bare fork+execv+waitpid | {mb:.0} | 1.00 |");
-    println!("| runner::run_once | {mr:.0} | {:.2} |", mr / mb);
-    println!("| full harness, J=1 | {mh:.0} | {:.2} |", mh / mb);
+    let w: Vec<f64> = wall.into_iter().map(median).collect();
+    let c: Vec<f64> = cpu.into_iter().map(median).collect();
+    println!("true x {n}, {rounds} rounds interleaved, medians per run:");
+    println!("| path | wall µs/run | ratio to bare | harness process CPU µs/run |");
+    println!("|---|---|---|---|");
+    for (k, name) in [
+        "bare fork+execv+waitpid",
+        "runner::run_once",
+        "full harness (`crashlens repro` path), J=1",
+    ]
+    .iter()
+    .enumerate()
+    {
+        println!(
+            "| {name} | {:.0} | {:.2} | {:.0} |",
+            w[k],
+            w[k] / w[0],
+            c[k]
+        );
+    }
 
     let sleep = vec![find("sleep"), "0.2".to_string()];
     let runs = 16;
