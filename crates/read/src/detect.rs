@@ -13,6 +13,9 @@ use crate::ips::{self, Header, Obj};
 use crate::{apple_text, other, CrashReport, ReadError};
 
 pub fn read(bytes: &[u8]) -> Result<CrashReport, ReadError> {
+    if crate::minidump::is_minidump(bytes) {
+        return crate::minidump::read(bytes);
+    }
     let text = decode(bytes)?;
     let text = normalize(&text);
     read_text(&text)
@@ -55,16 +58,6 @@ fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ReadError> {
 
 /// Formats recognized by their first bytes.
 fn binary_magic(b: &[u8]) -> Option<ReadError> {
-    let unsupported = |format: &str, hint: &str| ReadError::Unsupported {
-        format: format.into(),
-        hint: Some(hint.into()),
-    };
-    if b.starts_with(b"MDMP") || b.starts_with(b"PMDM") {
-        return Some(unsupported(
-            "minidump",
-            "Breakpad/Crashpad minidumps are not read yet; run minidump-stackwalk on it and pass its text output, or wait for the minidump reader",
-        ));
-    }
     let unrecognized = |what: &str| Some(ReadError::Unrecognized(what.into()));
     match b {
         [0x7f, b'E', b'L', b'F', ..] => {
@@ -553,10 +546,8 @@ mod tests {
     fn empty_and_binary() {
         assert!(matches!(read(b""), Err(ReadError::Empty)));
         let e = read(b"MDMP\x93\xa7\0\0").unwrap_err();
-        assert!(
-            matches!(&e, ReadError::Unsupported { format, .. } if format == "minidump"),
-            "{e}"
-        );
+        assert!(!matches!(e, ReadError::Unrecognized(_)), "{e}");
+        assert!(e.to_string().contains("minidump"), "{e}");
         let e = read(b"abc\0def").unwrap_err().to_string();
         assert!(e.contains("binary data"), "{e}");
         let e = read(b"   \n\t ").unwrap_err().to_string();

@@ -128,14 +128,15 @@ fn binary_input_is_named() {
     assert!(e.contains("Mach-O"), "{e}");
     let e = read_bytes(b"PK\x03\x04rest").unwrap_err().to_string();
     assert!(e.contains("zip"), "{e}");
+    // A minidump header and nothing else: named as a minidump whichever
+    // reader gets it (Unsupported today, the minidump reader's Malformed later).
     let e = read_bytes(b"MDMP\x93\xa7\x00\x00").unwrap_err();
-    assert!(
-        matches!(&e, ReadError::Unsupported { format, .. } if format == "minidump"),
-        "{e}"
-    );
+    assert!(!matches!(e, ReadError::Unrecognized(_)), "{e}");
+    assert!(e.to_string().contains("minidump"), "{e}");
 }
 
-/// Every minidump in the corpus is named as a minidump, not as garbage.
+/// Every minidump in the corpus is sent to a minidump reader (or named as a
+/// minidump), never reported as garbage; cut short, none panics.
 #[test]
 fn corpus_minidumps_are_named() {
     let mut files = Vec::new();
@@ -146,12 +147,15 @@ fn corpus_minidumps_are_named() {
         .collect();
     assert!(dumps.len() >= 7);
     for p in dumps {
-        let e = read_bytes(&std::fs::read(p).unwrap()).unwrap_err();
-        assert!(
-            matches!(&e, ReadError::Unsupported { format, .. } if format == "minidump"),
-            "{}: {e}",
-            p.display()
-        );
+        let bytes = std::fs::read(p).unwrap();
+        match read_bytes(&bytes) {
+            Ok(_) => {}
+            Err(ReadError::Unrecognized(m)) => panic!("{}: {m}", p.display()),
+            Err(e) => assert!(e.to_string().contains("minidump"), "{}: {e}", p.display()),
+        }
+        for cut in cut_points(bytes.len()).into_iter().step_by(4) {
+            let _ = read_no_panic(&bytes[..cut], &format!("{} cut at {cut}", p.display()));
+        }
     }
 }
 
