@@ -716,3 +716,151 @@ fn dump() {
     });
     println!("{}", serde_json::to_string_pretty(&out).unwrap());
 }
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// Every corpus file that reads as a process crash gets a judgement that keeps
+/// the rules: never "confirmed", hypotheses ordered by confidence, each with
+/// experiments, support for anything above low, concurrency evidence that names
+/// its threads, known-issue matches that say what matched.
+#[test]
+fn whole_corpus_keeps_the_rules() {
+    let mut files = Vec::new();
+    walk(&corpus(""), &mut files);
+    files.sort();
+    let mut judged = 0;
+    for path in &files {
+        let Ok(r) = crashlens_read::read_file(path) else {
+            continue;
+        };
+        let a = crashlens_analyze::analyze(&r);
+        let name = path.display();
+        no_confirm(&a);
+        assert!(!a.headline.title.is_empty(), "{name}");
+        assert!(!a.headline.summary.is_empty(), "{name}");
+        for c in &a.concurrency {
+            assert!(!c.threads.is_empty(), "{name}: {} names no thread", c.id);
+        }
+        for m in &a.known_issues {
+            assert!(
+                !m.matched_on.is_empty() && !m.links.is_empty(),
+                "{name}: {}",
+                m.id
+            );
+        }
+        if let Some(t) = &a.timeline {
+            if let Some(s) = t.seconds_after_launch {
+                assert!(s >= 0.0, "{name}");
+            }
+        }
+        let Some(v) = &a.verdict else { continue };
+        judged += 1;
+        assert!(!v.classification.is_empty(), "{name}");
+        assert!(v.hypotheses.len() <= 5, "{name}");
+        for w in v.hypotheses.windows(2) {
+            assert!(
+                w[0].confidence >= w[1].confidence,
+                "{name}: not ordered by confidence"
+            );
+        }
+        for h in &v.hypotheses {
+            assert!(
+                !h.next_experiments.is_empty(),
+                "{name}: {} has no experiment",
+                h.id
+            );
+            assert!(h.experiment_result.is_none(), "{name}");
+            if h.confidence > Confidence::Low {
+                assert!(
+                    !h.evidence_for.is_empty(),
+                    "{name}: {} earned confidence without evidence",
+                    h.id
+                );
+            }
+            let mut ids: Vec<&str> = v.hypotheses.iter().map(|h| h.id.as_str()).collect();
+            ids.sort();
+            ids.dedup();
+            assert_eq!(
+                ids.len(),
+                v.hypotheses.len(),
+                "{name}: a hypothesis is listed twice"
+            );
+        }
+    }
+    assert!(judged >= 40, "only {judged} corpus reports got a verdict");
+}
+
+#[test]
+fn message_send_on_a_freed_object() {
+    // objc_msgSend read NULL + 0x18 in a notification callout: the receiver was
+    // not nil, its class pointer was gone.
+    let (h, a) = leading(&format!(
+        "{BOOK}/SiriNCService_2018-06-24-095209_panic.crash"
+    ));
+    assert_eq!(h.id, "memory_corruption", "{:#?}", a.verdict);
+    let v = a.verdict.unwrap();
+    if let Some(n) = v.hypotheses.iter().find(|h| h.id == "null_dereference") {
+        assert!(n
+            .evidence_against
+            .iter()
+            .any(|f| f.id == "verdict.null_dereference.message_send"));
+    }
+}
+
+#[test]
+fn null_dereference_in_app_code() {
+    // CrashingTest writes through a pointer at 0x1 in its own code.
+    let (h, a) = leading("apple/inket-MacSymbolicator/single-target-crash.ips");
+    assert_eq!(h.id, "null_dereference", "{:#?}", a.verdict);
+    // leakagent: NULL in libswiftDemangle called from CoreSymbolication.
+    let (h, a) = leading(&format!("{BOOK}/leakagent.crash"));
+    assert_eq!(h.id, "null_dereference", "{:#?}", a.verdict);
+}
+
+#[test]
+fn swift_runtime_trap() {
+    let (h, a) = leading(&format!("{BOOK}/icdab_wrap_ios_14_2.crash"));
+    assert_eq!(h.id, "intentional_abort", "{:#?}", a.verdict);
+    assert!(a.known_issues.iter().any(|m| m.id == "swift-runtime-trap"));
+}
+
+#[test]
+fn security_violation_0x2bad45ec() {
+    let (h, a) = leading(&format!("{BOOK}/mobile_sms_security_ios.crash"));
+    assert_eq!(h.id, "security", "{:#?}", a.verdict);
+}
+
+#[test]
+fn raise_from_the_app_is_not_a_fault() {
+    // EXC_CRASH (SIGSEGV): the app called raise(), nothing faulted.
+    let (h, a) =
+        leading("apple/mobile-dev-inc-Symbolicator/MemoryLeakingApp-2022-08-05-132419.ips");
+    assert_eq!(h.id, "intentional_abort", "{:#?}", a.verdict);
+    let v = a.verdict.unwrap();
+    assert!(!v
+        .hypotheses
+        .iter()
+        .any(|h| h.id == "memory_corruption" || h.id == "null_dereference"));
+}
+
+#[test]
+fn avx_under_rosetta() {
+    let (h, a) = leading(&format!("{BOOK}/icdab_avx_osx_arm64.crash"));
+    assert_eq!(h.id, "illegal_instruction", "{:#?}", a.verdict);
+    assert!(h
+        .evidence_for
+        .iter()
+        .any(|f| f.id == "verdict.illegal_instruction.rosetta"));
+}

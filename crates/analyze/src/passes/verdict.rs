@@ -60,9 +60,9 @@ pub fn run(cx: &Context, a: &mut Analysis) {
         return;
     }
     drafts.sort_by(|(ia, a), (ib, b)| {
-        b.score
-            .cmp(&a.score)
-            .then(b.confidence().cmp(&a.confidence()))
+        b.confidence()
+            .cmp(&a.confidence())
+            .then(b.score.cmp(&a.score))
             .then(ia.cmp(ib))
     });
     let hypotheses: Vec<Hypothesis> = drafts

@@ -202,11 +202,19 @@ pub fn intentional_abort(x: &In) -> Option<Draft> {
         assert_frame.is_some() || assert_text.is_some(),
         throw_frame.is_some() || f.has_last_exception_backtrace,
         trap,
+        raised,
     );
     Some(d)
 }
 
-fn title(x: &In, uncaught: Option<&str>, assertion: bool, thrown: bool, trap: bool) -> String {
+fn title(
+    x: &In,
+    uncaught: Option<&str>,
+    assertion: bool,
+    thrown: bool,
+    trap: bool,
+    raised: bool,
+) -> String {
     if let Some((name, reason)) = uncaught.and_then(exception_name) {
         return match reason {
             Some(r) => format!(
@@ -228,7 +236,18 @@ fn title(x: &In, uncaught: Option<&str>, assertion: bool, thrown: bool, trap: bo
     let named = |fr: &&super::facts::FrameFact| {
         !fr.symbol.starts_with(&fr.image) && !fr.symbol.starts_with("???")
     };
-    match x.first_user_frame(12).or(x.f.blamed_frame().filter(named)) {
+    let from = x.first_user_frame(12).or(x.f.blamed_frame().filter(named));
+    if raised {
+        let sig = x.f.signal.clone().unwrap_or_default();
+        return match from {
+            Some(fr) => format!(
+                "Intentional abort: {sig} raised by the process itself, from {}",
+                fr.describe()
+            ),
+            None => format!("Intentional abort: {sig} raised by the process itself"),
+        };
+    }
+    match from {
         Some(fr) => format!("Intentional abort: abort() called from {}", fr.describe()),
         None => "Intentional abort: abort() called".into(),
     }

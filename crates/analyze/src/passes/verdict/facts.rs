@@ -66,6 +66,8 @@ pub struct Facts {
     pub exc_type: Option<String>,
     pub signal: Option<String>,
     pub subtype: Option<String>,
+    /// The exception pass's words for the subtype.
+    pub subtype_meaning: Option<String>,
     pub term_namespace: Option<String>,
     pub term_code: Option<u64>,
     pub term_category: Option<String>,
@@ -131,6 +133,7 @@ impl Facts {
         f.subtype = ex
             .and_then(|e| e.subtype.clone())
             .or(ax.and_then(|e| e.subtype.clone()));
+        f.subtype_meaning = ax.and_then(|e| e.subtype_meaning.clone());
         if let Some(e) = ex {
             f.codes.extend(e.codes.iter().copied());
             if let Some(m) = &e.message {

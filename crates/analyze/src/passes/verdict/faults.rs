@@ -205,7 +205,30 @@ pub fn memory_corruption(x: &In) -> Option<Draft> {
         d.with_threads(&c.threads, false);
     }
 
-    if let Some(off) = f.null_offset {
+    let explained =
+        !d.evidence_for.is_empty() || f.null_offset.is_some() || f.has_kind("stack_guard");
+    if let (false, Some(addr)) = (explained, f.fault_address) {
+        let in_image =
+            x.a.fault
+                .as_ref()
+                .and_then(|fa| fa.in_image.clone())
+                .or_else(|| x.r.image_at(addr).map(|i| i.display_name().to_string()));
+        if in_image.is_none() && addr >= 0x1_0000 {
+            d.add_for(2, "bad_pointer", "unexplained address", format!("The fault address {} is neither NULL + a small offset nor inside a loaded image: a pointer held a bad value.", hex::short(addr)), fault_ev(x));
+        }
+    }
+    let in_message_send = f
+        .frame0()
+        .is_some_and(|fr| kb.symbols.objc_message.is_match(&fr.symbol));
+    if let (Some(off), true) = (f.null_offset, in_message_send) {
+        d.add_for(
+            2,
+            "null_inside_object",
+            "NULL read inside the object",
+            format!("The message send read NULL + {}: the receiver was not nil (nil receivers never fault) but its class pointer was gone, as in a freed and cleared object.", hex::short(off)),
+            fault_ev(x),
+        );
+    } else if let Some(off) = f.null_offset {
         d.add_against(3, "clean_null", "clean NULL + offset", format!("The fault address is NULL + {}: the signature of a missing object (a pointer never set, or cleared), not of overwritten memory.", hex::short(off)), fault_ev(x));
     }
     if let Some(x0) = f.x0.filter(|v| *v >= 0x1_0000_0000) {
@@ -282,6 +305,18 @@ pub fn null_dereference(x: &In) -> Option<Draft> {
         _ => {
             d.add_for(6, "null_in_code", "NULL dereference", format!("The fault is {what} in {} ({}): code there read or wrote through a NULL pointer.", blamed.describe(), blamed.owner_words()), vec![frame_ev(f, blamed)]);
         }
+    }
+    if let Some(fr) = f
+        .frame0()
+        .filter(|fr| x.kb.symbols.objc_message.is_match(&fr.symbol))
+    {
+        d.add_against(
+            4,
+            "message_send",
+            "fault inside a message send",
+            format!("Frame 0 is {}: message sends and reference counting accept nil, so a fault there means the object itself was invalid (freed or overwritten), not a NULL pointer in the caller.", fr.describe()),
+            vec![frame_ev(f, fr)],
+        );
     }
     let racing: Vec<u32> = [
         concurrency::SAME_API_ACTIVE,

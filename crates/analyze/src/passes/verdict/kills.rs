@@ -331,13 +331,22 @@ pub fn security(x: &In) -> Option<Draft> {
         .subtype
         .as_deref()
         .filter(|s| x.kb.text.security.is_match(s));
-    if let Some(s) = subtype_hit {
+    let meaning_hit = f
+        .subtype_meaning
+        .as_deref()
+        .filter(|s| x.kb.text.security.is_match(s));
+    if let Some(s) = subtype_hit.or(meaning_hit) {
+        let sub = f.subtype.clone().unwrap_or_default();
         d.add_for(
             6,
             "subtype",
             "code-signing fault",
-            format!("The exception subtype reads \"{}\".", clip(s, 160)),
-            vec![field_ev("exception.subtype", clip(s, 80))],
+            format!(
+                "The exception subtype {} means: {}.",
+                clip(&sub, 80),
+                clip(s, 200)
+            ),
+            vec![field_ev("exception.subtype", clip(&sub, 80))],
         );
     } else if let Some(t) = f.core_text_matching(&x.kb.text.security) {
         d.add_for(
