@@ -949,3 +949,42 @@ fn corpus_every_apple_file() {
     }
     assert!(analyzed >= 40, "only {analyzed} corpus files read");
 }
+
+#[test]
+fn corpus_kscrash_reports() {
+    // NSException.txt thread 0: __exceptionPreprocess, objc_exception_throw,
+    // -[NSObject(NSObject) doesNotRecognizeSelector:], ___forwarding___,
+    // _CF_forwarding_prep_0, then -[Crasher throwException] in Crash-Tester.
+    let r = read("apple/kstenerud-KSCrash/NSException.txt");
+    let a = analyze(&r);
+    let s = a.crashed_stack.as_ref().unwrap();
+    assert_eq!(s.blamed_frame, Some(5));
+    assert_eq!(s.frames[5].symbol, "-[Crasher throwException]");
+    assert_eq!(s.frames[5].owner, Owner::App);
+    assert!(s.frames[..5]
+        .iter()
+        .all(|f| f.skipped.as_deref().is_some_and(|r| r.contains("throw"))));
+
+    // BadPointer.txt: thread 3 is empty and unnamed (idle); thread 7 is empty but
+    // named "KSCrash Exception Handler (Primary)": the report just left it out.
+    let r = read("apple/kstenerud-KSCrash/BadPointer.txt");
+    let a = analyze(&r);
+    let s = a.crashed_stack.as_ref().unwrap();
+    assert_eq!(
+        (s.blamed_frame, s.frames[0].symbol.as_str()),
+        (Some(0), "-[Crasher dereferenceBadPointer]")
+    );
+    let g = |n: u32| {
+        a.thread_groups
+            .iter()
+            .find(|g| g.threads.contains(&n))
+            .unwrap()
+    };
+    assert_eq!(g(3).state, "idle_workqueue");
+    assert_eq!(g(7).threads, vec![7]);
+    assert_eq!(g(7).state, "unknown");
+    assert_eq!(g(7).names, vec!["KSCrash Exception Handler (Primary)"]);
+    assert_eq!(g(6).state, "mach_message");
+    assert_eq!(g(4).state, "run_loop");
+    assert_eq!(g(4).names, vec!["WebThread"]);
+}

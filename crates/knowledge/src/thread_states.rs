@@ -14,7 +14,9 @@
 //!
 //! The matching pattern with the highest priority wins (GIL 90 beats condition
 //! variable 50); on equal priorities the earlier pattern wins. `[default]` names
-//! the state when nothing matches and `[crashed]` the crashed thread's state.
+//! the state when nothing matches and `[crashed]` the crashed thread's state;
+//! `[named_without_frames]` (optional) is for a named thread the report gives no
+//! frames (an empty unnamed thread is an idle workqueue thread).
 //! `[context] ignore` lists frames never used as a group's context (run-loop and
 //! thread-start plumbing).
 
@@ -35,6 +37,8 @@ const BUILTIN_NAME: &str = "knowledge/thread_states.toml";
 struct StatesFile {
     default: RawLabel,
     crashed: RawLabel,
+    #[serde(default)]
+    named_without_frames: Option<RawLabel>,
     #[serde(default)]
     context: RawContext,
     #[serde(default)]
@@ -172,6 +176,7 @@ pub struct ThreadStates {
     patterns: Vec<StatePattern>,
     default: (String, String),
     crashed: (String, String),
+    named_without_frames: Option<(String, String)>,
     context_ignore: Vec<Regex>,
 }
 
@@ -269,7 +274,15 @@ impl ThreadStates {
                 }
             }
         }
-        for (key, l) in [("default", &raw.default), ("crashed", &raw.crashed)] {
+        let labels = [
+            Some(("default", &raw.default)),
+            Some(("crashed", &raw.crashed)),
+        ];
+        let extra = raw
+            .named_without_frames
+            .as_ref()
+            .map(|l| ("named_without_frames", l));
+        for (key, l) in labels.into_iter().chain([extra]).flatten() {
             if !is_id(&l.id) || l.label.trim().is_empty() {
                 return Err(invalid(format!(
                     "[{key}]: needs a lower_snake_case id and a label"
@@ -287,6 +300,7 @@ impl ThreadStates {
             patterns,
             default: (raw.default.id, raw.default.label),
             crashed: (raw.crashed.id, raw.crashed.label),
+            named_without_frames: raw.named_without_frames.map(|l| (l.id, l.label)),
             context_ignore,
         })
     }
@@ -333,6 +347,18 @@ impl ThreadStates {
         }
     }
 
+    /// The state of a thread that has a name but no frames in the report (a
+    /// crash reporter that leaves out its own threads), if the table names one.
+    pub fn named_without_frames(&self) -> Option<StateMatch<'_>> {
+        self.named_without_frames
+            .as_ref()
+            .map(|(id, label)| StateMatch {
+                id,
+                label,
+                frames: Vec::new(),
+            })
+    }
+
     /// Whether a frame's symbol is plumbing never worth naming as context.
     pub fn ignored_for_context(&self, symbol: &str) -> bool {
         let n = normalize_symbol(symbol);
@@ -357,6 +383,7 @@ pub fn builtin() -> &'static ThreadStates {
             patterns: Vec::new(),
             default: ("unknown".into(), "unknown".into()),
             crashed: ("crashed".into(), "crashed".into()),
+            named_without_frames: None,
             context_ignore: Vec::new(),
         })
     })

@@ -221,3 +221,13 @@ fn bad_files_give_clear_errors() {
         .to_string();
     assert!(e.starts_with("t.toml:"), "{e}");
 }
+
+#[test]
+fn named_thread_without_frames() {
+    let s = states();
+    let m = s
+        .named_without_frames()
+        .expect("thread_states.toml names this state");
+    assert_eq!(m.id, "unknown");
+    assert!(m.label.contains("no frames"));
+}

@@ -91,10 +91,20 @@ pub fn run(cx: &Context, a: &mut Analysis) {
             } else {
                 let reasons = distinct(skipped.iter().filter_map(|v| v.skipped.as_deref()));
                 format!(
-                    "Frames {} are crash machinery ({}) and are passed over; frame {} `{}` in {} is \
+                    "{} {} {} crash machinery ({}) and {} passed over; frame {} `{}` in {} is \
                      the first frame that is not, so it is the frame to blame.",
-                    range(skipped.first().map(|v| v.index), skipped.last().map(|v| v.index)),
+                    if skipped.len() == 1 {
+                        "Frame"
+                    } else {
+                        "Frames"
+                    },
+                    range(
+                        skipped.first().map(|v| v.index),
+                        skipped.last().map(|v| v.index)
+                    ),
+                    if skipped.len() == 1 { "is" } else { "are" },
                     reasons.join("; "),
+                    if skipped.len() == 1 { "is" } else { "are" },
                     b.index,
                     b.symbol,
                     b.image

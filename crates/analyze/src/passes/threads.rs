@@ -36,7 +36,12 @@ pub fn run(cx: &Context, a: &mut Analysis) {
             buckets.push((None, vec![pos]));
             continue;
         }
-        let key = normalized(cx, &t.frames);
+        let named = t.name.as_deref().is_some_and(|n| !n.trim().is_empty());
+        let key = match (t.frames.is_empty(), named) {
+            // A named thread without frames is not an idle one: keep them apart.
+            (true, true) => vec!["(named thread, no frames)".to_string()],
+            _ => normalized(cx, &t.frames),
+        };
         match buckets.iter_mut().find(|(k, _)| k.as_ref() == Some(&key)) {
             Some((_, members)) => members.push(pos),
             None => buckets.push((Some(key), vec![pos])),
@@ -104,10 +109,14 @@ fn group(
             image: f.image.as_deref(),
         })
         .collect();
-    let state = if is_crashed {
-        cx.thread_states.crashed()
-    } else {
-        cx.thread_states.classify(&refs)
+    let named = t.name.as_deref().is_some_and(|n| !n.trim().is_empty());
+    let state = match (is_crashed, t.frames.is_empty() && named) {
+        (true, _) => cx.thread_states.crashed(),
+        (false, true) => cx
+            .thread_states
+            .named_without_frames()
+            .unwrap_or_else(|| cx.thread_states.classify(&refs)),
+        (false, false) => cx.thread_states.classify(&refs),
     };
 
     let field = |i: usize| format!("threads[{pos}].frames[{i}]");
