@@ -742,7 +742,42 @@ fn every_ips_json_file_reads() {
                 "{}",
                 path.display()
             );
+            check_invariants(&r, &path.display().to_string());
         }
     }
     assert_eq!(n, 7, "the corpus holds 7 .ips JSON crash reports");
+}
+
+/// What holds in every real report: each frame's address lies inside the
+/// image its imageIndex names, and the crashed thread's pc is frame 0.
+fn check_invariants(r: &CrashReport, what: &str) {
+    let mut frames = 0;
+    for t in &r.threads {
+        for f in t.frames.iter().chain(r.last_exception_backtrace.iter()) {
+            let Some(ix) = f.image_index else { continue };
+            let img = &r.images[ix];
+            let addr = f
+                .address
+                .unwrap_or_else(|| panic!("{what}: frame without address"));
+            if img.placeholder {
+                continue;
+            }
+            assert!(
+                img.contains(addr),
+                "{what}: thread {} {addr:#x} outside {:?}",
+                t.number,
+                img.name
+            );
+            assert_eq!(f.image.as_deref(), img.name.as_deref(), "{what}");
+            frames += 1;
+        }
+    }
+    assert!(frames > 0, "{what}");
+    let crashed = r.crashed().unwrap();
+    let pc = crashed
+        .state
+        .as_ref()
+        .and_then(|s| s.value("pc").or_else(|| s.value("rip")))
+        .unwrap_or_else(|| panic!("{what}: no pc"));
+    assert_eq!(Some(pc), crashed.frames[0].address, "{what}: pc is frame 0");
 }
