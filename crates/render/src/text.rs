@@ -1,14 +1,21 @@
 //! Small text helpers shared by the renderers: escaping for Markdown table
 //! cells, code spans, readable symbol names, thread-number ranges, durations.
 
-/// Escapes text for a Markdown table cell: `|` and backticks are escaped and
-/// line breaks become spaces, so a cell can never break its row.
+/// Escapes report text for a Markdown table cell: `|`, backticks and the
+/// characters Markdown reads as emphasis or HTML are escaped, and line
+/// breaks become spaces, so a cell can never break its row.
 pub fn cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
+        let next = chars.get(i + 1).copied();
         match c {
-            '|' => out.push_str("\\|"),
-            '`' => out.push_str("\\`"),
+            '|' | '`' | '*' | '<' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '_' if !intraword(prev, next) => out.push_str("\\_"),
             '\r' => {}
             '\n' => out.push(' '),
             _ => out.push(c),
@@ -17,23 +24,69 @@ pub fn cell(s: &str) -> String {
     out
 }
 
-/// Escapes analysis prose for a table cell. Analysis text may use code spans
-/// on purpose, so balanced backticks are kept; `|` is escaped (GFM needs that
-/// inside code spans too), line breaks become spaces, and an odd number of
-/// backticks (a broken span) is escaped.
+/// Escapes analysis prose for Markdown. Analysis text uses code spans on
+/// purpose, so those are kept verbatim; outside them, characters Markdown
+/// would read as emphasis or HTML (`*`, `<`, and `_` except inside a word)
+/// are escaped, so `__CFRunLoopRun__` or `vector<T>` in a sentence stay text.
+/// Unbalanced backticks (a broken span) are escaped too.
+pub fn prose(s: &str) -> String {
+    escape_prose(s, false)
+}
+
+/// [`prose`] for a table cell: also escapes `|` (GFM needs that inside code
+/// spans too) and turns line breaks into spaces.
 pub fn prose_cell(s: &str) -> String {
+    escape_prose(s, true)
+}
+
+/// An underscore between two letters or digits never starts emphasis in GFM
+/// (`libtorch_cpu`), so it is left as is.
+fn intraword(prev: Option<char>, next: Option<char>) -> bool {
+    prev.is_some_and(char::is_alphanumeric) && next.is_some_and(char::is_alphanumeric)
+}
+
+fn escape_prose(s: &str, in_table: bool) -> String {
     let balanced = s.matches('`').count().is_multiple_of(2);
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut in_code = false;
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
+        let next = chars.get(i + 1).copied();
         match c {
-            '|' => out.push_str("\\|"),
+            '|' if in_table => out.push_str("\\|"),
+            '\r' if in_table => {}
+            '\n' if in_table => out.push(' '),
             '`' if !balanced => out.push_str("\\`"),
-            '\r' => {}
-            '\n' => out.push(' '),
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            '*' | '<' if !in_code => {
+                out.push('\\');
+                out.push(c);
+            }
+            '_' if !in_code && !intraword(prev, next) => out.push_str("\\_"),
             _ => out.push(c),
         }
     }
     out
+}
+
+/// Whether a string reads as one symbol name rather than a sentence: no
+/// whitespace outside brackets (`wait<std::mutex>`, `-[NSObject init]`).
+pub fn looks_like_symbol(s: &str) -> bool {
+    let mut depth = 0usize;
+    for c in s.trim().chars() {
+        match c {
+            '<' | '(' | '[' | '{' => depth += 1,
+            '>' | ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            '`' => return false,
+            c if c.is_whitespace() && depth == 0 => return false,
+            _ => {}
+        }
+    }
+    !s.trim().is_empty()
 }
 
 /// An owner label with its finer detail: "ML/GPU framework (PyTorch)", or
@@ -287,11 +340,15 @@ mod tests {
 
     #[test]
     fn cells_escape_pipes_and_backticks() {
-        assert_eq!(cell("a|b`c`\nd"), "a\\|b\\`c\\` d");
+        assert_eq!(cell("a|b`c`\nd_* x_y"), "a\\|b\\`c\\` d\\_\\* x_y");
         assert_eq!(code("operator||"), "`operator\\|\\|`");
         assert_eq!(code("a`b"), "`` a`b ``");
         assert_eq!(code(""), "");
         assert_eq!(prose_cell("in `a|b`\nx"), "in `a\\|b` x");
+        assert_eq!(
+            prose("__CFRunLoopRun__ in `__x__` and vector<T>"),
+            "\\_\\_CFRunLoopRun\\_\\_ in `__x__` and vector\\<T>"
+        );
         assert_eq!(prose_cell("odd ` tick"), "odd \\` tick");
         assert_eq!(
             owner("GPU driver", Some("AGX (Apple GPU)")),
@@ -329,6 +386,16 @@ mod tests {
             readable_symbol(p),
             "at::native::mps::MetalShaderLibrary::exec_binary_kernel(…)"
         );
+    }
+
+    #[test]
+    fn symbols_versus_sentences() {
+        assert!(looks_like_symbol(
+            "wait<std::__1::unique_lock<bmalloc::Mutex> >"
+        ));
+        assert!(looks_like_symbol("-[UIEventFetcher threadMain]"));
+        assert!(!looks_like_symbol("returning from THPVariable_mul"));
+        assert!(!looks_like_symbol("in `x`"));
     }
 
     #[test]

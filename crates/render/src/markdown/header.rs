@@ -8,7 +8,7 @@ pub fn write(report: &CrashReport, analysis: &Analysis, out: &mut String) {
     if title.is_empty() {
         out.push_str(&fallback_title(report));
     } else {
-        out.push_str(title);
+        out.push_str(&crate::text::prose(title));
     }
     out.push_str("\n\n");
     let summary: Vec<&str> = analysis
@@ -19,7 +19,10 @@ pub fn write(report: &CrashReport, analysis: &Analysis, out: &mut String) {
         .filter(|s| !s.is_empty())
         .collect();
     if !summary.is_empty() {
-        let sentences: Vec<String> = summary.iter().map(|s| crate::text::sentence(s)).collect();
+        let sentences: Vec<String> = summary
+            .iter()
+            .map(|s| crate::text::prose(&crate::text::sentence(s)))
+            .collect();
         out.push_str(&sentences.join(" "));
         out.push_str("\n\n");
     }

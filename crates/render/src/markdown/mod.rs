@@ -80,12 +80,12 @@ fn finding_bullet(out: &mut String, f: &crashlens_model::Finding) {
     match (f.title.trim().is_empty(), f.detail.trim().is_empty()) {
         (false, false) => {
             out.push_str("**");
-            out.push_str(f.title.trim());
+            out.push_str(&crate::text::prose(f.title.trim()));
             out.push_str("**: ");
-            out.push_str(&crate::text::sentence(&f.detail));
+            out.push_str(&crate::text::prose(&crate::text::sentence(&f.detail)));
         }
-        (false, true) => out.push_str(&crate::text::sentence(&f.title)),
-        (true, _) => out.push_str(&crate::text::sentence(&f.detail)),
+        (false, true) => out.push_str(&crate::text::prose(&crate::text::sentence(&f.title))),
+        (true, _) => out.push_str(&crate::text::prose(&crate::text::sentence(&f.detail))),
     }
     if !f.threads.is_empty() {
         let label = if f.threads.len() == 1 {

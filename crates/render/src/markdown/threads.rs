@@ -90,7 +90,11 @@ fn state_cell(g: &ThreadGroup) -> String {
 fn where_cell(g: &ThreadGroup) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(c) = g.context.as_deref().filter(|c| !c.trim().is_empty()) {
-        parts.push(prose_cell(c));
+        parts.push(if text::looks_like_symbol(c) {
+            code(c)
+        } else {
+            prose_cell(c)
+        });
     }
     if !g.top_frames.is_empty() {
         // Callers first, so the cell reads as a call path.

@@ -49,7 +49,7 @@ pub fn write(analysis: &Analysis, out: &mut String) {
     if !classification.is_empty() {
         out.push_str(&format!(
             "**Classification:** {}\n\n",
-            text::sentence(classification)
+            text::prose(&text::sentence(classification))
         ));
     }
 }
@@ -86,11 +86,11 @@ pub fn write_known_issues(analysis: &Analysis, out: &mut String) {
     heading(out, "Known issues that match");
     for k in &analysis.known_issues {
         out.push_str("- **");
-        out.push_str(if k.title.trim().is_empty() {
+        out.push_str(&text::prose(if k.title.trim().is_empty() {
             &k.id
         } else {
             k.title.trim()
-        });
+        }));
         out.push_str("**");
         if !k.id.is_empty() {
             out.push_str(&format!(" ({})", code(&k.id)));
@@ -101,12 +101,13 @@ pub fn write_known_issues(analysis: &Analysis, out: &mut String) {
         }
         out.push('\n');
         if !k.matched_on.is_empty() {
-            out.push_str(&format!("  - Matched on: {}\n", k.matched_on.join("; ")));
+            let on: Vec<String> = k.matched_on.iter().map(|m| text::prose(m)).collect();
+            out.push_str(&format!("  - Matched on: {}\n", on.join("; ")));
         }
         if let Some(w) = k.workaround.as_deref().filter(|w| !w.trim().is_empty()) {
             out.push_str(&format!(
                 "  - Workaround while unfixed: {}\n",
-                text::sentence(w)
+                text::prose(&text::sentence(w))
             ));
         }
     }
