@@ -2,11 +2,12 @@
 //! helpers (who owns an image or a frame) that several passes share.
 //!
 //! [`Context::new`] uses the built-in tables. [`Context::with_rules_dir`] adds
-//! the rule files of a directory (the CLI's `--rules DIR`): `owners*.toml` add
-//! owner rules, `frames*.toml` add skip/prefix entries; files are read in name
-//! order and a later file takes precedence over earlier ones and over the
-//! built-in tables. Other files are left for other passes (see
-//! [`Context::rules_dir`]).
+//! every `*.toml` file of a directory (the CLI's `--rules DIR`): a file of
+//! `[[rule]]` tables adds owner rules (format: `knowledge/owners.toml`), a file
+//! of `[[skip]]`/`[[prefix]]` tables adds frame-list entries (format:
+//! `knowledge/frames.toml`). Files are read in name order; a later file takes
+//! precedence over earlier ones and over the built-in tables. A file that is
+//! neither, or is invalid, is an error naming the file.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -52,20 +53,32 @@ impl<'a> Context<'a> {
             .collect();
         files.sort();
         for path in files {
-            let stem = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or_default();
-            if stem.starts_with("owners") {
-                self.owners = Cow::Owned(self.owners.into_owned().with_file(&path)?);
-            } else if stem.starts_with("frames") {
-                let name = path.display().to_string();
-                let text = std::fs::read_to_string(&path).map_err(|source| KnowledgeError::Io {
-                    file: name.clone(),
-                    source,
-                })?;
-                let newer = FrameLists::parse(&name, &text)?;
-                self.frames = Cow::Owned(self.frames.into_owned().with_lists(newer));
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(&path).map_err(|source| KnowledgeError::Io {
+                file: name.clone(),
+                source,
+            })?;
+            // Each file is one kind, told apart by its tables ([[rule]] or
+            // [[skip]]/[[prefix]]); a file that is neither is an error.
+            match (
+                OwnerRules::parse(&name, &text),
+                FrameLists::parse(&name, &text),
+            ) {
+                (Ok(owners), _) => {
+                    self.owners = Cow::Owned(self.owners.into_owned().with_rules(owners));
+                }
+                (Err(_), Ok(lists)) => {
+                    self.frames = Cow::Owned(self.frames.into_owned().with_lists(lists));
+                }
+                (Err(owners_err), Err(frames_err)) => {
+                    let looks_like_frames =
+                        text.contains("[[skip]]") || text.contains("[[prefix]]");
+                    return Err(if looks_like_frames {
+                        frames_err
+                    } else {
+                        owners_err
+                    });
+                }
             }
         }
         self.rules_dir = Some(dir.to_path_buf());

@@ -577,7 +577,6 @@ fn rules_dir_overrides_builtin_owners() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("owners-local.toml"), "[[rule]]\nowner = \"third_party\"\ndetail = \"our fork of torch\"\nimage = [\"libtorch_cpu*\"]\n").unwrap();
     std::fs::write(dir.join("frames-local.toml"), "[[skip]]\ncategory = \"ours\"\nreason = \"our wrapper\"\nsymbols = [\"-[AGXG16XFamilyComputeContext setComputePipelineState:]\"]\n").unwrap();
-    std::fs::write(dir.join("unrelated.toml"), "x = 1\n").unwrap();
     let r = seed();
     let cx = Context::new(&r).with_rules_dir(&dir).unwrap();
     let mut a = Analysis::default();
@@ -590,6 +589,18 @@ fn rules_dir_overrides_builtin_owners() {
     );
     assert_eq!(s.blamed_frame, Some(1));
     assert_eq!(s.frames[0].skipped.as_deref(), Some("our wrapper"));
+
+    std::fs::write(dir.join("unrelated.toml"), "x = 1\n").unwrap();
+    let err = Context::new(&r)
+        .with_rules_dir(&dir)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("unrelated.toml") && err.contains("unknown field"),
+        "{err}"
+    );
+    std::fs::remove_file(dir.join("unrelated.toml")).unwrap();
 
     std::fs::write(
         dir.join("owners-zbad.toml"),
