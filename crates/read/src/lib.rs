@@ -24,6 +24,7 @@ pub mod apple_text;
 pub mod detect;
 pub mod error;
 pub mod ips;
+pub mod minidump;
 pub mod other;
 
 use std::path::Path;
