@@ -167,7 +167,13 @@ pub fn markdown(s: &Summary) -> String {
     if s.configs.iter().any(|c| !c.signatures.is_empty()) {
         let _ = writeln!(out, "\n### Crash signatures\n");
         for c in s.configs.iter().filter(|c| !c.signatures.is_empty()) {
-            let _ = writeln!(out, "**{}** ({} crashes)\n", md_escape(&c.name), c.crashes);
+            let _ = writeln!(
+                out,
+                "**{}** ({} crashes of {} runs)\n",
+                md_escape(&c.name),
+                c.crashes,
+                c.runs
+            );
             let _ = writeln!(out, "| Count | Signature |\n|---|---|");
             for sig in &c.signatures {
                 let _ = writeln!(

@@ -68,10 +68,36 @@ struct Shared {
     queue: Mutex<VecDeque<Task>>,
     /// Configurations that reached `--until-crashes`.
     finished_configs: Mutex<HashSet<usize>>,
+    /// Crashes per configuration so far (for `--until-crashes`).
+    crashes: Mutex<Vec<u64>>,
+    until_crashes: Option<u64>,
     stop: AtomicBool,
 }
 
 impl Shared {
+    /// Count a finished run; a configuration that reached `--until-crashes` gets no more.
+    /// Done by the worker itself, before it takes its next task, so none is started late.
+    fn count(&self, config: usize, crashed: bool) {
+        let (Some(k), true) = (self.until_crashes, crashed) else {
+            return;
+        };
+        let reached = match self.crashes.lock() {
+            Ok(mut c) => match c.get_mut(config) {
+                Some(n) => {
+                    *n += 1;
+                    *n >= k
+                }
+                None => false,
+            },
+            Err(_) => false,
+        };
+        if reached {
+            if let Ok(mut f) = self.finished_configs.lock() {
+                f.insert(config);
+            }
+        }
+    }
+
     fn next(&self) -> Option<Task> {
         if self.stop.load(Ordering::Relaxed) {
             return None;
@@ -126,23 +152,22 @@ pub fn execute(
         }
     }
     let tasks = remaining_tasks(header, done);
+    let finished_configs: HashSet<usize> = match header.until_crashes {
+        Some(k) => counts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.crashes >= k)
+            .map(|(i, _)| i)
+            .collect(),
+        None => HashSet::new(),
+    };
     let shared = Arc::new(Shared {
         queue: Mutex::new(tasks.iter().copied().collect()),
-        finished_configs: Mutex::new(HashSet::new()),
+        finished_configs: Mutex::new(finished_configs),
+        crashes: Mutex::new(counts.iter().map(|c| c.crashes).collect()),
+        until_crashes: header.until_crashes,
         stop: AtomicBool::new(false),
     });
-    let mark_finished = |counts: &[Count]| {
-        if let Some(k) = header.until_crashes {
-            if let Ok(mut f) = shared.finished_configs.lock() {
-                for (i, c) in counts.iter().enumerate() {
-                    if c.crashes >= k {
-                        f.insert(i);
-                    }
-                }
-            }
-        }
-    };
-    mark_finished(&counts);
 
     let total_planned = done.len() as u64 + tasks.len() as u64;
     let mut progress = Progress::new(opts.progress, total_planned, done.len() as u64);
@@ -166,6 +191,7 @@ pub fn execute(
                     break;
                 }
                 let record = to_record(&header, task, &result, &dir, &opts);
+                shared.count(task.config, record.outcome.is_crash());
                 if tx.send(record).is_err() {
                     break;
                 }
@@ -196,7 +222,6 @@ pub fn execute(
                     }
                 }
                 finished += 1;
-                mark_finished(&counts);
                 progress.update(done.len() as u64 + finished, &counts, false);
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {

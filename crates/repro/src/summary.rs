@@ -41,7 +41,10 @@ pub struct ConfigSummary {
     pub median_duration_ms: Option<f64>,
     /// Outcome category -> count (all categories present).
     pub outcomes: BTreeMap<String, u64>,
-    /// Signatures of the crashing runs, most frequent first.
+    /// How many different signatures the crashes have.
+    pub distinct_crash_signatures: usize,
+    /// Signatures of the crashing runs (and of other runs that left a report,
+    /// prefixed with their outcome), most frequent first.
     pub signatures: Vec<SignatureCount>,
 }
 
@@ -108,13 +111,23 @@ pub fn summarize(header: &Header, runs: &[RunRecord], skipped_lines: &[String]) 
             })
             .collect();
         let mut tally: BTreeMap<String, u64> = BTreeMap::new();
-        for r in trials.iter().filter(|r| r.outcome.is_crash()) {
+        let mut crash_keys = std::collections::BTreeSet::new();
+        for r in trials.iter() {
             let key = r
                 .signature
                 .as_ref()
                 .map(|s| s.key.clone())
-                .filter(|k| !k.is_empty())
-                .unwrap_or_else(|| r.outcome.describe());
+                .filter(|k| !k.is_empty());
+            let key = match (r.outcome.is_crash(), key) {
+                (true, Some(k)) => k,
+                (true, None) => r.outcome.describe(),
+                // Not a crash, but it left a report (e.g. an unwinding Rust panic, exit 101).
+                (false, Some(k)) => format!("{}: {k}", r.outcome.describe()),
+                (false, None) => continue,
+            };
+            if r.outcome.is_crash() {
+                crash_keys.insert(key.clone());
+            }
             *tally.entry(key).or_insert(0) += 1;
         }
         let mut signatures: Vec<SignatureCount> = tally
@@ -139,6 +152,7 @@ pub fn summarize(header: &Header, runs: &[RunRecord], skipped_lines: &[String]) 
             },
             median_duration_ms: median(trials.iter().map(|r| r.duration_ms).collect()),
             outcomes,
+            distinct_crash_signatures: crash_keys.len(),
             signatures,
         });
     }
@@ -240,11 +254,11 @@ fn warnings(
         ));
     }
     for c in configs {
-        if c.signatures.len() > 1 {
+        let crash_signatures = c.distinct_crash_signatures;
+        if crash_signatures > 1 {
             w.push(format!(
                 "{}: crashes have {} different signatures; they may be different bugs.",
-                c.name,
-                c.signatures.len()
+                c.name, crash_signatures
             ));
         }
     }

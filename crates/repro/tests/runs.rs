@@ -434,3 +434,32 @@ fn which(name: &str) -> Result<std::path::PathBuf, ()> {
         .find(|p| p.is_file())
         .ok_or(())
 }
+
+#[test]
+fn rust_panics_are_read_unwinding_or_aborting() {
+    let Some(unwind) = common::try_build_rust("panic", "panic_unwind", &[]) else {
+        eprintln!("no rustc: skipped");
+        return;
+    };
+    let (_, o, sig) = run_classified(&spec(&unwind, &[], vec![], Duration::from_secs(20)));
+    assert_eq!(o, Outcome::Failed { exit_code: 101 });
+    let p = sig.unwrap().panic.unwrap();
+    assert_eq!(p.thread, "main");
+    assert!(p.location.contains("panic.rs:6:"), "{}", p.location);
+    assert_eq!(
+        p.message,
+        "index out of bounds: the len is 3 but the index is 7"
+    );
+
+    let abort = common::try_build_rust("panic", "panic_abort", &["-C", "panic=abort"]).unwrap();
+    let (_, o, sig) = run_classified(&spec(&abort, &[], vec![], Duration::from_secs(20)));
+    assert!(
+        matches!(o, Outcome::Crashed { signal, .. } if signal == libc::SIGABRT),
+        "{o:?}"
+    );
+    let sig = sig.unwrap();
+    assert!(sig.key.starts_with("panic at "), "{}", sig.key);
+    assert!(sig
+        .key
+        .ends_with("index out of bounds: the len is 3 but the index is 7"));
+}

@@ -46,3 +46,26 @@ pub fn try_build(name: &str, out_name: &str, extra: &[&str]) -> Option<PathBuf> 
 pub fn build(name: &str, extra: &[&str]) -> PathBuf {
     try_build(name, name, extra).unwrap_or_else(|| panic!("cc failed to build {name}.c"))
 }
+
+/// Build `tests/programs/<name>.rs` with `rustc` (from $RUSTC or PATH). `None` if that fails.
+pub fn try_build_rust(name: &str, out_name: &str, extra: &[&str]) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("repro-programs");
+    std::fs::create_dir_all(&dir).ok()?;
+    let src = programs_src().join(format!("{name}.rs"));
+    let out = dir.join(out_name);
+    let tmp = dir.join(format!("{out_name}.{}.tmp", std::process::id()));
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
+    let status = Command::new(rustc)
+        .args(["--edition", "2021", "-O"])
+        .args(extra)
+        .arg("-o")
+        .arg(&tmp)
+        .arg(&src)
+        .status()
+        .ok()?;
+    if !status.success() {
+        return None;
+    }
+    std::fs::rename(&tmp, &out).ok()?;
+    Some(out)
+}
