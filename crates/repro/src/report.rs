@@ -266,6 +266,104 @@ pub fn csv(s: &Summary) -> String {
 mod tests {
     use super::*;
 
+    use crate::config::{parse_config, Config};
+    use crate::journal::{Header, RunRecord, FORMAT_VERSION};
+    use crate::outcome::{ExitInfo, Outcome};
+    use crate::summary::summarize;
+
+    /// The seed's experiment with its numbers: 0/100 with the mutex, 55/100 without.
+    fn seed_summary() -> Summary {
+        let configs: Vec<Config> = ["with_mutex", "without_mutex:MPS_DISABLE_ENCODING_MUTEX=1"]
+            .iter()
+            .map(|c| parse_config(c).unwrap())
+            .collect();
+        let header = Header {
+            format_version: FORMAT_VERSION,
+            command: vec!["python3".into(), "bench.py".into()],
+            configs,
+            runs: 100,
+            seed: 42,
+            timeout_ms: 30_000,
+            jobs: 1,
+            until_crashes: None,
+            max_time_ms: None,
+            shard: None,
+            faulthandler: true,
+            created_unix_ms: 0,
+        };
+        let mut runs = Vec::new();
+        for rep in 0..100u64 {
+            for config in 0..2usize {
+                let crash = config == 1 && rep < 55;
+                runs.push(RunRecord {
+                    config,
+                    config_name: String::new(),
+                    rep,
+                    position: rep * 2 + config as u64,
+                    started_unix_ms: 0,
+                    duration_ms: if crash { 430.0 } else { 2000.0 },
+                    time_to_crash_ms: crash.then_some(430.0),
+                    outcome: if crash {
+                        Outcome::Crashed {
+                            signal: libc::SIGSEGV,
+                            signal_name: "SIGSEGV".into(),
+                            via_exit_code: false,
+                        }
+                    } else {
+                        Outcome::Passed
+                    },
+                    exit: ExitInfo::default(),
+                    pid: 1,
+                    signature: None,
+                    stdout_bytes: 0,
+                    stderr_bytes: 0,
+                    artifacts: None,
+                    shard: None,
+                });
+            }
+        }
+        summarize(&header, &runs, &[])
+    }
+
+    #[test]
+    fn markdown_has_the_workaround_table_with_intervals_and_p() {
+        let md = markdown(&seed_summary());
+        assert!(md.contains("Command: `python3 bench.py`"), "{md}");
+        assert!(md.contains("seed 42"));
+        assert!(
+            md.contains("| with_mutex | (no changes) | 0 / 100 | 0.0% | 0.0% – 3.7% (3/N rule: ≤ 3.0%) | - | - |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| without_mutex | MPS_DISABLE_ENCODING_MUTEX=1 | 55 / 100 | 55.0% | 45.2% – 64.4% | 4 | 430ms |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("- with_mutex vs without_mutex: p = 1.6e-21"),
+            "{md}"
+        );
+        assert!(md.contains("| 55 | `crashed (SIGSEGV)` |"), "{md}");
+        assert!(!md.contains("### Warnings"), "{md}");
+    }
+
+    #[test]
+    fn csv_and_json_carry_the_same_numbers() {
+        let s = seed_summary();
+        let csv = csv(&s);
+        let rows: Vec<&str> = csv.lines().collect();
+        assert_eq!(rows.len(), 3);
+        assert!(
+            rows[2].starts_with("without_mutex,MPS_DISABLE_ENCODING_MUTEX=1,100,100,55,0.55,"),
+            "{}",
+            rows[2]
+        );
+        let v: serde_json::Value = serde_json::from_str(&json(&s)).unwrap();
+        assert_eq!(v["configs"][1]["crashes"], 55);
+        assert_eq!(v["configs"][0]["rule_of_three_upper"], 0.03);
+        let p = v["comparisons"][0]["p_value"].as_f64().unwrap();
+        assert!(p > 1.5e-21 && p < 1.7e-21);
+    }
+
     #[test]
     fn p_formatting() {
         assert_eq!(format_p(0.4857), "0.486");
