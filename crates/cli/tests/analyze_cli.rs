@@ -287,3 +287,17 @@ fn nothing_written_when_every_input_fails() {
     assert!(!file.exists(), "no empty report file left behind");
     assert!(stderr(&o).contains("not a process crash report"));
 }
+
+#[test]
+fn output_directory_names_do_not_collide() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(&[
+        "-o".as_ref(),
+        dir.path().as_os_str(),
+        seed().as_os_str(),
+        seed().as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(dir.path().join("seed-agx-race.md").exists());
+    assert!(dir.path().join("seed-agx-race-2.md").exists());
+}

@@ -133,3 +133,17 @@ fn every_json_key_is_documented() {
         "keys not documented in docs/json-schema.md: {missing:?}"
     );
 }
+
+#[test]
+fn schema_doc_example_is_valid_json_in_the_model() {
+    let doc = std::fs::read_to_string(SCHEMA_DOC).expect("docs/json-schema.md");
+    let start = doc.find("```json\n").expect("an example block") + "```json\n".len();
+    let len = doc[start..].find("```").expect("closed example block");
+    let v: serde_json::Value =
+        serde_json::from_str(&doc[start..start + len]).expect("example parses");
+    assert_eq!(v["schema_version"], json::SCHEMA_VERSION);
+    let _: CrashReport =
+        serde_json::from_value(v["report"].clone()).expect("example report fits the model");
+    let _: Analysis =
+        serde_json::from_value(v["analysis"].clone()).expect("example analysis fits the model");
+}
