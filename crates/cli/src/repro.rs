@@ -60,7 +60,9 @@ pub struct Args {
     #[arg(long)]
     seed: Option<u64>,
 
-    /// Run one slice I/N of the schedule (0 <= I < N), e.g. $SLURM_ARRAY_TASK_ID/$N
+    /// Run one slice I/N of the schedule (0 <= I < N), e.g. $SLURM_ARRAY_TASK_ID/$N. Every shard
+    /// needs the same command, --config list and --runs (and --seed, if one is given); then
+    /// `crashlens repro merge DIR...` combines their folders
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
 

@@ -66,8 +66,8 @@ impl Progress {
     /// Show the state after a run finished (or on a tick, with `force` false).
     pub fn update(&mut self, done: u64, counts: &[Count], force: bool) {
         if let Some(b) = &self.bar {
-            b.set_position(done);
             b.set_message(describe(counts));
+            b.set_position(done);
         }
         if let Some(every) = self.lines_every {
             if force || self.last_line.elapsed() >= every {
