@@ -864,3 +864,13 @@ fn avx_under_rosetta() {
         .iter()
         .any(|f| f.id == "verdict.illegal_instruction.rosetta"));
 }
+
+#[test]
+fn windows_minidumps() {
+    // An access violation writing near NULL in the app's own code.
+    let (h, a) = leading("minidump/test.dmp");
+    assert_eq!(h.id, "null_dereference", "{:#?}", a.verdict);
+    // The CRT's invalid-parameter handler after a failed assertion.
+    let (h, a) = leading("minidump/invalid-parameter.dmp");
+    assert_eq!(h.id, "intentional_abort", "{:#?}", a.verdict);
+}

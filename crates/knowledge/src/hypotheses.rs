@@ -39,8 +39,22 @@ pub struct Hypotheses {
     pub families: Vec<Family>,
     pub patterns: Patterns,
     pub text: TextPatterns,
+    pub exceptions: ExceptionNames,
     pub codes: Codes,
     pub threads: ThreadStates,
+}
+
+/// Exception type and signal names by meaning (case-insensitive substrings).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionNames {
+    pub fault: Vec<String>,
+    pub abort: Vec<String>,
+    pub trap: Vec<String>,
+    pub illegal: Vec<String>,
+    pub stack_overflow: Vec<String>,
+    pub kill: Vec<String>,
+    pub self_raised: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -38,15 +38,9 @@ pub fn intentional_abort(x: &In) -> Option<Draft> {
         .text_matching(&kb.text.assertion)
         .or_else(|| f.texts.iter().find(|t| t.text.contains("BUG IN CLIENT OF")));
     let abort_called = f.texts.iter().find(|t| t.text.contains("abort() called"));
-    let sigabrt = f.signal_is(&["SIGABRT"]);
-    let trap = f.signal_is(&["SIGTRAP"])
-        || f.exc_type
-            .as_deref()
-            .is_some_and(|t| t.contains("EXC_BREAKPOINT"));
-    let ill = f.signal_is(&["SIGILL"])
-        || f.exc_type
-            .as_deref()
-            .is_some_and(|t| t.contains("EXC_BAD_INSTRUCTION"));
+    let sigabrt = f.is_abort();
+    let trap = f.is_trap();
+    let ill = f.is_illegal();
     let checked = assert_frame.is_some()
         || assert_text.is_some()
         || throw_frame.is_some()
@@ -59,7 +53,14 @@ pub fn intentional_abort(x: &In) -> Option<Draft> {
 
     let mut d = Draft::new("intentional_abort", kb, x.metal);
     if sigabrt {
-        d.add_for(3, "sigabrt", "SIGABRT", "SIGABRT: the process asked to be stopped (abort, a failed check, or an uncaught exception).", vec![field_ev("exception.signal", "SIGABRT")]);
+        let name = f.signal.clone().or(f.exc_type.clone()).unwrap_or_default();
+        d.add_for(
+            3,
+            "sigabrt",
+            "the process aborted",
+            format!("{name}: the process asked to be stopped (abort, a failed check, or an uncaught exception)."),
+            vec![field_ev("exception", name.clone())],
+        );
     }
     if raised {
         d.add_for(

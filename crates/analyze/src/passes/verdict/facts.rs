@@ -2,6 +2,7 @@
 //! gathered once from the earlier analysis sections, with the raw report as the
 //! fallback where a section is missing.
 
+use crashlens_knowledge::hypotheses::ExceptionNames;
 use crashlens_model::{hex, Analysis, CrashReport, Owner, Thread, ThreadGroup};
 
 /// One frame of the crashed thread, with its owner where the stack pass gave one.
@@ -92,10 +93,9 @@ pub struct Facts {
     pub has_last_exception_backtrace: bool,
     pub translated: bool,
     pub esr_ec: Option<u32>,
+    /// Exception names by meaning, from the knowledge table.
+    pub names: ExceptionNames,
 }
-
-const KILL_SIGNALS: &[&str] = &["SIGKILL"];
-const FAULT_SIGNALS: &[&str] = &["SIGSEGV", "SIGBUS"];
 
 impl Facts {
     pub fn gather(r: &CrashReport, a: &Analysis) -> Facts {
@@ -105,6 +105,9 @@ impl Facts {
             translated: r.process.translated.unwrap_or(false),
             vm_region_info: r.vm_region_info.clone(),
             has_last_exception_backtrace: !r.last_exception_backtrace.is_empty(),
+            names: super::kb::load()
+                .map(|kb| kb.table.exceptions.clone())
+                .unwrap_or_default(),
             ..Default::default()
         };
         let crashed = crashed_thread(r, a);
@@ -249,29 +252,41 @@ impl Facts {
             .is_some_and(|s| names.iter().any(|n| s.eq_ignore_ascii_case(n)))
     }
 
-    /// SIGSEGV or SIGBUS from a real fault (not one the process raised itself,
-    /// EXC_CRASH), or EXC_BAD_ACCESS without a kill signal.
+    /// The exception type or the signal names one of these (substring, any case).
+    pub fn named(&self, names: &[String]) -> bool {
+        let hit = |s: &Option<String>| {
+            s.as_deref().is_some_and(|s| {
+                let s = s.to_ascii_uppercase();
+                names.iter().any(|n| s.contains(&n.to_ascii_uppercase()))
+            })
+        };
+        hit(&self.signal) || hit(&self.exc_type)
+    }
+
+    /// A real memory fault: SIGSEGV, SIGBUS, EXC_BAD_ACCESS, an access violation;
+    /// not a signal the process raised itself (EXC_CRASH) nor a kill.
     pub fn is_fault_signal(&self) -> bool {
-        if self
-            .exc_type
-            .as_deref()
-            .is_some_and(|t| t.contains("EXC_CRASH"))
-        {
-            return false;
-        }
-        if self.signal_is(FAULT_SIGNALS) {
-            return true;
-        }
-        self.signal.is_none()
-            && self
-                .exc_type
-                .as_deref()
-                .is_some_and(|t| t.contains("EXC_BAD_ACCESS"))
+        !self.named(&self.names.self_raised) && !self.is_killed() && self.named(&self.names.fault)
     }
 
     /// The process was killed from outside (SIGKILL).
     pub fn is_killed(&self) -> bool {
-        self.signal_is(KILL_SIGNALS)
+        self.named(&self.names.kill)
+    }
+
+    /// SIGABRT or a fail-fast / invalid-parameter exception.
+    pub fn is_abort(&self) -> bool {
+        self.named(&self.names.abort)
+    }
+
+    /// A trap instruction (EXC_BREAKPOINT, SIGTRAP).
+    pub fn is_trap(&self) -> bool {
+        self.named(&self.names.trap)
+    }
+
+    /// An illegal instruction (EXC_BAD_INSTRUCTION, SIGILL).
+    pub fn is_illegal(&self) -> bool {
+        self.named(&self.names.illegal)
     }
 
     pub fn has_kind(&self, k: &str) -> bool {
@@ -346,11 +361,7 @@ impl Facts {
     /// The signal was raised by the process itself (EXC_CRASH with a signal
     /// other than SIGKILL): abort(), raise(), pthread_kill().
     pub fn is_self_raised(&self) -> bool {
-        self.exc_type
-            .as_deref()
-            .is_some_and(|t| t.contains("EXC_CRASH"))
-            && self.signal.is_some()
-            && !self.is_killed()
+        self.named(&self.names.self_raised) && self.signal.is_some() && !self.is_killed()
     }
 
     /// The termination code in words: "0x8badf00d".

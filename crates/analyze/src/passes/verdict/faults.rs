@@ -104,6 +104,20 @@ pub fn stack_overflow(x: &In) -> Option<Draft> {
         return None;
     }
     let mut d = Draft::new("stack_overflow", x.kb, x.metal);
+    if x.f.named(&x.f.names.stack_overflow) {
+        let name =
+            x.f.exc_type
+                .clone()
+                .or(x.f.signal.clone())
+                .unwrap_or_default();
+        d.add_for(
+            8,
+            "exception",
+            "stack-overflow exception",
+            format!("The exception is {name}: the thread ran out of stack."),
+            vec![field_ev("exception.type", name.clone())],
+        );
+    }
     for (w, what, detail) in stack_signals(x) {
         d.add_for(w, what, "stack exhaustion", detail, fault_ev(x));
     }
@@ -359,10 +373,7 @@ pub fn hardware(x: &In) -> Option<Draft> {
 pub fn illegal_instruction(x: &In) -> Option<Draft> {
     let f = x.f;
     let kb = x.kb;
-    let ill = f.signal_is(&["SIGILL"])
-        || f.exc_type
-            .as_deref()
-            .is_some_and(|t| t.contains("EXC_BAD_INSTRUCTION"));
+    let ill = f.is_illegal();
     if !ill || f.is_killed() {
         return None;
     }

@@ -27,7 +27,7 @@ fn vendor(owner: Owner) -> bool {
 /// Whether the crash is one a race or a vendor defect could explain.
 fn applicable(x: &In) -> bool {
     let f = x.f;
-    !f.is_killed() && (f.is_fault_signal() || f.signal_is(&["SIGILL", "SIGTRAP", "SIGABRT"]))
+    !f.is_killed() && (f.is_fault_signal() || f.is_illegal() || f.is_trap() || f.is_abort())
 }
 
 pub fn caller_race(x: &In) -> Option<Draft> {
