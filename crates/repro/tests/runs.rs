@@ -463,3 +463,74 @@ fn rust_panics_are_read_unwinding_or_aborting() {
         .key
         .ends_with("index out of bounds: the len is 3 but the index is 7"));
 }
+
+#[test]
+fn cancel_ends_a_run_and_its_group() {
+    static CANCEL: AtomicBool = AtomicBool::new(false);
+    let hang = common::build("hang", &[]);
+    let s = spec(&hang, &["stubborn"], vec![], Duration::from_secs(60));
+    let t = std::thread::spawn(move || run_once(&s, &CANCEL));
+    std::thread::sleep(Duration::from_millis(300));
+    CANCEL.store(true, std::sync::atomic::Ordering::SeqCst);
+    let r = t.join().unwrap();
+    assert!(r.cancelled);
+    assert!(!r.timed_out);
+    assert_eq!(r.exit.signal, Some(libc::SIGKILL));
+    let child = child_pid(&r);
+    assert!(wait_gone(child), "child {child} survived the cancel");
+}
+
+#[test]
+fn max_time_stops_early_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = plan(vec!["sleep".into(), "0.1".into()], &["a", "b"], 200);
+    p.max_time = Some(Duration::from_millis(300));
+    let header = p.header().unwrap();
+    let rep = run_new(dir.path(), &header, &opts(), &NEVER).unwrap();
+    assert_eq!(
+        rep.stopped,
+        Some(crashlens_repro::session::StopReason::MaxTime)
+    );
+    let l = journal::load(dir.path()).unwrap();
+    assert!(!l.runs.is_empty() && l.runs.len() < 400, "{}", l.runs.len());
+    let s = summarize(&l.header, &l.runs, &l.skipped);
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.starts_with("Early stopping was used (--max-time 300ms)")),
+        "{:?}",
+        s.warnings
+    );
+}
+
+#[test]
+fn harness_errors_are_journaled_but_left_out_of_rates() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = plan(vec!["/nonexistent/crashlens-test-program".into()], &[], 3)
+        .header()
+        .unwrap();
+    run_new(dir.path(), &header, &opts(), &NEVER).unwrap();
+    let l = journal::load(dir.path()).unwrap();
+    assert_eq!(l.runs.len(), 3);
+    assert!(l
+        .runs
+        .iter()
+        .all(|r| matches!(r.outcome, Outcome::HarnessError { .. })));
+    let s = summarize(&l.header, &l.runs, &l.skipped);
+    assert_eq!(s.configs[0].runs, 0);
+    assert_eq!(s.configs[0].crash_rate, None);
+    assert_eq!(s.configs[0].outcomes["harness_error"], 3);
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.starts_with("3 harness error(s)")),
+        "{:?}",
+        s.warnings
+    );
+    // Not "incomplete": all requested runs happened, they just could not start.
+    assert!(
+        !s.warnings.iter().any(|w| w.starts_with("Incomplete")),
+        "{:?}",
+        s.warnings
+    );
+}
