@@ -8,6 +8,7 @@ use std::process::ExitCode;
 mod analyze;
 mod group;
 mod repro;
+mod run;
 
 /// Turn native crash reports into answers.
 #[derive(Parser)]
@@ -25,6 +26,8 @@ enum Command {
     Group(group::Args),
     /// Run a command many times and measure its crash rate
     Repro(repro::Args),
+    /// Run a command under ptrace; on a fatal signal write a minidump and its analysis (Linux)
+    Run(run::Args),
 }
 
 fn main() -> ExitCode {
@@ -33,5 +36,6 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(args),
         Command::Group(args) => group::run(args),
         Command::Repro(args) => repro::run(args),
+        Command::Run(args) => run::run(args),
     }
 }

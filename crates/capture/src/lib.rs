@@ -1,0 +1,110 @@
+//! crashlens-capture: run a command under ptrace and, when one of its threads
+//! gets a fatal signal, write a minidump of the whole process, then let it die
+//! as it would have (issue 6, `crashlens run`). Linux only; no root and no
+//! change to the program.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`signals`] | which signals are fatal, their names, whether a re-run re-faults |
+//! | [`spawn`] | fork, stop before `exec`, so the tracer can seize the child first |
+//! | [`tracer`] | `PTRACE_SEIZE` following threads, forks and execs; the event loop |
+//! | [`dump`] | the stop / detach / dump / resume sequence and the crash context |
+//! | [`status`] | wait statuses, and exiting with the child's own status |
+//!
+//! The sequence, per crashing process: at the fatal signal-delivery stop, read
+//! the thread's siginfo and registers; detach that thread with `SIGSTOP`
+//! instead of its signal, so the whole process stops; detach the process's
+//! other threads as they reach that group stop; write the minidump with
+//! `minidump-writer` (which attaches to every thread itself and continues the
+//! process when done); the crashing thread then re-executes the faulting
+//! instruction and dies of the same signal, running the program's own
+//! handlers first. A signal that a re-run would not raise again (sent by
+//! `kill`/`raise`, a breakpoint trap, a seccomp `SIGSYS`) is sent again to the
+//! same thread instead. One dump per process; the process is not traced after.
+//!
+//! The tracer waits with `waitpid(-1)`: run one capture per process, in a
+//! process that has no other children to wait for (the CLI does).
+
+pub mod signals;
+pub mod status;
+
+#[cfg(target_os = "linux")]
+pub mod dump;
+#[cfg(target_os = "linux")]
+pub mod spawn;
+#[cfg(target_os = "linux")]
+pub mod tracer;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use thiserror::Error;
+
+pub use status::ExitStatus;
+
+#[derive(Debug, Error)]
+pub enum CaptureError {
+    #[error("no command to run")]
+    NoCommand,
+    #[error("the command contains a NUL byte")]
+    NulInCommand,
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{what}: {err}")]
+    Sys { what: String, err: std::io::Error },
+    #[error("crash capture needs Linux (ptrace); this is {0}")]
+    Unsupported(&'static str),
+}
+
+impl CaptureError {
+    /// The last OS error, with what was being done.
+    pub fn last(what: impl Into<String>) -> Self {
+        CaptureError::Sys {
+            what: what.into(),
+            err: std::io::Error::last_os_error(),
+        }
+    }
+}
+
+/// What `run` is told.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where dumps go (created when missing).
+    pub out_dir: PathBuf,
+}
+
+/// One crash captured.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    pub pid: i32,
+    pub tid: i32,
+    pub signal: i32,
+    /// The signal's `si_code`.
+    pub si_code: i32,
+    /// The dump, when it was written.
+    pub dump: Option<PathBuf>,
+    /// Why there is no dump, or what went wrong while writing it.
+    pub error: Option<String>,
+    /// From the fatal signal's stop to the dump being on disk.
+    pub latency: Duration,
+}
+
+/// The result of one traced run.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// How the command itself (the first process) ended.
+    pub status: ExitStatus,
+    pub captures: Vec<Capture>,
+}
+
+/// Runs `argv` under ptrace, capturing crashes into `options.out_dir`.
+#[cfg(target_os = "linux")]
+pub fn run(argv: &[String], options: &Options) -> Result<Outcome, CaptureError> {
+    tracer::run(argv, options)
+}
+
+/// Runs `argv` under ptrace (Linux only).
+#[cfg(not(target_os = "linux"))]
+pub fn run(_argv: &[String], _options: &Options) -> Result<Outcome, CaptureError> {
+    Err(CaptureError::Unsupported(std::env::consts::OS))
+}

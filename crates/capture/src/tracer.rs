@@ -1,0 +1,178 @@
+//! The ptrace event loop: seize the child with options that follow clones,
+//! forks, vforks and execs; pass every signal through unchanged; on a fatal
+//! signal-delivery stop, hand the process to [`crate::dump::capture`]; end
+//! when the command's own process ends (tracees still alive then are
+//! detached by the kernel when this process exits, and run on untraced).
+
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use crate::{dump, signals, spawn, CaptureError, ExitStatus, Options, Outcome};
+
+const OPTIONS: libc::c_int = libc::PTRACE_O_TRACECLONE
+    | libc::PTRACE_O_TRACEFORK
+    | libc::PTRACE_O_TRACEVFORK
+    | libc::PTRACE_O_TRACEEXEC;
+
+/// The threads being traced, by thread id, with their process id.
+#[derive(Default)]
+pub struct Tracees {
+    pub tgid_of: HashMap<i32, i32>,
+    /// Processes already dumped (no longer traced).
+    pub dumped: HashSet<i32>,
+}
+
+impl Tracees {
+    /// The thread ids of one process.
+    pub fn threads_of(&self, tgid: i32) -> Vec<i32> {
+        let mut v: Vec<i32> = self
+            .tgid_of
+            .iter()
+            .filter(|(_, g)| **g == tgid)
+            .map(|(t, _)| *t)
+            .collect();
+        v.sort_unstable();
+        v
+    }
+}
+
+/// A thread's process id, from /proc.
+pub fn tgid(tid: i32) -> i32 {
+    let Ok(s) = std::fs::read_to_string(format!("/proc/{tid}/status")) else {
+        return tid;
+    };
+    s.lines()
+        .find_map(|l| l.strip_prefix("Tgid:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(tid)
+}
+
+/// `ptrace(req, tid, 0, data)`.
+pub fn ptrace(req: libc::c_uint, tid: i32, data: usize) -> libc::c_long {
+    // SAFETY: requests used here take no pointer argument in `addr` and an
+    // integer (signal or options) in `data`.
+    unsafe { libc::ptrace(req, tid, 0usize, data) }
+}
+
+pub fn run(argv: &[String], options: &Options) -> Result<Outcome, CaptureError> {
+    std::fs::create_dir_all(&options.out_dir)?;
+    let argv = spawn::Argv::new(argv)?;
+    let child = spawn::spawn_stopped(&argv)?;
+    // SAFETY: seizing our own stopped child.
+    let r = unsafe { libc::ptrace(libc::PTRACE_SEIZE, child, 0usize, OPTIONS as usize) };
+    if r != 0 {
+        let err = CaptureError::last("PTRACE_SEIZE (is ptrace allowed here?)");
+        // SAFETY: our own child.
+        unsafe {
+            libc::kill(child, libc::SIGKILL);
+            libc::waitpid(child, std::ptr::null_mut(), 0);
+        }
+        return Err(err);
+    }
+    let mut t = Tracees::default();
+    t.tgid_of.insert(child, child);
+    // SAFETY: our own child.
+    unsafe { libc::kill(child, libc::SIGCONT) };
+
+    let mut captures = Vec::new();
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid with a valid status pointer.
+        let tid = unsafe { libc::waitpid(-1, &mut status, libc::__WALL) };
+        if tid < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(CaptureError::Sys {
+                what: "waitpid: the command's process was lost".into(),
+                err: e,
+            });
+        }
+        if let Some(end) = ExitStatus::from_raw(status) {
+            t.tgid_of.remove(&tid);
+            if tid == child {
+                return Ok(Outcome {
+                    status: end,
+                    captures,
+                });
+            }
+            continue;
+        }
+        if !libc::WIFSTOPPED(status) {
+            continue;
+        }
+        let sig = libc::WSTOPSIG(status);
+        let event = status >> 16;
+        let tgid = *t.tgid_of.entry(tid).or_insert_with(|| tgid(tid));
+        match event {
+            0 if signals::is_fatal(sig) && !t.dumped.contains(&tgid) => {
+                let at = Instant::now();
+                captures.push(dump::capture(&mut t, tgid, tid, sig, at, options));
+            }
+            0 => {
+                ptrace(libc::PTRACE_CONT, tid, sig as usize);
+            }
+            libc::PTRACE_EVENT_STOP => {
+                if matches!(
+                    sig,
+                    libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU
+                ) {
+                    // A group-stop: stay stopped until SIGCONT, without
+                    // resuming the thread.
+                    ptrace(libc::PTRACE_LISTEN, tid, 0);
+                } else {
+                    ptrace(libc::PTRACE_CONT, tid, 0);
+                }
+            }
+            libc::PTRACE_EVENT_CLONE | libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK => {
+                let mut new: libc::c_ulong = 0;
+                // SAFETY: GETEVENTMSG writes one c_ulong.
+                unsafe {
+                    libc::ptrace(
+                        libc::PTRACE_GETEVENTMSG,
+                        tid,
+                        0usize,
+                        &mut new as *mut libc::c_ulong,
+                    );
+                }
+                if let Ok(new) = i32::try_from(new) {
+                    let g = if event == libc::PTRACE_EVENT_CLONE {
+                        tgid
+                    } else {
+                        new
+                    };
+                    t.tgid_of.entry(new).or_insert(g);
+                }
+                ptrace(libc::PTRACE_CONT, tid, 0);
+            }
+            libc::PTRACE_EVENT_EXEC => {
+                // After exec the process has one thread, whose id became the
+                // process id; the others are gone.
+                let mut former: libc::c_ulong = 0;
+                // SAFETY: GETEVENTMSG writes one c_ulong.
+                unsafe {
+                    libc::ptrace(
+                        libc::PTRACE_GETEVENTMSG,
+                        tid,
+                        0usize,
+                        &mut former as *mut libc::c_ulong,
+                    );
+                }
+                let others: Vec<i32> = t
+                    .threads_of(tgid)
+                    .into_iter()
+                    .filter(|x| *x != tgid)
+                    .collect();
+                for o in others {
+                    t.tgid_of.remove(&o);
+                }
+                t.tgid_of.insert(tgid, tgid);
+                ptrace(libc::PTRACE_CONT, tid, 0);
+            }
+            _ => {
+                ptrace(libc::PTRACE_CONT, tid, 0);
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! `crashlens run [-o DIR] -- COMMAND ARGS`: runs a command under ptrace
+//! (`crashlens-capture`); for each process that gets a fatal signal, writes a
+//! minidump and, next to it, crashlens's analysis of that minidump
+//! (`<dump>.md`); then ends with the command's own exit status (the same code,
+//! or death by the same signal), so callers cannot tell the difference.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crashlens_capture::{signals, Capture, Options};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Where minidumps and reports go (created when missing)
+    #[arg(short = 'o', long = "out", default_value = "crashlens-dumps")]
+    out: PathBuf,
+    /// Also write the analysis as JSON (`<dump>.json`)
+    #[arg(long)]
+    json: bool,
+    /// The command and its arguments (after `--`)
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    command: Vec<String>,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let options = Options {
+        out_dir: args.out.clone(),
+    };
+    let outcome = match crashlens_capture::run(&args.command, &options) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("crashlens run: {e}");
+            return ExitCode::from(125);
+        }
+    };
+    for c in &outcome.captures {
+        report(c, args.json);
+    }
+    outcome.status.exit_like()
+}
+
+/// Analyzes one capture's dump and says where everything went (on stderr, so
+/// the command's own stdout stays clean).
+fn report(c: &Capture, json: bool) {
+    let what = format!(
+        "{} (si_code {}) in process {} thread {}",
+        signals::name(c.signal),
+        c.si_code,
+        c.pid,
+        c.tid
+    );
+    let Some(dump) = &c.dump else {
+        eprintln!(
+            "crashlens run: {what}: no minidump: {}",
+            c.error.as_deref().unwrap_or("unknown error")
+        );
+        return;
+    };
+    eprintln!(
+        "crashlens run: {what}: minidump {} ({} ms)",
+        dump.display(),
+        c.latency.as_millis()
+    );
+    match analyze(dump, json) {
+        Ok(md) => eprintln!("crashlens run: report {}", md.display()),
+        Err(e) => eprintln!("crashlens run: could not analyze {}: {e}", dump.display()),
+    }
+}
+
+/// read -> analyze -> Markdown (and JSON), written next to the dump.
+fn analyze(dump: &Path, json: bool) -> Result<PathBuf, String> {
+    let report = crashlens_read::read_file(dump).map_err(|e| e.to_string())?;
+    let analysis = crashlens_analyze::analyze(&report);
+    let md_path = dump.with_extension("md");
+    let md = crashlens_render::markdown::render(&report, &analysis);
+    std::fs::write(&md_path, md).map_err(|e| format!("{}: {e}", md_path.display()))?;
+    if json {
+        let j = crashlens_render::json::render_string(&report, &analysis);
+        let p = dump.with_extension("json");
+        std::fs::write(&p, j).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    Ok(md_path)
+}
