@@ -874,3 +874,109 @@ fn windows_minidumps() {
     let (h, a) = leading("minidump/invalid-parameter.dmp");
     assert_eq!(h.id, "intentional_abort", "{:#?}", a.verdict);
 }
+
+#[test]
+fn allocator_activity_when_the_fault_looks_like_use_after_free() {
+    let mut r = seed_report();
+    if let Some(t) = r.threads.iter_mut().find(|t| t.number == 2) {
+        t.frames = vec![
+            fr(0, "libsystem_malloc.dylib", "_free"),
+            fr(
+                1,
+                "libtorch_cpu.dylib",
+                "c10::impl::cow::materialize_cow_storage",
+            ),
+        ];
+    }
+    let mut sections = seed_sections();
+    sections.fault = Some(FaultAnalysis {
+        address: Some(0x2000000100ae9df8),
+        stripped_address: Some(0x100ae9df8),
+        kinds: vec!["pointer_auth".into()],
+        ..Default::default()
+    });
+    let a = run_mine(&r, sections);
+    let m = a
+        .concurrency
+        .iter()
+        .find(|c| c.id == "concurrency.malloc_activity")
+        .expect("malloc activity");
+    assert_eq!(m.threads, vec![2]);
+    let mem = hyp(&a, "memory_corruption");
+    assert!(mem
+        .evidence_for
+        .iter()
+        .any(|f| f.id == "verdict.memory_corruption.malloc_activity" && f.threads == vec![2]));
+    assert!(mem
+        .evidence_for
+        .iter()
+        .any(|f| f.id == "verdict.memory_corruption.pointer_auth"));
+    no_confirm(&a);
+}
+
+#[test]
+fn metal_validation_message_is_a_known_issue() {
+    let mut r = seed_report();
+    r.exception = Some(Exception {
+        kind: Some("EXC_CRASH".into()),
+        signal: Some("SIGABRT".into()),
+        ..Default::default()
+    });
+    r.app_specific = vec![AppSpecific {
+        image: Some("Metal".into()),
+        lines: vec![
+            "-[AGXG16XFamilyCommandBuffer tryCoalescingPreviousComputeCommandEncoderWithConfig:nextEncoderClass:]:1090: failed assertion `A command encoder is already encoding to this command buffer'".into(),
+        ],
+    }];
+    let mut sections = seed_sections();
+    sections.fault = None;
+    sections.exception = None;
+    let a = run_mine(&r, sections);
+    let m = a
+        .known_issues
+        .iter()
+        .find(|m| m.id == "metal-encoder-already-encoding")
+        .expect("match");
+    assert!(
+        m.matched_on.iter().any(|l| l.contains("app_specific[0]")),
+        "{:?}",
+        m.matched_on
+    );
+    // The abort is intentional (Metal's validation), and the known issue counts for a caller-side race.
+    let race = hyp(&a, "caller_race");
+    assert!(race
+        .evidence_for
+        .iter()
+        .any(|f| f.id == "verdict.caller_race.known_issue"));
+    hyp(&a, "intentional_abort");
+    no_confirm(&a);
+}
+
+#[test]
+fn classification_follows_the_hypotheses() {
+    use crashlens_analyze::passes::verdict::classify;
+    let h = |id: &str, title: &str, c: Confidence| Hypothesis {
+        id: id.into(),
+        title: title.into(),
+        confidence: c,
+        ..Default::default()
+    };
+    let line = classify(&[
+        h("a", "Caller-side race", Confidence::High),
+        h("b", "Defect inside the driver", Confidence::Low),
+    ]);
+    assert_eq!(
+        line,
+        "Caller-side race — likely; defect inside the driver — unproven"
+    );
+    // Only an attached experiment result settles a hypothesis.
+    let mut settled = h("a", "Caller-side race", Confidence::High);
+    settled.experiment_result = Some("0/200 crashes serialized vs 110/200 not".into());
+    let line = classify(&[settled]);
+    assert!(
+        line.contains("settled by the attached experiment"),
+        "{line}"
+    );
+    assert!(!line.to_lowercase().contains("confirm"));
+    assert!(classify(&[]).starts_with("No hypothesis"));
+}

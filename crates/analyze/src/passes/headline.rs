@@ -173,12 +173,33 @@ fn summary(a: &Analysis, f: &Facts) -> Vec<String> {
     for line in asi {
         out.push(format!("The report's message: \"{}\".", clip(line, 240)));
     }
-    let busy: Vec<String> = a
+    // The most specific activity first (synchronize, submit, shared queue); threads
+    // merely "active in the same code" only when nothing more specific names them.
+    let race: Vec<_> = a
         .concurrency
         .iter()
         .filter(|c| concurrency::FOR_RACE.contains(&c.id.as_str()))
-        .map(|c| c.title.clone())
         .collect();
+    let specific: Vec<_> = race
+        .iter()
+        .filter(|c| {
+            !matches!(
+                c.id.as_str(),
+                concurrency::SAME_API_ACTIVE | concurrency::SAME_LIBRARY_ACTIVE
+            )
+        })
+        .collect();
+    let named: Vec<u32> = specific
+        .iter()
+        .flat_map(|c| c.threads.iter().copied())
+        .collect();
+    let mut busy: Vec<String> = specific.iter().map(|c| c.title.clone()).collect();
+    busy.extend(
+        race.iter()
+            .filter(|c| !specific.iter().any(|s| s.id == c.id))
+            .filter(|c| c.threads.iter().any(|t| !named.contains(t)))
+            .map(|c| c.title.clone()),
+    );
     if !busy.is_empty() {
         out.push(format!("At the same time: {}.", busy.join("; ")));
     }

@@ -69,7 +69,7 @@ pub fn run(cx: &Context, a: &mut Analysis) {
             .context
             .as_deref()
             .filter(|c| !c.is_empty())
-            .map(|c| format!(" ({c})"))
+            .map(|c| format!(", in `{c}`"))
             .unwrap_or_default();
         let label = if g.state_label.is_empty() {
             g.state.as_str()
