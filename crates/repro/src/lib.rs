@@ -2,6 +2,20 @@
 //! its crash rate honestly (issue 5, `crashlens repro`). It does not depend on
 //! the analysis crates.
 //!
+//! How it fits together: [`experiment::Plan`] becomes a [`journal::Header`]
+//! (command, configurations, runs, seed); [`config::schedule`] interleaves the
+//! configurations in shuffled blocks from the seed; [`session::execute`] runs
+//! the schedule `jobs` at a time with [`runner::run_once`], reads a
+//! [`signature`] from the output tails, decides the [`outcome`], and appends
+//! one flushed JSONL line per run to `DIR/journal.jsonl` (tails go to
+//! `DIR/runs/<config>-<rep>/`); [`summary::summarize`] computes the statistics
+//! from the journal alone, and [`report`] renders them.
+//!
+//! A crash, for the rates, is a death by signal (or a shell's exit 128+N for
+//! a crash signal), a sanitizer report, or a Python fatal error. Timeouts
+//! (hangs) and failures count as runs without a crash; harness errors are
+//! left out of the rates. Every outcome is kept in the journal and tabled.
+//!
 //! | module | what |
 //! |---|---|
 //! | [`config`] | configurations (env changes), shards, the shuffled interleaved schedule |
