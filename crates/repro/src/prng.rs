@@ -32,13 +32,16 @@ impl SplitMix64 {
     }
 }
 
+/// Seeds are kept below 2^53 so JSON readers that use doubles (jq, JavaScript) read them exactly.
+const SEED_MASK: u64 = (1 << 53) - 1;
+
 /// A seed from the clock and the process id, for runs without `--seed`.
 pub fn clock_seed() -> u64 {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0);
-    SplitMix64::new(nanos ^ ((std::process::id() as u64) << 32)).next_u64()
+    SplitMix64::new(nanos ^ ((std::process::id() as u64) << 32)).next_u64() & SEED_MASK
 }
 
 /// FNV-1a of some text: a stable seed derived from the experiment itself, so
@@ -49,7 +52,7 @@ pub fn stable_seed(text: &str) -> u64 {
         h ^= b as u64;
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    h
+    h & SEED_MASK
 }
 
 #[cfg(test)]
