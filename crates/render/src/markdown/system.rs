@@ -54,7 +54,7 @@ fn proc_ref(r: &ProcessRef) -> String {
     match (&r.name, r.pid) {
         (Some(n), Some(pid)) => format!("{} [{pid}]", cell(n)),
         (Some(n), None) => cell(n),
-        (None, Some(pid)) => format!("[{pid}]"),
+        (None, Some(pid)) => format!("pid {pid}"),
         (None, None) => String::new(),
     }
 }
