@@ -875,12 +875,15 @@ fn corpus_seed_example_ips() {
     assert!(!names.contains(&"libsystem_kernel.dylib"));
 }
 
-/// Every Apple corpus file that reads: the passes run without panicking and
-/// their output is consistent with the report.
+/// Every corpus file that reads (Apple reports, minidumps, and logs once their
+/// reader lands): the passes run without panicking and their output is
+/// consistent with the report.
 #[test]
-fn corpus_every_apple_file() {
+fn corpus_every_file() {
     let mut files = Vec::new();
-    let mut dirs = vec![std::path::Path::new(CORPUS).join("apple")];
+    let mut dirs = ["apple", "minidump", "logs"]
+        .map(|d| std::path::Path::new(CORPUS).join(d))
+        .to_vec();
     while let Some(d) = dirs.pop() {
         for e in std::fs::read_dir(&d).unwrap() {
             let p = e.unwrap().path();
@@ -911,13 +914,23 @@ fn corpus_every_apple_file() {
                 );
                 assert!(s.frames[pos].skipped.is_none(), "{name}");
             }
-            // Owner runs cover the frames in order, without gaps.
-            let mut next = s.frames.first().map(|f| f.index);
-            for run in &s.owner_runs {
-                assert_eq!(Some(run.first), next, "{name}");
-                assert!(run.last >= run.first, "{name}");
-                next = Some(run.last + 1);
-            }
+            // Owner runs cover every frame once, in order.
+            let covered: usize = s
+                .owner_runs
+                .iter()
+                .map(|run| {
+                    s.frames
+                        .iter()
+                        .filter(|f| run.first <= f.index && f.index <= run.last)
+                        .count()
+                })
+                .sum();
+            assert_eq!(covered, s.frames.len(), "{name}");
+            assert!(
+                s.owner_runs.windows(2).all(|w| w[0].last < w[1].first),
+                "{name}"
+            );
+            assert!(s.owner_runs.iter().all(|r| r.first <= r.last), "{name}");
             assert!(
                 a.findings.iter().any(|f| f.id.starts_with("stack.")),
                 "{name}"
@@ -998,4 +1011,56 @@ fn corpus_kscrash_reports() {
     assert_eq!(g(6).state, "mach_message");
     assert_eq!(g(4).state, "run_loop");
     assert_eq!(g(4).names, vec!["WebThread"]);
+}
+
+#[test]
+fn corpus_minidumps() {
+    // linux-mini.dmp, as minidump-stackwalk shows it (expected-stackwalk/
+    // test_minidump_stackwalk__linux_human.snap): 0 crash + 0x1d72, 1 libc-2.23.so +
+    // 0xf302d, 2 libc-2.23.so + 0x877ff, 3 ld-2.23.so + 0xfac5, 4 crash + 0x1ebf.
+    let r = read("minidump/linux-mini.dmp");
+    let a = analyze(&r);
+    let s = a.crashed_stack.as_ref().unwrap();
+    assert_eq!(s.frames[0].symbol, "crash + 0x1d72");
+    assert_eq!(s.frames[0].owner, Owner::App);
+    assert_eq!(s.frames[1].symbol, "libc-2.23.so + 0xf302d");
+    assert_eq!(s.frames[3].image, "ld-2.23.so");
+    let runs: Vec<(u32, u32, Owner)> = s
+        .owner_runs
+        .iter()
+        .map(|r| (r.first, r.last, r.owner))
+        .collect();
+    // The top run is never folded: libc called the faulting frame.
+    assert_eq!(
+        runs[..3],
+        [
+            (0, 0, Owner::App),
+            (1, 3, Owner::OsRuntime),
+            (4, runs[2].1, Owner::App)
+        ]
+    );
+    let o = a.findings.iter().find(|f| f.id == "stack.owners").unwrap();
+    assert!(
+        o.title.ends_with("called from OS runtime (C library)"),
+        "{}",
+        o.title
+    );
+    let b = a
+        .findings
+        .iter()
+        .find(|f| f.id == "stack.blamed_frame")
+        .unwrap();
+    assert!(b.detail.contains("not symbolicated"), "{}", b.detail);
+
+    // test.dmp (test_minidump_stackwalk__human.snap): Windows, frames 0-2 in
+    // test_app.exe, then kernel32.dll.
+    let r = read("minidump/test.dmp");
+    let a = analyze(&r);
+    let s = a.crashed_stack.as_ref().unwrap();
+    assert_eq!(s.frames[0].symbol, "test_app.exe + 0x429e");
+    assert_eq!(s.frames[0].owner, Owner::App);
+    assert_eq!(
+        (s.frames[3].owner, s.frames[3].owner_detail.as_deref()),
+        (Owner::OsRuntime, Some("Windows"))
+    );
 }

@@ -14,7 +14,9 @@
 //!   OS-runtime frames between two runs of the same owner (libdispatch calling a
 //!   PyTorch block back) are folded into the surrounding run: the run lists
 //!   their image, and each frame row keeps its own owner. So the seed reads
-//!   "1-10 PyTorch (libtorch_cpu.dylib, libdispatch.dylib)".
+//!   "1-10 PyTorch (libtorch_cpu.dylib, libdispatch.dylib)". The top run is
+//!   never folded: who called the faulting frame must stay visible.
+//! - The caller named in `stack.owners` is the run right after the blamed frame's.
 //! - Findings: `stack.blamed_frame`, `stack.owners`, `stack.no_frames`,
 //!   `stack.no_crashed_thread`, and `stack.exception_thrower` for a Last
 //!   Exception Backtrace.
@@ -323,9 +325,11 @@ pub fn owner_runs(views: &[FrameView]) -> Vec<OwnerRun> {
     let mut out: Vec<OwnerRun> = Vec::new();
     let mut i = 0;
     while let Some(r) = raw.get(i) {
+        let top = raw.first().map(|t| t.first);
         let sandwich = match (out.last(), raw.get(i + 1)) {
             (Some(prev), Some(next)) => {
                 r.owner == Owner::OsRuntime
+                    && Some(prev.first) != top
                     && prev.owner != Owner::OsRuntime
                     && prev.owner == next.owner
                     && prev.detail == next.detail
@@ -384,13 +388,7 @@ fn owners_finding(
         return Finding::new("stack.owners", "owners", "");
     };
     let run_of = |idx: u32| runs.iter().position(|r| r.first <= idx && idx <= r.last);
-    let caller = run_of(b.index).and_then(|ri| {
-        let later = runs.iter().skip(ri + 1);
-        later
-            .clone()
-            .find(|r| r.owner != Owner::OsRuntime)
-            .or_else(|| later.clone().next())
-    });
+    let caller = run_of(b.index).and_then(|ri| runs.get(ri + 1));
     let top = views.first();
     let mut detail = String::new();
     if let Some(t) = top.filter(|t| t.index != b.index) {
