@@ -147,3 +147,57 @@ fn schema_doc_example_is_valid_json_in_the_model() {
     let _: Analysis =
         serde_json::from_value(v["analysis"].clone()).expect("example analysis fits the model");
 }
+
+/// What a report holds must reach the Markdown: the renderer drops nothing
+/// the model and analysis carry for the sections it prints.
+#[test]
+fn corpus_markdown_keeps_the_facts() {
+    for (path, report, analysis) in reports() {
+        let md = markdown::render(report, analysis);
+        let name = path.display();
+        let has = |needle: &str, what: &str| {
+            assert!(md.contains(needle), "{name}: {what} {needle:?} missing")
+        };
+        if let Some(pid) = report.process.pid {
+            has(&format!("[{pid}]"), "pid");
+        }
+        if let Some(kind) = report.exception.as_ref().and_then(|e| e.kind.as_deref()) {
+            has(kind.trim(), "exception type");
+        }
+        if let Some(hw) = &report.system.hardware_model {
+            has(hw, "hardware model");
+        }
+        if let Some(stack) = &analysis.crashed_stack {
+            if !stack.frames.is_empty() {
+                has(&format!("thread {}", stack.thread), "crashed stack heading");
+            }
+        }
+        for line in report.app_specific_lines().filter(|l| !l.trim().is_empty()) {
+            has(line.trim_end(), "ASI line");
+        }
+        if let Some(vm) = &report.vm_region_info {
+            if let Some(first) = vm.lines().map(str::trim).find(|l| !l.is_empty()) {
+                has(first, "VM region info");
+            }
+        }
+        for b in &analysis.binaries {
+            if let Some(uuid) = &b.uuid {
+                has(uuid, "binary UUID");
+            }
+        }
+        for k in &analysis.known_issues {
+            has(&format!("`{}`", k.id), "known issue id");
+        }
+        if let Some(v) = &analysis.verdict {
+            if !v.hypotheses.is_empty() {
+                has("### Verdict", "verdict");
+            }
+        }
+        if let Some(e) = &analysis.esr {
+            has(&format!("ESR {:#x}", e.value), "ESR row");
+        }
+        if let Some(addr) = analysis.fault.as_ref().and_then(|f| f.address) {
+            has(&format!("`{addr:#x}`"), "fault address");
+        }
+    }
+}
