@@ -1,4 +1,5 @@
-//! The renderers over every Apple report in the corpus that reads as a crash:
+//! The renderers over every corpus report (Apple, minidump, logs) that reads
+//! as a crash:
 //! Markdown tables stay well formed and no section is printed empty, the JSON
 //! round-trips through the model, and every JSON key is documented in
 //! docs/json-schema.md.
@@ -32,7 +33,8 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 type Item = (PathBuf, CrashReport, Analysis);
 
-/// Every corpus/apple file and every example that reads as a crash report,
+/// Every file of corpus/apple, corpus/minidump and corpus/logs, and every
+/// example, that reads as a crash report,
 /// read and analyzed once for all tests here.
 fn reports() -> &'static [Item] {
     static ALL: OnceLock<Vec<Item>> = OnceLock::new();
@@ -41,7 +43,9 @@ fn reports() -> &'static [Item] {
 
 fn load() -> Vec<Item> {
     let mut paths = Vec::new();
-    files(&Path::new(CORPUS).join("apple"), &mut paths);
+    for dir in ["apple", "minidump", "logs"] {
+        files(&Path::new(CORPUS).join(dir), &mut paths);
+    }
     files(Path::new(EXAMPLES), &mut paths);
     paths
         .into_iter()
