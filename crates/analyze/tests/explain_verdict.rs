@@ -980,3 +980,39 @@ fn classification_follows_the_hypotheses() {
     assert!(!line.to_lowercase().contains("confirm"));
     assert!(classify(&[]).starts_with("No hypothesis"));
 }
+
+#[test]
+fn teardown_on_another_thread_counts_for_a_race() {
+    let mut r = seed_report();
+    if let Some(t) = r.threads.iter_mut().find(|t| t.number == 0) {
+        t.frames = vec![
+            fr(0, "libsystem_c.dylib", "__cxa_finalize_ranges"),
+            fr(1, "libsystem_c.dylib", "exit"),
+            fr(2, "dyld", "start"),
+        ];
+    }
+    let a = run_mine(&r, seed_sections());
+    let t = a
+        .concurrency
+        .iter()
+        .find(|c| c.id == "concurrency.teardown")
+        .expect("teardown");
+    assert_eq!(t.threads, vec![0]);
+    let race = hyp(&a, "caller_race");
+    assert!(race
+        .evidence_for
+        .iter()
+        .any(|f| f.id == "verdict.caller_race.teardown" && f.threads == vec![0]));
+}
+
+#[test]
+fn gpu_driver_killed_its_client() {
+    let (h, a) = leading(&format!("{BOOK}/kdp_graphics.crash"));
+    assert_eq!(h.id, "intentional_abort", "{:#?}", a.verdict);
+    let m = a
+        .known_issues
+        .iter()
+        .find(|m| m.id == "gpu-driver-killed-client")
+        .expect("known issue");
+    assert_eq!(m.matched_on.len(), 2, "{:?}", m.matched_on);
+}

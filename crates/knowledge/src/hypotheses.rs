@@ -86,6 +86,7 @@ pub struct Patterns {
     pub lock_wait: Vec<String>,
     pub malloc: Vec<String>,
     pub malloc_error: Vec<String>,
+    pub teardown: Vec<String>,
     pub objc_message: Vec<String>,
 }
 
@@ -148,6 +149,7 @@ impl Hypotheses {
             ("lock_wait", &p.lock_wait),
             ("malloc", &p.malloc),
             ("malloc_error", &p.malloc_error),
+            ("teardown", &p.teardown),
             ("objc_message", &p.objc_message),
         ] {
             out.extend(

@@ -27,6 +27,7 @@ pub const GPU_SUBMISSION: &str = "concurrency.gpu_submission";
 pub const QUEUE_SHARED: &str = "concurrency.crashed_queue_shared";
 pub const QUEUE_ALONE: &str = "concurrency.crashed_queue";
 pub const MALLOC_ACTIVITY: &str = "concurrency.malloc_activity";
+pub const TEARDOWN: &str = "concurrency.teardown";
 
 /// Ids of findings that count for a race.
 pub const FOR_RACE: &[&str] = &[
@@ -34,6 +35,7 @@ pub const FOR_RACE: &[&str] = &[
     SAME_LIBRARY_ACTIVE,
     DEVICE_SYNCHRONIZE,
     GPU_SUBMISSION,
+    TEARDOWN,
     QUEUE_SHARED,
 ];
 
@@ -315,6 +317,42 @@ fn evidence(r: &CrashReport, a: &Analysis, f: &Facts, kb: &Kb) -> Vec<Finding> {
                 .with(ev),
             );
         }
+    }
+
+    // Teardown on other threads: exit() running static destructors, or a device,
+    // queue or stream being destroyed, while the crashed thread still works.
+    let mut down = Vec::new();
+    let mut down_ev = Vec::new();
+    let mut down_syms = Vec::new();
+    for t in &others {
+        if let Some(fr) = t
+            .frames
+            .iter()
+            .find(|fr| kb.symbols.teardown.is_match(symbol_of(fr)))
+        {
+            down.push(t.number);
+            down_syms.push(format!("thread {} in `{}`", t.number, symbol_of(fr)));
+            down_ev.push(
+                Evidence::field("threads.frames")
+                    .thread(t.number)
+                    .frame(fr.index)
+                    .value(symbol_of(fr).to_string()),
+            );
+        }
+    }
+    if !down.is_empty() {
+        let mut finding = Finding::new(
+            TEARDOWN,
+            format!("{} tearing down", threads_words(&down)),
+            format!(
+                "{} tearing down while thread {crashed} still ran: {}. Objects destroyed there (static objects in exit(), a device, queue or stream) may be the ones thread {crashed} was using.",
+                capitalize(&threads_words(&down)) + if down.len() == 1 { " was" } else { " were" },
+                down_syms.join("; ")
+            ),
+        )
+        .threads(down.iter().copied());
+        finding.evidence = down_ev;
+        out.push(finding);
     }
 
     if looks_like_use_after_free(f, kb) {

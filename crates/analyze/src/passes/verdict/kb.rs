@@ -18,6 +18,7 @@ pub struct SymbolSets {
     pub lock_wait: RegexSet,
     pub malloc: RegexSet,
     pub malloc_error: RegexSet,
+    pub teardown: RegexSet,
     pub objc_message: RegexSet,
 }
 
@@ -91,6 +92,7 @@ fn build() -> Result<Kb, String> {
             lock_wait: set(&p.lock_wait)?,
             malloc: set(&p.malloc)?,
             malloc_error: set(&p.malloc_error)?,
+            teardown: set(&p.teardown)?,
             objc_message: set(&p.objc_message)?,
         })
     })()

@@ -11,7 +11,7 @@ use crashlens_model::{hex, Confidence, Owner};
 /// Weight of each concurrency finding for a race.
 fn weight(id: &str) -> i32 {
     match id {
-        cc::DEVICE_SYNCHRONIZE => 3,
+        cc::DEVICE_SYNCHRONIZE | cc::TEARDOWN => 3,
         cc::GPU_SUBMISSION | cc::SAME_API_ACTIVE | cc::QUEUE_SHARED => 2,
         _ => 1,
     }
