@@ -50,7 +50,11 @@ pub struct FaulthandlerDump {
 /// One thread of a faulthandler dump, most recent call first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PyThread {
+    /// `0x00007f...`; empty for a single-thread dump (`Stack (most recent call first):`).
     pub id: String,
+    /// The thread name that newer Pythons print in brackets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub current: bool,
     pub frames: Vec<PyFrame>,
 }
@@ -77,6 +81,7 @@ struct Patterns {
     ubsan_runtime: Regex,
     fatal_python: Regex,
     py_thread: Regex,
+    py_stack: Regex,
     py_frame: Regex,
     panic_old: Regex,
     panic_old_start: Regex,
@@ -96,9 +101,10 @@ fn patterns() -> &'static Patterns {
             ubsan_runtime: re(r"^(\S+:\d+(?::\d+)?): runtime error: (.+?)\s*$"),
             fatal_python: re(r"^Fatal Python error: (.+?)\s*$"),
             py_thread: re(
-                r"^(Current thread|Thread) (0x[0-9a-fA-F]+).*\(most recent call first\):",
+                r"^(Current thread|Thread) (0x[0-9a-fA-F]+)(?: \[(.*)\])? \(most recent call first\):",
             ),
-            py_frame: re(r#"^\s+File "(.*)", line (\d+) in (.+?)\s*$"#),
+            py_stack: re(r"^(?:Stack|Traceback) \(most recent call first\):"),
+            py_frame: re(r#"^\s+File (?:"(.*)"|\?\?\?), line (\d+|\?\?\?) in (.+?)\s*$"#),
             panic_old: re(r"^thread '([^']*)'(?: \(\d+\))? panicked at '(.*)', (\S+:\d+:\d+)\s*$"),
             panic_old_start: re(r"^thread '([^']*)'(?: \(\d+\))? panicked at '(.*)$"),
             panic_old_end: re(r"^(.*)', (\S+:\d+:\d+)\s*$"),
@@ -255,7 +261,18 @@ pub fn parse_faulthandler(text: &str) -> Option<FaulthandlerDump> {
         if let Some(c) = p.py_thread.captures(line) {
             threads.push(PyThread {
                 id: c[2].to_string(),
+                name: c.get(3).map(|m| m.as_str().to_string()),
                 current: &c[1] == "Current thread",
+                frames: Vec::new(),
+            });
+            in_thread = true;
+            continue;
+        }
+        if p.py_stack.is_match(line) {
+            threads.push(PyThread {
+                id: String::new(),
+                name: None,
+                current: true,
                 frames: Vec::new(),
             });
             in_thread = true;
@@ -265,7 +282,7 @@ pub fn parse_faulthandler(text: &str) -> Option<FaulthandlerDump> {
             if let Some(c) = p.py_frame.captures(line) {
                 if let Some(t) = threads.last_mut() {
                     t.frames.push(PyFrame {
-                        file: c[1].to_string(),
+                        file: c.get(1).map_or("???", |m| m.as_str()).to_string(),
                         line: c[2].parse().unwrap_or(0),
                         function: c[3].to_string(),
                     });
@@ -273,7 +290,11 @@ pub fn parse_faulthandler(text: &str) -> Option<FaulthandlerDump> {
                 continue;
             }
             let trimmed = line.trim();
-            if trimmed == "..." || trimmed == "<no Python frame>" || trimmed.starts_with("File ") {
+            let note = (trimmed.starts_with('<') && trimmed.ends_with('>'))
+                || trimmed == "..."
+                || trimmed == "Garbage-collecting"
+                || (trimmed.starts_with("plus ") && trimmed.ends_with(" frames"));
+            if note {
                 continue;
             }
             in_thread = false;
@@ -375,6 +396,50 @@ Extension modules: numpy.core._multiarray_umath (total: 1)
             sig.key,
             "Fatal Python error: Segmentation fault in string_at (/usr/lib/python3.11/ctypes/__init__.py:519)"
         );
+    }
+
+    /// The format of CPython 3.14's faulthandler (traceback.c): thread names in
+    /// brackets, a C stack after the Python stacks, `plus N frames`.
+    #[test]
+    fn faulthandler_newer_format() {
+        let text = "\
+Fatal Python error: Segmentation fault
+
+Thread 0x00007f3e0c9fe6c0 [worker-1] (most recent call first):
+  File \"/app/bench.py\", line 41 in encode
+  File \"/usr/lib/python3.14/threading.py\", line 1024 in run
+plus 3 frames
+
+Current thread 0x00007f3e1b2c1740 [python3] (most recent call first):
+  Garbage-collecting
+  File \"/app/bench.py\", line 12 in mul
+  File \"???\", line ??? in <module>
+
+Current thread's C stack trace (most recent call first):
+  Binary file \"/usr/bin/python3.14\", at _Py_DumpStack+0x31 [0x55d0c]
+  <truncated rest of calls>
+
+Extension modules: torch._C (total: 1)
+";
+        let d = parse_faulthandler(text).unwrap();
+        assert_eq!(d.threads.len(), 2);
+        assert_eq!(d.threads[0].name.as_deref(), Some("worker-1"));
+        assert_eq!(d.threads[0].frames.len(), 2);
+        let cur = &d.threads[1];
+        assert!(cur.current);
+        assert_eq!(cur.name.as_deref(), Some("python3"));
+        assert_eq!(cur.frames.len(), 2);
+        assert_eq!(cur.frames[0].function, "mul");
+        assert_eq!(cur.frames[1].line, 0);
+        assert_eq!(
+            parse_output(text, "").unwrap().key,
+            "Fatal Python error: Segmentation fault in mul (/app/bench.py:12)"
+        );
+        // Single-thread mode: "Stack (most recent call first):".
+        let single = "Fatal Python error: Aborted\n\nStack (most recent call first):\n  File \"a.py\", line 3 in f\n";
+        let d = parse_faulthandler(single).unwrap();
+        assert!(d.threads[0].current);
+        assert_eq!(d.threads[0].frames[0].function, "f");
     }
 
     #[test]
