@@ -1064,3 +1064,65 @@ fn corpus_minidumps() {
         (Owner::OsRuntime, Some("Windows"))
     );
 }
+
+#[test]
+fn idle_workqueue_threads_form_one_group() {
+    let r = B::new("App", "/x/App")
+        .image("App", "/x/App", None, "a")
+        .image(
+            "libsystem_kernel.dylib",
+            "/usr/lib/system/libsystem_kernel.dylib",
+            None,
+            "k",
+        )
+        .image(
+            "libsystem_pthread.dylib",
+            "/usr/lib/system/libsystem_pthread.dylib",
+            None,
+            "p",
+        )
+        .thread(0, None, None, &[("App", "main", 4)])
+        .thread(
+            1,
+            None,
+            None,
+            &[("libsystem_pthread.dylib", "start_wqthread", 0)],
+        )
+        .thread(
+            2,
+            None,
+            None,
+            &[
+                ("libsystem_kernel.dylib", "__workq_kernreturn", 8),
+                ("libsystem_pthread.dylib", "_pthread_wqthread", 1228),
+                ("libsystem_pthread.dylib", "start_wqthread", 8),
+            ],
+        )
+        .thread(3, None, None, &[])
+        .thread(
+            4,
+            None,
+            None,
+            &[
+                ("libsystem_kernel.dylib", "__psynch_cvwait", 8),
+                ("App", "worker", 12),
+            ],
+        )
+        .crashed(0)
+        .r;
+    let a = analyze(&r);
+    let states: Vec<(&str, Vec<u32>)> = a
+        .thread_groups
+        .iter()
+        .map(|g| (g.state.as_str(), g.threads.clone()))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            ("crashed", vec![0]),
+            ("idle_workqueue", vec![1, 2, 3]),
+            ("waiting_condition", vec![4])
+        ]
+    );
+    assert_eq!(a.thread_groups[2].context.as_deref(), Some("worker"));
+}

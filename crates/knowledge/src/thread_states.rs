@@ -10,7 +10,9 @@
 //!   must match;
 //! - `only = true`: every frame of the stack (not just the top) must match
 //!   `symbols` (an idle workqueue thread has nothing else);
-//! - `empty = true`: an empty stack matches too.
+//! - `empty = true`: an empty stack matches too;
+//! - `merge = true`: all threads in this state form one group, even when their
+//!   stacks differ (idle workqueue threads).
 //!
 //! The matching pattern with the highest priority wins (GIL 90 beats condition
 //! variable 50); on equal priorities the earlier pattern wins. `[default]` names
@@ -77,6 +79,8 @@ struct RawState {
     only: bool,
     #[serde(default)]
     empty: bool,
+    #[serde(default)]
+    merge: bool,
 }
 
 fn default_top() -> usize {
@@ -99,6 +103,8 @@ pub struct StatePattern {
     pub top: usize,
     pub only: bool,
     pub empty: bool,
+    /// Threads in this state form one group even when their stacks differ.
+    pub merge: bool,
     symbols: Vec<Regex>,
     all: Vec<Regex>,
     images: Vec<Regex>,
@@ -247,6 +253,7 @@ impl ThreadStates {
                 top: s.top,
                 only: s.only,
                 empty: s.empty,
+                merge: s.merge,
                 symbols,
                 all,
                 images,
@@ -357,6 +364,11 @@ impl ThreadStates {
                 label,
                 frames: Vec::new(),
             })
+    }
+
+    /// Whether threads in state `id` are grouped together whatever their stacks.
+    pub fn merges(&self, id: &str) -> bool {
+        self.patterns.iter().any(|p| p.merge && p.id == id)
     }
 
     /// Whether a frame's symbol is plumbing never worth naming as context.

@@ -11,6 +11,8 @@
 //!   else the first OS-framework or runtime frame below the state's own frames;
 //!   else the outermost frame the state matched on (plumbing listed under
 //!   `[context] ignore` is never chosen). For the crashed group: the blamed frame.
+//! - Threads in a state marked `merge` (idle workqueue) form one group even when
+//!   their stacks differ; the group shows the first stack's top frames.
 //! - Groups come crashed first, then by their lowest thread number.
 //! - Finding `threads.groups` lists the groups in words.
 
@@ -58,6 +60,7 @@ pub fn run(cx: &Context, a: &mut Analysis) {
         };
         groups.push(group(cx, a, key.is_none(), first, members));
     }
+    let mut groups = merge_groups(cx, groups);
     groups.sort_by_key(|g| {
         (
             !crashed.is_some_and(|c| g.threads.contains(&c)),
@@ -190,6 +193,38 @@ fn group(
             .collect(),
         evidence,
     }
+}
+
+/// Joins the groups of a state marked `merge` (idle workqueue threads whose
+/// stacks differ only in which kernel trap they sit in) into its first group.
+fn merge_groups(cx: &Context, groups: Vec<ThreadGroup>) -> Vec<ThreadGroup> {
+    let mut out: Vec<ThreadGroup> = Vec::with_capacity(groups.len());
+    for g in groups {
+        let into = cx
+            .thread_states
+            .merges(&g.state)
+            .then(|| out.iter_mut().find(|o| o.state == g.state))
+            .flatten();
+        match into {
+            Some(o) => {
+                o.threads.extend(g.threads);
+                o.threads.sort_unstable();
+                for n in g.names {
+                    if !o.names.contains(&n) {
+                        o.names.push(n);
+                    }
+                }
+                for q in g.queues {
+                    if !o.queues.contains(&q) {
+                        o.queues.push(q);
+                    }
+                }
+                o.evidence.extend(g.evidence);
+            }
+            None => out.push(g),
+        }
+    }
+    out
 }
 
 /// The position of the frame that gives a thread its meaning (see module docs).
