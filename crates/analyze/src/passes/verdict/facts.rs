@@ -438,22 +438,22 @@ pub fn thread_list(threads: &[u32]) -> String {
     let mut t: Vec<u32> = threads.to_vec();
     t.sort_unstable();
     t.dedup();
-    let mut parts = Vec::new();
-    let mut i = 0;
-    while i < t.len() {
-        let start = t[i];
-        let mut end = start;
-        while i + 1 < t.len() && t[i + 1] == end.saturating_add(1) {
-            i += 1;
-            end = t[i];
+    // Runs of consecutive numbers as (start, end).
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for n in t {
+        match runs.last_mut() {
+            Some((_, end)) if end.checked_add(1) == Some(n) => *end = n,
+            _ => runs.push((n, n)),
         }
-        parts.push(match end.saturating_sub(start) {
+    }
+    let parts: Vec<String> = runs
+        .into_iter()
+        .map(|(start, end)| match end.saturating_sub(start) {
             0 => start.to_string(),
             1 => format!("{start}, {end}"),
             _ => format!("{start}–{end}"),
-        });
-        i += 1;
-    }
+        })
+        .collect();
     parts.join(", ")
 }
 

@@ -87,7 +87,7 @@ fn longest_run(x: &In) -> (usize, String) {
     for fr in &x.f.frames {
         let s = fr.symbol.as_str();
         cur = if prev == Some(s) && !s.is_empty() {
-            cur + 1
+            cur.saturating_add(1)
         } else {
             1
         };
