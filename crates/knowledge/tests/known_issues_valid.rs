@@ -137,3 +137,24 @@ fn frame_positions() {
     assert!(rule.position_ok(1) && rule.position_ok(3));
     assert!(!rule.position_ok(4));
 }
+
+#[test]
+fn hypothesis_thread_states_exist() {
+    // The verdict's state lists name states the thread-state table can produce.
+    let h = hypotheses::builtin().unwrap();
+    let states = crashlens_knowledge::thread_states::ThreadStates::load_builtin().unwrap();
+    let known: Vec<&str> = states.patterns().iter().map(|p| p.id.as_str()).collect();
+    let t = &h.threads;
+    for id in t
+        .passive_states
+        .iter()
+        .chain(&t.sync_states)
+        .chain(&t.submit_states)
+        .chain(&t.lock_states)
+    {
+        assert!(
+            known.contains(&id.as_str()),
+            "hypotheses.toml names thread state {id}, which thread_states.toml lacks"
+        );
+    }
+}
