@@ -1126,3 +1126,25 @@ fn idle_workqueue_threads_form_one_group() {
     );
     assert_eq!(a.thread_groups[2].context.as_deref(), Some("worker"));
 }
+
+#[test]
+fn corpus_swift_closure_in_assertion_failure() {
+    // icdab_wrap_ios_14_2.crash: frames 0-1 "closure #1 in closure #1 in closure #1 in
+    // _assertionFailure+ 228276 (...)", frame 2 "_assertionFailure+ 225424 (...)" (broken
+    // symbolication), frame 3 PlanetViewController.imageDownloaded(_:) in icdab_wrap.
+    let r = read("apple/faisalmemon-ios-crash-dump-analysis-book/icdab_wrap_ios_14_2.crash");
+    let a = analyze(&r);
+    let s = a.crashed_stack.as_ref().unwrap();
+    assert_eq!(s.blamed_frame, Some(3));
+    assert!(s.frames[..3]
+        .iter()
+        .all(|f| f.skipped.as_deref() == Some("Swift runtime fatal error")));
+    assert!(
+        s.frames[3]
+            .symbol
+            .starts_with("PlanetViewController.imageDownloaded"),
+        "{}",
+        s.frames[3].symbol
+    );
+    assert_eq!(s.frames[3].owner, Owner::App);
+}

@@ -227,12 +227,29 @@ pub fn builtin() -> &'static FrameLists {
     LISTS.get_or_init(|| FrameLists::load_builtin().unwrap_or_default())
 }
 
-/// The part of a symbol the lists compare: without a `$VARIANT$...` suffix,
+/// The part of a symbol the lists compare: without Swift's `closure #N in`,
+/// `partial apply for`, `specialized` wrappers, without a `$VARIANT$...` suffix,
 /// without a C++/Swift parameter list, without a broken-symbolication
 /// `+ N` tail, trimmed. Objective-C method names (`-[...]`, `+[...]`) keep
 /// their parentheses (categories: `-[NSObject(NSObject) doesNotRecognizeSelector:]`).
 pub fn normalize_symbol(symbol: &str) -> &str {
     let mut s = symbol.trim();
+    // Swift wrappers name the function they belong to: "closure #1 in
+    // closure #2 in f", "partial apply for f", "specialized f".
+    loop {
+        let before = s;
+        for p in ["specialized ", "merged ", "partial apply for ", "implicit "] {
+            s = s.strip_prefix(p).unwrap_or(s);
+        }
+        if s.starts_with("closure #") {
+            if let Some(i) = s.find(" in ") {
+                s = s.get(i + 4..).unwrap_or(s);
+            }
+        }
+        if s == before {
+            break;
+        }
+    }
     if let Some(i) = s.find("$VARIANT$") {
         s = &s[..i];
     }

@@ -121,6 +121,15 @@ fn normalization() {
     );
     assert_eq!(normalize_symbol("  abort "), "abort");
     assert_eq!(
+        normalize_symbol("closure #1 in closure #1 in closure #1 in _assertionFailure+ 228276 (_:_:file:line:flags:)"),
+        "_assertionFailure"
+    );
+    assert_eq!(
+        normalize_symbol("partial apply for closure #2 in Foo.bar()"),
+        "Foo.bar"
+    );
+    assert_eq!(normalize_symbol("closure #1"), "closure #1");
+    assert_eq!(
         normalize_symbol("(anonymous namespace)::f()"),
         "(anonymous namespace)::f()"
     );
