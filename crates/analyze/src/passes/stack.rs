@@ -358,9 +358,10 @@ fn push_unique(v: &mut Vec<String>, s: &str) {
     }
 }
 
-/// "GPU driver (AGX (Apple GPU))", "the app".
+/// "ML/GPU framework (PyTorch)", "GPU driver: AGX (Apple GPU)", "the app".
 pub fn owner_words(owner: Owner, detail: Option<&str>) -> String {
     match detail {
+        Some(d) if d.contains('(') => format!("{}: {d}", owner.label()),
         Some(d) => format!("{} ({d})", owner.label()),
         None => owner.label().to_string(),
     }
