@@ -1016,3 +1016,35 @@ fn gpu_driver_killed_its_client() {
         .expect("known issue");
     assert_eq!(m.matched_on.len(), 2, "{:?}", m.matched_on);
 }
+
+#[test]
+fn known_issue_matches_on_frame_owner() {
+    // A GPU driver frame 0 the image regex does not know still matches by owner.
+    let mut r = seed_report();
+    let mut sections = seed_sections();
+    if let Some(t) = r.threads.iter_mut().find(|t| t.number == 4) {
+        if let Some(f0) = t.frames.first_mut() {
+            f0.image = Some("SomeFutureGPUDriver".into());
+            f0.symbol = Some("-[SomeEncoder bind]".into());
+        }
+    }
+    if let Some(f0) = sections
+        .crashed_stack
+        .as_mut()
+        .and_then(|s| s.frames.first_mut())
+    {
+        f0.image = "SomeFutureGPUDriver".into();
+        f0.symbol = "-[SomeEncoder bind]".into();
+    }
+    let a = run_mine(&r, sections);
+    let m = a
+        .known_issues
+        .iter()
+        .find(|m| m.id == "pytorch-mps-multithread-race")
+        .expect("match by owner");
+    assert!(
+        m.matched_on[0].contains("SomeFutureGPUDriver"),
+        "{:?}",
+        m.matched_on
+    );
+}
