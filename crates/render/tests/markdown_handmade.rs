@@ -116,3 +116,30 @@ fn every_table_row_has_the_header_column_count() {
     let md = markdown::render(&common::seed_report(), &common::seed_analysis());
     common::check_tables(&md);
 }
+
+#[test]
+fn termination_meaning_does_not_repeat_the_code() {
+    use crashlens_model::{Termination, TerminationExplained};
+    let report = CrashReport {
+        termination: Some(Termination {
+            namespace: Some("SPRINGBOARD".into()),
+            code: Some(0x8badf00d),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let analysis = Analysis {
+        termination: Some(TerminationExplained {
+            namespace: Some("SPRINGBOARD".into()),
+            code: Some(0x8badf00d),
+            meaning: Some("0x8badf00d: watchdog: the app took too long".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let md = markdown::render(&report, &analysis);
+    pos(
+        &md,
+        "| Termination | namespace SPRINGBOARD, code 0x8badf00d: watchdog: the app took too long |",
+    );
+}

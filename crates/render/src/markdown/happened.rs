@@ -214,6 +214,13 @@ fn termination_rows(report: &CrashReport, analysis: &Analysis, t: &mut Table) {
         .and_then(|x| x.meaning.as_deref())
         .filter(|m| !m.trim().is_empty())
     {
+        // The meaning may repeat the code the line already shows ("0x8badf00d: watchdog…").
+        let m = match code_v {
+            Some(c) if !line.is_empty() => {
+                m.strip_prefix(&format!("{}: ", hex::short(c))).unwrap_or(m)
+            }
+            _ => m,
+        };
         if line.is_empty() {
             line = prose_cell(m);
         } else {
