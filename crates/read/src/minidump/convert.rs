@@ -4,8 +4,9 @@
 //! the crashed thread's registers (lower-case names from the CPU context),
 //! and modules as images.
 
+use ::minidump::format::MINIDUMP_STREAM_TYPE;
 use ::minidump::system_info::Cpu;
-use ::minidump::{Minidump, MinidumpAssertion, MinidumpException, Module};
+use ::minidump::{Minidump, MinidumpAssertion, MinidumpException, MinidumpLinuxProcStatus, Module};
 use crashlens_model::{
     AppSpecific, Arch, CrashReport, Frame, Image, Register, ReportFormat, Thread, ThreadState,
 };
@@ -24,6 +25,7 @@ where
     r.process.arch = arch;
     r.process.code_type = Some(sys.cpu.to_string());
     r.process.pid = state.process_id.map(u64::from);
+    linux_process(dump, &mut r);
     let mut os = sys.os.long_name().to_string();
     if let Some(v) = sys.format_os_version() {
         os = format!("{os} {v}");
@@ -113,6 +115,35 @@ where
             .push(("minidump.unread_streams".into(), n.to_string()));
     }
     r
+}
+
+/// Linux streams: the process id from `/proc/PID/status` (its `Tgid`: the
+/// processor takes `Pid`, which is the blamed thread's id when the writer read
+/// that thread's status), and the command line.
+fn linux_process<'a, T>(dump: &'a Minidump<'a, T>, r: &mut CrashReport)
+where
+    T: std::ops::Deref<Target = [u8]> + 'a,
+{
+    if let Ok(status) = dump.get_stream::<MinidumpLinuxProcStatus>() {
+        let tgid = status
+            .iter()
+            .find(|(k, _)| k.as_bytes() == b"Tgid")
+            .and_then(|(_, v)| v.to_str().ok()?.trim().parse::<u64>().ok());
+        if let Some(pid) = tgid {
+            r.process.pid = Some(pid);
+        }
+    }
+    if let Ok(raw) = dump.get_raw_stream(MINIDUMP_STREAM_TYPE::LinuxCmdLine as u32) {
+        let args: Vec<String> = raw
+            .split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if !args.is_empty() {
+            r.extras
+                .push(("minidump.command_line".into(), args.join(" ")));
+        }
+    }
 }
 
 fn arch_of(cpu: Cpu) -> Arch {

@@ -5,9 +5,12 @@
 //!
 //! - CFI unwinding: `minidump-unwind`'s framehop-based debuginfo provider
 //!   (x86_64 and arm64 only), over the matching local modules.
-//! - Names: [`ElfSymbols`], the ELF symbol table (`.symtab`, else
-//!   `.dynsym`) and DWARF (file, line, inlined frames) through `addr2line`,
-//!   demangled.
+//! - Names: [`ElfSymbols`], from the ELF symbol tables (`.symtab` and
+//!   `.dynsym`, or the `/usr/lib/debug/.build-id` file a `-dbg` package
+//!   installed), only where an address lies inside a symbol's extent (a
+//!   stripped library's internal function stays unnamed rather than getting
+//!   the nearest exported name), and DWARF (file, line, inlined frames)
+//!   through `addr2line`; C++ and Rust names demangled.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
