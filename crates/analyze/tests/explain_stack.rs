@@ -667,6 +667,17 @@ fn corpus_icdab_planets_assert_abort() {
     assert_eq!(b.symbol, format!("icdab_planets + {:#x}", 20720));
     assert_eq!(s.frames[5].owner, Owner::OsFramework);
     assert_eq!(s.frames[5].owner_detail.as_deref(), Some("UIKit/AppKit"));
+    // "Version: 1 (1.0)" in the header (which of the two is the build is the reader's
+    // call); the Binary Images line has no version, so the process's is shown.
+    let app = a
+        .binaries
+        .iter()
+        .find(|b| b.name == "icdab_planets")
+        .unwrap();
+    let mut pair = [app.version.as_deref(), app.build.as_deref()];
+    pair.sort();
+    assert_eq!(pair, [Some("1"), Some("1.0")]);
+    assert!(app.reasons.contains(&"main executable".to_string()));
     // Six idle workqueue threads (1-4, 6, 7) and the UIKit event fetcher (5).
     let idle = a
         .thread_groups

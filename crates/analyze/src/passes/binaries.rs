@@ -69,7 +69,8 @@ pub fn run(cx: &Context, a: &mut Analysis) {
     }
 
     // 2. The main executable.
-    if let Some(pos) = cx.main_image_index() {
+    let main = cx.main_image_index();
+    if let Some(pos) = main {
         add(pos, "main executable".to_string());
     }
 
@@ -138,10 +139,17 @@ pub fn run(cx: &Context, a: &mut Analysis) {
                 ),
             );
         }
+        // The main executable's version is the process's ("Version: 1.0 (5)")
+        // when its image line carries none.
+        let is_main = Some(pos) == main;
+        let (version, build) = match (&img.version, &img.build) {
+            (None, None) if is_main => (r.process.version.clone(), r.process.build.clone()),
+            (v, b) => (v.clone(), b.clone()),
+        };
         out.push(BinaryVersion {
             name: img.display_name().to_string(),
-            version: img.version.clone(),
-            build: img.build.clone(),
+            version,
+            build,
             uuid: img.uuid.clone(),
             path: img.path.clone(),
             base: img.base,
