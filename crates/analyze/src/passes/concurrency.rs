@@ -60,6 +60,11 @@ fn evidence(r: &CrashReport, a: &Analysis, f: &Facts, kb: &Kb) -> Vec<Finding> {
     let Some(crashed) = f.crashed_no else {
         return out;
     };
+    // A process killed from outside (watchdog, jetsam, policy) did not fault in
+    // the code on its stacks: there is no crash for other threads to race with.
+    if f.is_killed() {
+        return out;
+    }
     let others: Vec<_> = r.threads.iter().filter(|t| t.number != crashed).collect();
     let states = &kb.table.threads;
     let is_passive = |s: &Option<String>| {
@@ -155,7 +160,9 @@ fn evidence(r: &CrashReport, a: &Analysis, f: &Facts, kb: &Kb) -> Vec<Finding> {
         out.push(finding);
     }
 
-    if !passive.is_empty() {
+    // Threads that merely had the code on their stacks matter as a counterweight
+    // to threads that were running it; alone, the "alone" finding says enough.
+    if !passive.is_empty() && active_any {
         let threads: Vec<u32> = passive.iter().map(|(h, _)| h.thread).collect();
         let mut labels: Vec<String> = passive
             .iter()

@@ -27,12 +27,21 @@ pub fn run(cx: &Context, a: &mut Analysis) {
         });
     }
     let at = match t.seconds_after_launch {
+        Some(s) if s >= 60.0 => format!("T+{s:.3}s ({} after launch)", span_words(s)),
         Some(s) => format!("T+{s:.3}s"),
         None => "at the crash".to_string(),
     };
     if let Some(n) = f.crashed_no {
-        let place = f
-            .frame0()
+        // A killed process was stopped wherever it was: name a real frame.
+        let frame = if f.is_killed() {
+            f.frames
+                .iter()
+                .find(|x| !x.symbol.starts_with("???") && !x.symbol.starts_with("0x"))
+                .or(f.frame0())
+        } else {
+            f.frame0()
+        };
+        let place = frame
             .map(|x| format!(" in {}", x.describe()))
             .unwrap_or_default();
         let how = match (&f.signal, &f.exc_type) {
@@ -43,8 +52,13 @@ pub fn run(cx: &Context, a: &mut Analysis) {
         t.events.push(TimelineEvent {
             at: at.clone(),
             what: format!(
-                "{} stopped with {how}{place}",
-                crate::passes::concurrency::capitalize(&f.crashed_words())
+                "{} {} {how}{place}",
+                crate::passes::concurrency::capitalize(&f.crashed_words()),
+                if f.is_killed() {
+                    "was killed by"
+                } else {
+                    "stopped with"
+                },
             ),
             threads: vec![n],
         });
@@ -93,4 +107,33 @@ pub fn run(cx: &Context, a: &mut Analysis) {
         return;
     }
     a.timeline = Some(t);
+}
+
+/// "3 h 57 min", "12 min 5 s", "45 s".
+fn span_words(seconds: f64) -> String {
+    // Whole seconds; reports' spans are far below u64 range, and `as` saturates.
+    let total = seconds.max(0.0).round() as u64;
+    let (d, h, m, s) = (
+        total / 86_400,
+        total / 3600 % 24,
+        total / 60 % 60,
+        total % 60,
+    );
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s} s"),
+        (0, 0, _) => format!("{m} min {s} s"),
+        (0, _, _) => format!("{h} h {m} min"),
+        _ => format!("{d} d {h} h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn spans() {
+        assert_eq!(super::span_words(14239.658), "3 h 57 min");
+        assert_eq!(super::span_words(725.0), "12 min 5 s");
+        assert_eq!(super::span_words(45.2), "45 s");
+        assert_eq!(super::span_words(200_000.0), "2 d 7 h");
+    }
 }
