@@ -38,11 +38,7 @@ pub fn write(analysis: &Analysis, out: &mut String) {
             format!("**{}**", confidence(h.confidence)),
             evidence(&h.evidence_for),
             evidence(&h.evidence_against),
-            h.next_experiments
-                .iter()
-                .map(|e| prose_cell(e))
-                .collect::<Vec<_>>()
-                .join("; "),
+            experiments(&h.next_experiments),
         ]);
     }
     t.write(out);
@@ -52,6 +48,26 @@ pub fn write(analysis: &Analysis, out: &mut String) {
             text::prose(&text::sentence(classification))
         ));
     }
+}
+
+/// Experiments as one cell, numbered when there are several so each can be
+/// told apart in a long cell.
+fn experiments(list: &[String]) -> String {
+    let items: Vec<String> = list
+        .iter()
+        .map(|e| e.trim())
+        .filter(|e| !e.is_empty())
+        .map(prose_cell)
+        .collect();
+    if items.len() < 2 {
+        return items.join("");
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, e)| format!("({}) {e}", i + 1))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn confidence(c: Confidence) -> &'static str {
