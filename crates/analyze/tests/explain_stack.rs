@@ -1155,3 +1155,20 @@ fn corpus_swift_closure_in_assertion_failure() {
     );
     assert_eq!(s.frames[3].owner, Owner::App);
 }
+
+#[test]
+fn crashed_thread_number_not_in_report() {
+    let mut r = B::new("App", "/x/App")
+        .thread(0, None, None, &[("App", "main", 1)])
+        .r;
+    r.crashed_thread = Some(7);
+    let a = analyze(&r);
+    assert!(a.crashed_stack.is_none());
+    let f = a
+        .findings
+        .iter()
+        .find(|f| f.id == "stack.no_crashed_thread")
+        .unwrap();
+    assert!(f.detail.contains("names thread 7"), "{}", f.detail);
+    assert_eq!(a.thread_groups.len(), 1);
+}

@@ -31,16 +31,25 @@ use crate::Context;
 pub fn run(cx: &Context, a: &mut Analysis) {
     let r = cx.report;
     let Some(thread) = r.crashed() else {
-        if !r.threads.is_empty() {
-            a.findings.push(
-                Finding::new(
-                    "stack.no_crashed_thread",
-                    "no crashed thread",
-                    "The report marks no thread as crashed, so there is no crashed stack to explain.",
-                )
-                .with(Evidence::field("crashed_thread")),
-            );
-        }
+        let finding = match r.crashed_thread {
+            Some(n) => Finding::new(
+                "stack.no_crashed_thread",
+                format!("crashed thread {n} is not in the report"),
+                format!(
+                    "The report names thread {n} as the crashed thread but lists no thread {n}, \
+                     so there is no crashed stack to explain."
+                ),
+            )
+            .with(Evidence::field("crashed_thread").value(n.to_string())),
+            None if !r.threads.is_empty() => Finding::new(
+                "stack.no_crashed_thread",
+                "no crashed thread",
+                "The report marks no thread as crashed, so there is no crashed stack to explain.",
+            )
+            .with(Evidence::field("crashed_thread")),
+            None => return,
+        };
+        a.findings.push(finding);
         return;
     };
     let tidx = r
