@@ -261,10 +261,15 @@ pub fn run_once(spec: &RunSpec, cancel: &AtomicBool) -> RunResult {
             if pidfd.is_none() {
                 wait = Duration::from_millis(5);
             }
-            if term_sent_at.is_none() {
-                wait = wait.min(deadline.saturating_duration_since(now));
-            } else if let Some(t) = term_sent_at {
-                wait = wait.min((t + spec.kill_grace).saturating_duration_since(now));
+            match term_sent_at {
+                None if !cancelled => {
+                    wait = wait.min(deadline.saturating_duration_since(now));
+                }
+                Some(t) if !kill_sent => {
+                    wait = wait.min((t + spec.kill_grace).saturating_duration_since(now));
+                }
+                // SIGKILL is sent: wait for the exit (the pidfd wakes us), no busy loop.
+                _ => {}
             }
         } else {
             wait = Duration::from_millis(20);
