@@ -165,7 +165,10 @@ pub fn markdown(s: &Summary) -> String {
         );
     }
     if s.configs.iter().any(|c| !c.signatures.is_empty()) {
-        let _ = writeln!(out, "\n### Crash signatures (and reports from runs that did not crash)\n");
+        let _ = writeln!(
+            out,
+            "\n### Crash signatures (and reports from runs that did not crash)\n"
+        );
         for c in s.configs.iter().filter(|c| !c.signatures.is_empty()) {
             let _ = writeln!(
                 out,
