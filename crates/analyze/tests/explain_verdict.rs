@@ -1048,3 +1048,18 @@ fn known_issue_matches_on_frame_owner() {
         m.matched_on
     );
 }
+
+#[test]
+fn exit_on_another_thread_is_a_race() {
+    // fud: thread 3 is in exit() → __cxa_finalize_ranges → ~Mutex while thread 1
+    // faults in libdispatch handling an XPC event.
+    let (h, a) = leading(&format!(
+        "{BOOK}/fud_2018-06-12-083437_Admins-MacBook-Pro-4.crash"
+    ));
+    assert_eq!(h.id, "caller_race", "{:#?}", a.verdict);
+    assert!(h
+        .evidence_for
+        .iter()
+        .any(|f| f.id == "verdict.caller_race.teardown" && f.threads == vec![3]));
+    assert!(h.next_experiments.iter().any(|e| e.contains("exit()")));
+}

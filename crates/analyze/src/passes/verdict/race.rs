@@ -11,7 +11,8 @@ use crashlens_model::{hex, Confidence, Owner};
 /// Weight of each concurrency finding for a race.
 fn weight(id: &str) -> i32 {
     match id {
-        cc::DEVICE_SYNCHRONIZE | cc::TEARDOWN => 3,
+        cc::TEARDOWN => 4,
+        cc::DEVICE_SYNCHRONIZE => 3,
         cc::GPU_SUBMISSION | cc::SAME_API_ACTIVE | cc::QUEUE_SHARED => 2,
         _ => 1,
     }
@@ -121,6 +122,15 @@ pub fn caller_race(x: &In) -> Option<Draft> {
     }
     if !issues.is_empty() && race.len() >= 2 {
         d.cap = Confidence::High;
+    }
+    if let Some(c) = x.concurrency(cc::TEARDOWN) {
+        d.experiments.insert(
+            1,
+            format!(
+                "Stop the worker threads and queues before tearing down (before exit() or the object's destruction on {}), or leave with _exit(), and compare crash rates",
+                threads_words(&c.threads)
+            ),
+        );
     }
     if let Some(c) = x.concurrency(cc::DEVICE_SYNCHRONIZE) {
         d.experiments.insert(
