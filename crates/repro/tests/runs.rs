@@ -329,6 +329,17 @@ fn shards_merge_into_the_whole_schedule() {
     assert!(sizes.iter().all(|&n| n >= 3), "{sizes:?}");
     let merged = journal::merge(&dirs, &root.path().join("merged")).unwrap();
     assert_eq!(merged.runs.len(), 10);
+    // Artifacts now point into the shard folders, by absolute path.
+    for r in &merged.runs {
+        let art = Path::new(r.artifacts.as_deref().unwrap());
+        assert!(art.is_absolute(), "{art:?}");
+        assert!(
+            std::fs::read_to_string(art.join("stdout.txt"))
+                .unwrap()
+                .ends_with("all good\n"),
+            "{art:?}"
+        );
+    }
     let s = summarize(&merged.header, &merged.runs, &merged.skipped);
     assert_eq!((s.configs[0].runs, s.configs[1].runs), (5, 5));
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
