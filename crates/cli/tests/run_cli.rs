@@ -1,0 +1,309 @@
+//! `crashlens run` end to end (Linux): real crashing programs, compiled here
+//! with the system `cc` (and a Python script that segfaults through ctypes),
+//! run once untraced and once under `crashlens run`. Checks that the exit
+//! status is the same, that a minidump and its report were written, and that
+//! the report names the crashing thread, the faulting function, the NULL +
+//! offset and the thread groups. Expected values come from the programs
+//! below.
+#![cfg(target_os = "linux")]
+
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus};
+
+use crashlens_model::CrashReport;
+
+const NULL_IN_WORKER: &str = r#"
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
+struct job { long id; long pad; int *data; };
+static void *idle_worker(void *a) { (void)a; pthread_setname_np(pthread_self(), "idle-worker"); for (;;) pause(); return 0; }
+__attribute__((noinline)) static int read_field(struct job *j) { return j->data[4]; }
+static void *crashing_worker(void *a) {
+  (void)a; pthread_setname_np(pthread_self(), "crash-worker");
+  usleep(200000);
+  struct job j = {1, 0, 0};
+  printf("%d\n", read_field(&j));
+  return 0;
+}
+int main(void) {
+  pthread_t t[8];
+  for (int i = 0; i < 7; i++) pthread_create(&t[i], 0, idle_worker, 0);
+  pthread_create(&t[7], 0, crashing_worker, 0);
+  pthread_join(t[7], 0);
+  return 0;
+}
+"#;
+
+const ASSERT_ABORT: &str = r#"
+#include <assert.h>
+__attribute__((noinline)) static void check_config(int workers) { assert(workers > 0 && "need at least one worker"); }
+int main(int argc, char **argv) { (void)argv; check_config(argc - 1); return 0; }
+"#;
+
+const STACK_OVERFLOW: &str = r#"
+#include <stdio.h>
+__attribute__((noinline)) static int recurse(int n) { volatile char buf[256]; buf[0] = (char)n; return recurse(n + 1) + buf[0]; }
+int main(void) { printf("%d\n", recurse(0)); return 0; }
+"#;
+
+const ILLEGAL_INSTRUCTION: &str = r#"
+__attribute__((noinline)) static void bad_opcode(void) { __builtin_trap(); }
+int main(void) { bad_opcode(); return 0; }
+"#;
+
+const PY_CTYPES: &str = r#"
+import ctypes, threading
+def worker():
+    ctypes.string_at(0x18)
+t = threading.Thread(target=worker, name="ctypes-worker")
+t.start(); t.join()
+"#;
+
+fn compile(dir: &Path, name: &str, src: &str) -> PathBuf {
+    let c = dir.join(format!("{name}.c"));
+    std::fs::write(&c, src).unwrap();
+    let exe = dir.join(name);
+    let st = Command::new("cc")
+        .args(["-O0", "-g", "-fno-omit-frame-pointer", "-pthread", "-o"])
+        .arg(&exe)
+        .arg(&c)
+        .status()
+        .expect("cc");
+    assert!(st.success(), "cc {name}");
+    exe
+}
+
+struct Traced {
+    status: ExitStatus,
+    stderr: String,
+    dumps: Vec<PathBuf>,
+}
+
+fn untraced(cmd: &[&str]) -> ExitStatus {
+    Command::new(cmd[0])
+        .args(&cmd[1..])
+        .output()
+        .expect("run untraced")
+        .status
+}
+
+fn traced(out: &Path, cmd: &[&str]) -> Traced {
+    let o = Command::new(env!("CARGO_BIN_EXE_crashlens"))
+        .arg("run")
+        .arg("-o")
+        .arg(out)
+        .arg("--")
+        .args(cmd)
+        .output()
+        .expect("crashlens run");
+    let mut dumps: Vec<PathBuf> = std::fs::read_dir(out)
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("dmp"))
+                .collect()
+        })
+        .unwrap_or_default();
+    dumps.sort();
+    Traced {
+        status: o.status,
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        dumps,
+    }
+}
+
+/// Runs a crashing command both ways; returns the dump, the report read
+/// from it and the Markdown written next to it.
+fn capture(dir: &Path, cmd: &[&str], signal: i32) -> (CrashReport, String) {
+    let plain = untraced(cmd);
+    assert_eq!(plain.signal(), Some(signal), "untraced {cmd:?}: {plain:?}");
+    let out = dir.join("dumps");
+    let t = traced(&out, cmd);
+    assert_eq!(
+        t.status.signal(),
+        plain.signal(),
+        "traced and untraced end alike; stderr: {}",
+        t.stderr
+    );
+    assert_eq!(t.status.code(), plain.code());
+    assert_eq!(t.dumps.len(), 1, "one dump; stderr: {}", t.stderr);
+    let dump = &t.dumps[0];
+    let md_path = dump.with_extension("md");
+    let md = std::fs::read_to_string(&md_path)
+        .unwrap_or_else(|e| panic!("{}: {e}; stderr: {}", md_path.display(), t.stderr));
+    assert!(t.stderr.contains("minidump"), "{}", t.stderr);
+    let report = crashlens_read::read_file(dump).expect("the dump reads");
+    (report, md)
+}
+
+fn frame_symbols(r: &CrashReport) -> Vec<String> {
+    r.crashed()
+        .map(|t| {
+            t.frames
+                .iter()
+                .map(|f| f.symbol.clone().unwrap_or_default())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn null_dereference_in_a_worker_among_8_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = compile(dir.path(), "nullworker", NULL_IN_WORKER);
+    let (r, md) = capture(dir.path(), &[exe.to_str().unwrap()], libc::SIGSEGV);
+    // 1 main thread + 7 idle workers + the crashing one.
+    assert_eq!(r.threads.len(), 9);
+    let t = r.crashed().expect("crashed thread");
+    assert_eq!(t.name.as_deref(), Some("crash-worker"));
+    // j->data is at offset 16, data[4] 16 bytes further: NULL + 0x10.
+    let e = r.exception.as_ref().unwrap();
+    assert_eq!(e.signal.as_deref(), Some("SIGSEGV"));
+    assert_eq!(
+        e.subtype.as_deref(),
+        Some("SEGV_MAPERR at 0x0000000000000010")
+    );
+    let syms = frame_symbols(&r);
+    assert_eq!(
+        syms.first().map(String::as_str),
+        Some("read_field"),
+        "{syms:?}"
+    );
+    assert_eq!(
+        syms.get(1).map(String::as_str),
+        Some("crashing_worker"),
+        "{syms:?}"
+    );
+    // The process id is the main thread's (the first), not the crashing worker's.
+    assert_eq!(r.process.pid, r.thread(0).and_then(|m| m.id));
+    assert_ne!(r.process.pid, t.id);
+    assert!(r
+        .extra("minidump.command_line")
+        .is_some_and(|c| c.ends_with("nullworker")));
+    let rip = t.state.as_ref().and_then(|s| s.value("rip"));
+    assert_eq!(rip, t.frames.first().and_then(|f| f.address));
+    // The report.
+    assert!(md.contains("NULL + 0x10"), "{md}");
+    assert!(md.contains("`read_field`"), "{md}");
+    assert!(
+        md.contains(&format!("Crashed thread {} `crash-worker`", t.number)),
+        "{md}"
+    );
+    // The seven idle workers are one group.
+    assert!(md.contains("7 threads: `idle-worker`"), "{md}");
+}
+
+#[test]
+fn abort_from_an_assert() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = compile(dir.path(), "assertabort", ASSERT_ABORT);
+    let (r, md) = capture(dir.path(), &[exe.to_str().unwrap()], libc::SIGABRT);
+    let e = r.exception.as_ref().unwrap();
+    assert_eq!(e.signal.as_deref(), Some("SIGABRT"));
+    // Raised by abort() with tgkill: SI_TKILL, and no fault address.
+    assert_eq!(e.subtype.as_deref(), Some("SI_TKILL"));
+    assert!(frame_symbols(&r).iter().any(|s| s == "check_config"));
+    assert_eq!(
+        r.crashed().and_then(|t| t.name.as_deref()),
+        Some("assertabort")
+    );
+    assert!(md.contains("SIGABRT"), "{md}");
+    assert!(md.contains("`check_config`"), "{md}");
+    assert!(md.contains("assertion"), "{md}");
+}
+
+#[test]
+fn stack_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = compile(dir.path(), "overflow", STACK_OVERFLOW);
+    let (r, md) = capture(dir.path(), &[exe.to_str().unwrap()], libc::SIGSEGV);
+    let syms = frame_symbols(&r);
+    assert_eq!(syms.first().map(String::as_str), Some("recurse"));
+    assert!(syms.iter().take(50).all(|s| s == "recurse"), "{syms:?}");
+    assert!(md.contains("stack overflow"), "{md}");
+}
+
+#[test]
+fn illegal_instruction() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = compile(dir.path(), "illegal", ILLEGAL_INSTRUCTION);
+    let (r, md) = capture(dir.path(), &[exe.to_str().unwrap()], libc::SIGILL);
+    let e = r.exception.as_ref().unwrap();
+    assert_eq!(e.signal.as_deref(), Some("SIGILL"));
+    // ud2 is an illegal operand: ILL_ILLOPN, at the instruction itself.
+    let pc = r
+        .crashed()
+        .and_then(|t| t.frames.first())
+        .and_then(|f| f.address);
+    assert_eq!(
+        e.subtype.clone(),
+        pc.map(|pc| format!("ILL_ILLOPN at 0x{pc:016x}"))
+    );
+    assert_eq!(
+        frame_symbols(&r).first().map(String::as_str),
+        Some("bad_opcode")
+    );
+    assert!(md.contains("SIGILL"), "{md}");
+    assert!(md.contains("`bad_opcode`"), "{md}");
+}
+
+#[test]
+fn python_segfault_through_ctypes() {
+    if Command::new("python3").arg("-c").arg("1").output().is_err() {
+        eprintln!("python3 missing: skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("segv.py");
+    std::fs::write(&script, PY_CTYPES).unwrap();
+    let (r, md) = capture(
+        dir.path(),
+        &["python3", script.to_str().unwrap()],
+        libc::SIGSEGV,
+    );
+    let e = r.exception.as_ref().unwrap();
+    assert_eq!(
+        e.subtype.as_deref(),
+        Some("SEGV_MAPERR at 0x0000000000000018")
+    );
+    // The worker thread crashed, not the main thread (number 0).
+    assert_ne!(r.crashed_thread, Some(0));
+    assert!(md.contains("NULL + 0x18"), "{md}");
+    assert!(md.contains("libpython") || md.contains("python3"), "{md}");
+}
+
+#[test]
+fn exit_codes_pass_through_and_no_dump_without_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("dumps");
+    let t = traced(&out, &["sh", "-c", "exit 3"]);
+    assert_eq!(t.status.code(), Some(3));
+    assert!(t.dumps.is_empty());
+    let t = traced(&out, &["sh", "-c", "kill -TERM $$"]);
+    assert_eq!(
+        t.status.signal(),
+        Some(libc::SIGTERM),
+        "not a crash signal: passed on"
+    );
+    assert!(t.dumps.is_empty());
+    let t = traced(&out, &["/nonexistent/program"]);
+    assert_eq!(t.status.code(), Some(127));
+}
+
+#[test]
+fn a_crash_in_a_forked_child_is_captured_and_the_parent_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = compile(dir.path(), "illegal", ILLEGAL_INSTRUCTION);
+    let out = dir.path().join("dumps");
+    let script = format!("{}; echo after; exit 0", exe.display());
+    let t = traced(&out, &["sh", "-c", &script]);
+    assert_eq!(t.status.code(), Some(0), "{}", t.stderr);
+    assert_eq!(t.dumps.len(), 1, "{}", t.stderr);
+    let r = crashlens_read::read_file(&t.dumps[0]).unwrap();
+    assert_eq!(
+        frame_symbols(&r).first().map(String::as_str),
+        Some("bad_opcode")
+    );
+}
