@@ -404,10 +404,20 @@ fn seed_binaries() {
     assert_eq!(torch.reasons[0], "on the crashed stack (frames 1-2, 5-10)");
     let metal = a.binaries.iter().find(|b| b.name == "Metal").unwrap();
     assert_eq!(metal.version.as_deref(), Some("368.52"));
-    assert!(a
+    let gpu: Vec<_> = a
         .findings
         .iter()
-        .any(|f| f.id == "binaries.gpu_driver" && f.title == "GPU driver AGXMetalG16X 329.2"));
+        .filter(|f| f.id == "binaries.gpu_driver")
+        .collect();
+    assert_eq!(gpu.len(), 1);
+    assert_eq!(gpu[0].title, "GPU driver AGXMetalG16X 329.2");
+    assert!(
+        gpu[0]
+            .detail
+            .contains("on the stack of thread 4 (the crashed thread)"),
+        "{}",
+        gpu[0].detail
+    );
 }
 
 // ---------------------------------------------------------------- an abort
@@ -800,6 +810,8 @@ fn corpus_uncaught_exception_ips() {
         .unwrap();
     assert_eq!(agx.owner, Owner::GpuDriver);
     assert_eq!(agx.reasons, vec!["GPU driver (loaded)"]);
+    // Loaded but on no thread's stack: no finding about it.
+    assert!(!a.findings.iter().any(|f| f.id == "binaries.gpu_driver"));
 }
 
 #[test]

@@ -10,7 +10,8 @@
 //! 4. when a GPU driver is on any thread's stack, the images whose owner rule
 //!    says `list_with_gpu` (Metal, IOGPU, MPS, OpenGL).
 //!
-//! Finding `binaries.gpu_driver` names each loaded GPU driver with its version.
+//! Finding `binaries.gpu_driver` names each GPU driver that some thread is
+//! running in, with its version and the threads.
 
 use crashlens_model::{Analysis, BinaryVersion, CrashReport, Evidence, Finding, Frame, Owner};
 
@@ -113,21 +114,33 @@ pub fn run(cx: &Context, a: &mut Analysis) {
                 (None, Some(b)) => format!(" ({b})"),
                 (None, None) => String::new(),
             };
-            let on_stack = if reasons
+            // Only a driver that some thread is running in is worth a finding.
+            let threads: Vec<u32> = r
+                .threads
                 .iter()
-                .any(|x| x.starts_with("on the crashed stack"))
-            {
-                "; it is on the crashed stack"
-            } else {
-                ""
-            };
-            a.findings.push(
-                Finding::new(
+                .filter(|t| t.frames.iter().any(|f| image_pos(r, f) == Some(pos)))
+                .map(|t| t.number)
+                .collect();
+            let crashed = r.crashed().map(|t| t.number);
+            if !threads.is_empty() {
+                let words: Vec<String> = threads
+                    .iter()
+                    .map(|&n| {
+                        if Some(n) == crashed {
+                            format!("{n} (the crashed thread)")
+                        } else {
+                            n.to_string()
+                        }
+                    })
+                    .collect();
+                let mut f = Finding::new(
                     "binaries.gpu_driver",
                     format!("GPU driver {}{version}", img.display_name()),
                     format!(
-                        "The GPU driver {}{version} is loaded{on_stack}.{}",
+                        "The GPU driver {}{version} is on the stack of thread{} {}.{}",
                         img.display_name(),
+                        if threads.len() == 1 { "" } else { "s" },
+                        words.join(", "),
                         img.uuid
                             .as_deref()
                             .map(|u| format!(" UUID {u}."))
@@ -136,8 +149,13 @@ pub fn run(cx: &Context, a: &mut Analysis) {
                 )
                 .with(
                     Evidence::field(format!("images[{pos}]")).value(img.display_name().to_string()),
-                ),
-            );
+                )
+                .threads(threads.iter().copied());
+                if let Some(v) = &img.version {
+                    f = f.with(Evidence::field(format!("images[{pos}].version")).value(v.clone()));
+                }
+                a.findings.push(f);
+            }
         }
         // The main executable's version is the process's ("Version: 1.0 (5)")
         // when its image line carries none.
