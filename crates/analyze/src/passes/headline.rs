@@ -118,7 +118,11 @@ fn title(r: &CrashReport, a: &Analysis, f: &Facts, leading: Option<&Hypothesis>)
         }
     } else if let Some(h) = leading.filter(|h| h.id == "intentional_abort") {
         let detail = h.title.trim_start_matches("Intentional abort: ");
-        what.push_str(&format!(", {}", clip(detail, 90)));
+        if detail.starts_with(what.as_str()) {
+            what = clip(detail, 110);
+        } else {
+            what.push_str(&format!(", {}", clip(detail, 90)));
+        }
         return format!("{who}: {what}");
     }
     let frame = if f.is_fault_signal() {

@@ -119,7 +119,14 @@ pub fn stack_overflow(x: &In) -> Option<Draft> {
         );
     }
     for (w, what, detail) in stack_signals(x) {
-        d.add_for(w, what, "stack exhaustion", detail, fault_ev(x));
+        let title = match what {
+            "stack_guard" => "fault in a stack guard",
+            "near_sp" => "fault at the stack pointer",
+            "vm_region" => "VM region is a stack guard",
+            "recursion" => "runaway recursion",
+            _ => "very deep stack",
+        };
+        d.add_for(w, what, title, detail, fault_ev(x));
     }
     (d.score >= 4).then_some(d)
 }

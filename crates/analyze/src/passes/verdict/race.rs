@@ -39,6 +39,14 @@ pub fn caller_race(x: &In) -> Option<Draft> {
     let race = x.race_findings();
     let issues = x.issues_supporting("caller_race");
     let gpu_crash = f.frame0().is_some_and(|fr| fr.owner == Owner::GpuDriver);
+    // After a deliberate stop (abort, trap), other threads merely running the same
+    // library are no reason to suspect a race; specific activity still is.
+    let specific = race
+        .iter()
+        .any(|c| !matches!(c.id.as_str(), cc::SAME_API_ACTIVE | cc::SAME_LIBRARY_ACTIVE));
+    if !f.is_fault_signal() && !specific && issues.is_empty() && !gpu_crash {
+        return None;
+    }
     if race.is_empty() && issues.is_empty() && !gpu_crash {
         return None;
     }
