@@ -184,8 +184,8 @@ pub fn vendor_defect(x: &In) -> Option<Draft> {
         "location",
         "the fault is in vendor code",
         format!(
-            "Frame 0 is {} in {}{version}, {}.",
-            fr.describe(),
+            "Frame 0 is `{}` in {}{version} ({}).",
+            super::facts::clip(&fr.symbol, 100),
             fr.image,
             fr.owner.label()
         ),
