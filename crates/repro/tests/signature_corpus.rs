@@ -155,6 +155,27 @@ fn whole_folder() {
                 .and_then(|s| s.summary.clone());
             assert_eq!(got.as_deref(), Some(want.as_str()), "{name}");
         }
+        // The tool is the one named by the first ERROR/WARNING line (or UBSan's runtime error).
+        let first_tool = text.lines().find_map(|l| {
+            let l = l.trim_end();
+            if l.contains(": runtime error: ") && !l.trim_start().starts_with("panic: ") {
+                return Some("UndefinedBehaviorSanitizer".to_string());
+            }
+            let rest = l
+                .split_once("ERROR: ")
+                .or_else(|| l.split_once("WARNING: "))
+                .filter(|(before, _)| before.starts_with("==") || before.is_empty())?
+                .1;
+            let (tool, _) = rest.split_once(": ")?;
+            (tool.ends_with("Sanitizer") || tool == "libFuzzer").then(|| tool.to_string())
+        });
+        if let Some(want) = first_tool {
+            let got = sig
+                .as_ref()
+                .and_then(|s| s.sanitizer.as_ref())
+                .map(|s| s.tool.clone());
+            assert_eq!(got.as_deref(), Some(want.as_str()), "{name}");
+        }
         let markers = [
             "Sanitizer: ",
             "ERROR: libFuzzer",
