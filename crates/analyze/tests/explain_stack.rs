@@ -646,6 +646,24 @@ fn short_symbols() {
     assert_eq!(short_symbol("invocation function for block in at::native::mps::MetalShaderLibrary::exec_binary_kernel(at::TensorIteratorBase&)"), "MetalShaderLibrary::exec_binary_kernel");
     assert_eq!(short_symbol("main"), "main");
     assert_eq!(short_symbol(""), "");
+    // Odd input never panics.
+    for odd in [
+        "::",
+        "a::",
+        "::b",
+        "<<<",
+        "((((",
+        ")))",
+        "a::b(",
+        "x::operator->()",
+        "é::ü(ñ)",
+        "-[",
+        "+[X(",
+        "a!b!c",
+        " (anonymous namespace)::f()",
+    ] {
+        let _ = short_symbol(odd);
+    }
 }
 
 // ---------------------------------------------------------------- real reports
