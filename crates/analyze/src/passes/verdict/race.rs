@@ -206,6 +206,13 @@ pub fn vendor_defect(x: &In) -> Option<Draft> {
                 .flat_map(|c| c.threads.iter().copied())
                 .collect();
             d.with_threads(&threads, true);
+            d.add_against(
+                0,
+                "lock_cannot_tell",
+                "a global lock cannot tell them apart",
+                "A lower crash rate with one lock around all GPU work does not implicate the driver: the lock serializes the caller's threads too, so it removes a caller-side race and a driver race alike.",
+                vec![],
+            );
         }
     } else {
         d.add_against(
@@ -217,11 +224,11 @@ pub fn vendor_defect(x: &In) -> Option<Draft> {
         );
     }
     for m in x.issues_supporting("caller_race") {
-        let link = m
-            .links
-            .first()
-            .map(|l| format!(" ({l})"))
-            .unwrap_or_default();
+        let link = if m.links.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", m.links.join(", "))
+        };
         d.add_against(
             2,
             "caller_fix",
