@@ -92,12 +92,13 @@ impl Engine<'_> {
     /// blamed frame) rather than all of them; [`Engine::signature_with`] takes
     /// the stack section of a full analysis and gives the same signature.
     pub fn signature(&self, report: &CrashReport) -> Signature {
-        self.explain(report).signature
+        let stack = stack_pass(report);
+        self.walk(report, stack.as_ref(), false).signature
     }
 
     /// The signature from an existing analysis's `crashed_stack`.
     pub fn signature_with(&self, report: &CrashReport, stack: Option<&StackAnalysis>) -> Signature {
-        self.explain_with(report, stack).signature
+        self.walk(report, stack, false).signature
     }
 
     /// The signature and how each frame counted toward it (runs the `stack` pass).
@@ -113,6 +114,17 @@ impl Engine<'_> {
         &self,
         report: &CrashReport,
         blamed: Option<&StackAnalysis>,
+    ) -> Explanation {
+        self.walk(report, blamed, true)
+    }
+
+    /// The walk; `full` records every frame (for the explanation), otherwise
+    /// it stops once the signature and the similarity frames are complete.
+    fn walk(
+        &self,
+        report: &CrashReport,
+        blamed: Option<&StackAnalysis>,
+        full: bool,
     ) -> Explanation {
         let blamed_at = blamed.and_then(|s| s.blamed_frame);
         let analysis_reason = |index: u32| -> Option<String> {
@@ -132,16 +144,27 @@ impl Engine<'_> {
         if let Some(t) = thread {
             // A skip entry marked `through` (signal trampolines) passes over every
             // frame above it: those ran inside the signal handler.
-            let through = t
-                .frames
-                .iter()
-                .rposition(|f| matches!(self.classify(report, f), Some((true, _, true))))
-                .unwrap_or(0);
+            // (The blamed frame of the stack analysis already accounts for it.)
+            let through = if blamed_at.is_some() {
+                0
+            } else {
+                t.frames
+                    .iter()
+                    .rposition(|f| matches!(self.classify(report, f), Some((true, _, true))))
+                    .unwrap_or(0)
+            };
             let mut counted = 0usize;
             let mut done = false;
             let mut last: Option<String> = None;
             for (i, f) in t.frames.iter().enumerate() {
-                let raw = raw_frame(report, f);
+                if !full && done && stack.len() >= self.rules.similarity_frames {
+                    break;
+                }
+                let raw = if full {
+                    raw_frame(report, f)
+                } else {
+                    String::new()
+                };
                 let normalized = self.normalize_frame(report, f);
                 let before_blamed = blamed_at.is_some_and(|b| f.index < b);
                 let decision = match self.classify(report, f) {

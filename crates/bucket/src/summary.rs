@@ -94,7 +94,7 @@ pub fn summarize(engine: &Engine, report: &CrashReport, path: &str, hash: &str) 
 /// consulted once per distinct image per thread (reports share images).
 fn gpu_drivers(report: &CrashReport) -> Vec<String> {
     thread_local! {
-        static CACHE: RefCell<HashMap<(String, String), bool>> = RefCell::new(HashMap::new());
+        static CACHE: RefCell<HashMap<u64, bool>> = RefCell::new(HashMap::new());
     }
     let mut out: Vec<String> = Vec::new();
     CACHE.with(|cache| {
@@ -103,10 +103,7 @@ fn gpu_drivers(report: &CrashReport) -> Vec<String> {
             cache.clear();
         }
         for img in report.images.iter().filter(|i| !i.placeholder) {
-            let key = (
-                img.display_name().to_string(),
-                img.path.clone().unwrap_or_default(),
-            );
+            let key = image_key(img);
             let is_gpu = *cache.entry(key).or_insert_with(|| is_gpu_driver(img));
             if is_gpu {
                 let v = img
@@ -122,6 +119,20 @@ fn gpu_drivers(report: &CrashReport) -> Vec<String> {
         }
     });
     out
+}
+
+/// A cache key for an image's identity as the owner rules see it.
+fn image_key(img: &Image) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for part in [
+        img.name.as_deref(),
+        img.bundle_id.as_deref(),
+        img.path.as_deref(),
+    ] {
+        h.update(part.unwrap_or("").as_bytes());
+        h.update(&[0]);
+    }
+    h.digest()
 }
 
 fn is_gpu_driver(img: &Image) -> bool {

@@ -1,0 +1,55 @@
+//! Where the time of `crashlens group` goes, per phase, over a folder of
+//! reports (single thread): read bytes, parse, stack pass, signature, summary.
+//!
+//! Usage: cargo run --release -p crashlens-bucket --example phases -- DIR
+
+use crashlens_bucket::Engine;
+use std::time::{Duration, Instant};
+
+fn main() {
+    let dir = std::env::args().nth(1).unwrap_or_else(|| ".".into());
+    let (files, _) = crashlens_bucket::walk::walk(&[dir.into()]);
+    let engine = Engine::default();
+    let (mut io, mut parse, mut stack, mut sig, mut full) = (
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+    );
+    let mut n = 0;
+    for f in &files {
+        let t = Instant::now();
+        let Ok(bytes) = std::fs::read(f) else {
+            continue;
+        };
+        let _h = xxhash_rust::xxh3::xxh3_128(&bytes);
+        io += t.elapsed();
+        let t = Instant::now();
+        let Ok(report) = crashlens_read::read_bytes(&bytes) else {
+            continue;
+        };
+        parse += t.elapsed();
+        let t = Instant::now();
+        let pass = crashlens_analyze::PASSES
+            .iter()
+            .find(|(n, _)| *n == "stack")
+            .unwrap()
+            .1;
+        let mut a = crashlens_model::Analysis::default();
+        pass(&crashlens_analyze::Context::new(&report), &mut a);
+        stack += t.elapsed();
+        let t = Instant::now();
+        let _s = crashlens_bucket::summary::summarize(&engine, &report, "x", "y");
+        sig += t.elapsed();
+        if n < 200 {
+            let t = Instant::now();
+            let _a = crashlens_analyze::analyze(&report);
+            full += t.elapsed();
+        }
+        n += 1;
+    }
+    let per = |d: Duration, k: usize| d.as_secs_f64() * 1e6 / k.max(1) as f64;
+    println!("{n} reports: read+hash {:.0} µs, parse {:.0} µs, stack pass {:.0} µs, summarize (incl. stack pass) {:.0} µs; full analysis {:.0} µs",
+        per(io, n), per(parse, n), per(stack, n), per(sig, n), per(full, n.min(200)));
+}
