@@ -1202,3 +1202,52 @@ fn crashed_thread_number_not_in_report() {
     assert!(f.detail.contains("names thread 7"), "{}", f.detail);
     assert_eq!(a.thread_groups.len(), 1);
 }
+
+/// Every image under /System/ or /usr/lib/ in the Apple corpus belongs to the OS
+/// (or is a GPU driver or a language runtime Apple ships); only jailbreak tweaks
+/// installed into /usr/lib are not Apple's, and an Apple process's own main
+/// executable is the app of its report.
+#[test]
+fn corpus_system_images_are_never_third_party() {
+    let dir = std::path::Path::new(CORPUS).join("apple");
+    let mut checked = 0;
+    for sub in std::fs::read_dir(&dir).unwrap() {
+        for f in std::fs::read_dir(sub.unwrap().path()).unwrap() {
+            let p = f.unwrap().path();
+            let Ok(r) = crashlens_read::read_file(&p) else {
+                continue;
+            };
+            let cx = Context::new(&r);
+            for im in &r.images {
+                let Some(path) = im.path.as_deref() else {
+                    continue;
+                };
+                if !(path.starts_with("/System/") || path.starts_with("/usr/lib/")) {
+                    continue;
+                }
+                let o = cx.image_owner(im);
+                // An Apple process is the app of its own report.
+                if o.detail.as_deref() == Some("jailbreak tweak injection")
+                    || o.origin == "main executable"
+                {
+                    continue;
+                }
+                checked += 1;
+                assert!(
+                    matches!(
+                        o.owner,
+                        Owner::OsRuntime
+                            | Owner::OsFramework
+                            | Owner::GpuDriver
+                            | Owner::LanguageRuntime
+                    ),
+                    "{}: {path} is {:?} ({})",
+                    p.display(),
+                    o.owner,
+                    o.origin
+                );
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+}
