@@ -580,6 +580,12 @@ fn watchdog_8badf00d() {
         .hypotheses
         .iter()
         .any(|h| h.id == "memory_corruption" || h.id == "null_dereference"));
+    // The main thread was busy, not blocked on a lock: no deadlock is claimed.
+    assert!(!v.hypotheses.iter().any(|h| h.id == "deadlock"));
+    assert!(
+        a.concurrency.is_empty(),
+        "a killed process has nothing to race with"
+    );
 }
 
 #[test]
@@ -782,6 +788,11 @@ fn whole_corpus_keeps_the_rules() {
                 h.id
             );
             assert!(h.experiment_result.is_none(), "{name}");
+            // No corpus process report carries an SError or machine check.
+            assert_ne!(
+                h.id, "hardware",
+                "{name}: hardware offered without hardware evidence"
+            );
             if h.confidence > Confidence::Low {
                 assert!(
                     !h.evidence_for.is_empty(),
@@ -1062,4 +1073,27 @@ fn exit_on_another_thread_is_a_race() {
         .iter()
         .any(|f| f.id == "verdict.caller_race.teardown" && f.threads == vec![3]));
     assert!(h.next_experiments.iter().any(|e| e.contains("exit()")));
+}
+
+#[test]
+fn hardware_needs_hardware_evidence() {
+    let r = seed_report();
+    let mut sections = seed_sections();
+    let a = run_mine(&r, sections.clone());
+    assert!(a
+        .verdict
+        .unwrap()
+        .hypotheses
+        .iter()
+        .all(|h| h.id != "hardware"));
+    // An SError exception class is the kind of evidence that earns a mention, capped at medium.
+    sections.esr = Some(EsrDecoded {
+        value: 0xbe000000,
+        ec: 0x2f,
+        ..Default::default()
+    });
+    let a = run_mine(&r, sections);
+    let hw = hyp(&a, "hardware");
+    assert_eq!(hw.confidence, Confidence::Medium);
+    assert!(!hw.evidence_against.is_empty());
 }
