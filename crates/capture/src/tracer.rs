@@ -3,6 +3,7 @@
 //! signal-delivery stop, hand the process to [`crate::dump::capture`]; end
 //! when the command's own process ends (tracees still alive then are
 //! detached by the kernel when this process exits, and run on untraced).
+//! SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to the tracer go on to the command.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
@@ -75,6 +76,7 @@ pub fn run(argv: &[String], options: &Options) -> Result<Outcome, CaptureError> 
     unsafe { libc::kill(child, libc::SIGCONT) };
 
     let mut captures = Vec::new();
+    forward::install();
     loop {
         let mut status = 0;
         // SAFETY: waitpid with a valid status pointer.
@@ -82,6 +84,7 @@ pub fn run(argv: &[String], options: &Options) -> Result<Outcome, CaptureError> 
         if tid < 0 {
             let e = std::io::Error::last_os_error();
             if e.kind() == std::io::ErrorKind::Interrupted {
+                forward::to(child);
                 continue;
             }
             return Err(CaptureError::Sys {
@@ -173,6 +176,42 @@ pub fn run(argv: &[String], options: &Options) -> Result<Outcome, CaptureError> 
             _ => {
                 ptrace(libc::PTRACE_CONT, tid, 0);
             }
+        }
+    }
+}
+
+/// Termination signals sent to the tracer (Ctrl-C, a harness's timeout) are
+/// passed on to the command instead of killing the tracer, so the command
+/// ends as it would untraced and the tracer reports how.
+mod forward {
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    static PENDING: AtomicI32 = AtomicI32::new(0);
+    const SIGNALS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+
+    extern "C" fn on_signal(sig: libc::c_int) {
+        PENDING.store(sig, Ordering::SeqCst);
+    }
+
+    /// Handlers without SA_RESTART, so `waitpid` returns EINTR.
+    pub fn install() {
+        for sig in SIGNALS {
+            // SAFETY: a handler that only stores to an atomic.
+            unsafe {
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+                libc::sigemptyset(&mut sa.sa_mask);
+                libc::sigaction(sig, &sa, std::ptr::null_mut());
+            }
+        }
+    }
+
+    /// Sends a pending signal on to the command.
+    pub fn to(child: i32) {
+        let sig = PENDING.swap(0, Ordering::SeqCst);
+        if sig != 0 {
+            // SAFETY: kill with a valid signal.
+            unsafe { libc::kill(child, sig) };
         }
     }
 }

@@ -307,3 +307,74 @@ fn a_crash_in_a_forked_child_is_captured_and_the_parent_goes_on() {
         Some("bad_opcode")
     );
 }
+
+#[test]
+fn a_termination_signal_to_crashlens_goes_on_to_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crashlens"))
+        .arg("run")
+        .arg("-o")
+        .arg(dir.path().join("dumps"))
+        .args(["--", "sleep", "30"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SAFETY: kill our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let st = child.wait().unwrap();
+    assert_eq!(st.signal(), Some(libc::SIGTERM), "{st:?}");
+}
+
+/// `crashlens analyze` on every minidump in the corpus: a report for each
+/// readable dump (headlines per minidump-stackwalk's snapshots and
+/// SOURCES-minidump-logs.md), a clear error for the two malformed ones,
+/// never a panic.
+#[test]
+fn analyze_reads_every_corpus_minidump() {
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus/minidump"
+    ));
+    let expect = [
+        (
+            "test.dmp",
+            "EXCEPTION_ACCESS_VIOLATION_WRITE at NULL + 0x45",
+        ),
+        ("linux-mini.dmp", "SIGSEGV at NULL + 0x45"),
+        (
+            "pipeline-inlines-macos-segv.dmp",
+            "EXC_BAD_ACCESS at 0xffffffff80000042",
+        ),
+        ("invalid-parameter.dmp", "format != nullptr"),
+        ("simple-crashpad.dmp", "## crashy"),
+    ];
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap().to_str().unwrap().to_string();
+        if !name.ends_with(".dmp") {
+            continue;
+        }
+        n += 1;
+        let o = Command::new(env!("CARGO_BIN_EXE_crashlens"))
+            .arg("analyze")
+            .arg(&p)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_ne!(o.status.code(), Some(101), "{name} panicked: {stderr}");
+        if name.starts_with("invalid-range") || name.starts_with("invalid-record-count") {
+            assert!(!o.status.success(), "{name}");
+            assert!(stderr.contains("malformed minidump"), "{name}: {stderr}");
+            continue;
+        }
+        assert!(o.status.success(), "{name}: {stderr}");
+        let (_, want) = expect
+            .iter()
+            .find(|(f, _)| *f == name)
+            .unwrap_or_else(|| panic!("no expectation for {name}"));
+        assert!(stdout.contains(want), "{name}: {stdout}");
+    }
+    assert_eq!(n, 7);
+}
