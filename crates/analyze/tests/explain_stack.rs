@@ -819,7 +819,20 @@ fn corpus_uncaught_exception_ips() {
         s.queue.as_deref(),
         Some("com.apple.root.user-initiated-qos.cooperative")
     );
-    assert!(a.findings.iter().any(|f| f.id == "stack.exception_thrower"));
+    // Last Exception Backtrace: __exceptionPreprocess, objc_exception_throw,
+    // "+[NSException exceptionWithName:reason:userInfo:] + 0" (a no-return call's
+    // return address at a symbol start), then _AVAE_CheckAndReturnErr.
+    let thrower = a
+        .findings
+        .iter()
+        .find(|f| f.id == "stack.exception_thrower")
+        .unwrap();
+    assert!(
+        thrower.title.contains("_AVAE_CheckAndReturnErr"),
+        "{}",
+        thrower.title
+    );
+    assert_eq!(thrower.evidence[0].field, "last_exception_backtrace[3]");
     // The AGXMetalG17G driver is loaded (versions table) though not on the stack.
     let agx = a
         .binaries

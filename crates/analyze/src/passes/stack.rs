@@ -6,7 +6,7 @@
 //!   `knowledge/frames.toml` (abort, raise, assert, throw, signal delivery,
 //!   crash reporters): on an abort, the caller of abort. A skip entry marked
 //!   `through` (`_sigtramp`) passes over every frame above it too. One more
-//!   frame is passed over: right after skipped frames, an OS-runtime frame whose
+//!   frame is passed over: right after skipped frames, an OS frame whose
 //!   return address is exactly a symbol's start (`err + 0` after `abort`): the
 //!   call to the no-return abort was the last instruction of the function
 //!   before it, so the symbol names the wrong function.
@@ -307,9 +307,13 @@ fn is_null_pc(cx: &Context, f: &Frame) -> bool {
     f.symbol.is_none() && no_image(cx, f) && pc_of(cx, f).is_some_and(|pc| pc < NULL_PAGE)
 }
 
-/// After a skipped frame: an OS-runtime frame at `symbol + 0`.
+/// After a skipped frame: an OS frame at `symbol + 0` (`err + 0` after abort,
+/// `+[NSException exceptionWithName:reason:userInfo:] + 0` after a throw).
 fn is_noreturn_spill(f: &Frame, v: &FrameView) -> bool {
-    f.symbol.is_some() && f.symbol_offset == Some(0) && !f.inlined && v.owner == Owner::OsRuntime
+    f.symbol.is_some()
+        && f.symbol_offset == Some(0)
+        && !f.inlined
+        && matches!(v.owner, Owner::OsRuntime | Owner::OsFramework)
 }
 
 /// Consecutive frames with one owner and detail; OS-runtime runs between two
