@@ -291,7 +291,7 @@ fn mark_skipped(cx: &Context, frames: &[Frame], views: &mut [FrameView]) -> Opti
             v.skipped = Some(format!(
                 "return address is the very start of `{}`: the call to the no-return function above \
                  was the last instruction of the function before it, so this symbol is misattributed \
-                 (likely an assert/abort helper)",
+                 (it is most likely the end of an abort, assert or raise helper)",
                 v.symbol
             ));
         } else {
