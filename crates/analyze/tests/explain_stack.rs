@@ -1264,3 +1264,52 @@ fn corpus_system_images_are_never_third_party() {
     }
     assert!(checked > 1000, "{checked}");
 }
+
+#[test]
+fn corpus_generic_top_frames_name_their_caller() {
+    // SiriNCService: frame 0 objc_msgSend + 29 (libobjc), frame 1
+    // __CFNOTIFICATIONCENTER_IS_CALLING_OUT_TO_AN_OBSERVER__ (com.apple.CoreFoundation).
+    let r = read("apple/faisalmemon-ios-crash-dump-analysis-book/SiriNCService_2018-06-24-095209_panic.crash");
+    let a = analyze(&r);
+    let s = a.crashed_stack.as_ref().unwrap();
+    assert_eq!(s.blamed_frame, Some(0));
+    assert_eq!(
+        (s.frames[0].owner, s.frames[0].owner_detail.as_deref()),
+        (Owner::LanguageRuntime, Some("Objective-C runtime"))
+    );
+    let b = a
+        .findings
+        .iter()
+        .find(|f| f.id == "stack.blamed_frame")
+        .unwrap();
+    assert!(
+        b.detail.contains("`objc_msgSend` is generic"),
+        "{}",
+        b.detail
+    );
+    assert!(
+        b.detail
+            .contains("frame 1 `__CFNOTIFICATIONCENTER_IS_CALLING_OUT_TO_AN_OBSERVER__`"),
+        "{}",
+        b.detail
+    );
+
+    // xmbc_sigbus.crash thread 4: frame 0 strcmp + 0 in dyld, frame 1
+    // ImageLoaderMachO::parseLoadCmds() + 30.
+    let r = read("apple/faisalmemon-ios-crash-dump-analysis-book/xmbc_sigbus.crash");
+    let a = analyze(&r);
+    let s = a.crashed_stack.as_ref().unwrap();
+    assert_eq!(s.thread, 4);
+    assert_eq!(s.frames[0].owner, Owner::OsRuntime);
+    let b = a
+        .findings
+        .iter()
+        .find(|f| f.id == "stack.blamed_frame")
+        .unwrap();
+    assert!(b.detail.contains("`strcmp` is generic"), "{}", b.detail);
+    assert!(
+        b.detail.contains("ImageLoaderMachO::parseLoadCmds()"),
+        "{}",
+        b.detail
+    );
+}
