@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The `crashlens group` benchmark: 100,000 reports (the Apple corpus repeated,
+# every copy unique, one in ten a signature variant) grouped on 2 cores, first
+# run and second run with --db, peak RSS from /usr/bin/time -v.
+#
+# Usage: crates/bucket/bench.sh BIN_DIR CORPUS_DIR [COUNT]
+#   BIN_DIR holds release builds of `crashlens` and the `gen_reports` example:
+#   cargo build --release -p crashlens && cargo build --release -p crashlens-bucket --examples
+set -euo pipefail
+BIN=$1
+CORPUS=$2
+COUNT=${3:-100000}
+WORK=$(mktemp -d)
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), pinned to CPUs 0,1"
+"$BIN/gen_reports" "$CORPUS" "$WORK/reports" "$COUNT"
+echo "input: $(find "$WORK/reports" -type f | wc -l) files, $(du -sh "$WORK/reports" | cut -f1)"
+find "$WORK/reports" -type f -print0 | xargs -0 cat > /dev/null   # warm the page cache
+run() {
+  local name=$1; shift
+  /usr/bin/time -v taskset -c 0,1 "$BIN/crashlens" group -j 2 "$@" > "$WORK/$name.out" 2> "$WORK/$name.time"
+  local wall rss
+  wall=$(grep 'Elapsed (wall clock)' "$WORK/$name.time" | awk '{print $NF}')
+  rss=$(grep 'Maximum resident set size' "$WORK/$name.time" | awk '{print $NF}')
+  echo "$name: wall $wall, peak RSS $((rss / 1024)) MB, user $(grep 'User time' "$WORK/$name.time" | awk '{print $NF}') s"
+}
+[ -z "${SKIP_NODB:-}" ] && run no-db "$WORK/reports" -f json
+run db-first "$WORK/reports" --db "$WORK/db.sqlite" -f json
+run db-second "$WORK/reports" --db "$WORK/db.sqlite" -f json
+run db-stored --db "$WORK/db.sqlite" -f json
+python3 - "$WORK" <<'PY' || true
+import json, sys
+w = sys.argv[1]
+import os
+for n in ["no-db", "db-first", "db-second", "db-stored"]:
+    if not os.path.exists(f"{w}/{n}.out"): continue
+    d = json.load(open(f"{w}/{n}.out"))
+    print(n, d["totals"], "largest bucket", d["buckets"][0]["count"], len(d["possibly_the_same"]), "near pairs")
+PY
+cmp <(python3 -c "import json,sys; d=json.load(open('$WORK/db-first.out')); print([(b['signature'],b['count']) for b in d['buckets']])") \
+    <(python3 -c "import json,sys; d=json.load(open('$WORK/db-second.out')); print([(b['signature'],b['count']) for b in d['buckets']])") \
+  && echo "first and second run: same buckets"
+"$BIN/phases" "$WORK/reports/000" | sed 's/^/phases (1 thread, first 1000 files): /'
+rm -rf "$WORK"
