@@ -50,19 +50,24 @@ for p in null so; do
   printf '%s\n' "${lat[@]}" | sort -n | awk -v p="$p" '{a[NR]=$1} END {print p": min "a[1]" median "a[int((NR+1)/2)]" max "a[NR]" ms (n="NR")"}'
 done
 
-now() { date +%s.%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-echo "## slowdown of a traced run that does not crash (median wall seconds)"
-for w in cpu churn forks; do
+echo "## slowdown of a traced run that does not crash (hyperfine: median wall s; mean user+sys CPU s)"
+summ() {
+  python3 - "$1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+u, t = r[0], r[1]
+def cpu(x): return x["user"] + x["system"]
+print(f"untraced {u['median']:.3f} s (cpu {cpu(u):.3f}), traced {t['median']:.3f} s (cpu {cpu(t):.3f}); "
+      f"wall {100 * (t['median'] - u['median']) / u['median']:+.1f}%, cpu {100 * (cpu(t) - cpu(u)) / cpu(u):+.1f}%")
+PY
+}
+for w in cpu churn forks python; do
   case $w in
-    forks) cmd=(sh -c 'for i in $(seq 300); do /bin/true; done') ;;
-    *) cmd=("$W/$w") ;;
+    forks) cmd="sh -c 'for i in \$(seq 300); do /bin/true; done'" ;;
+    python) cmd="python3 -c 'import json, threading, ctypes'" ;;
+    *) cmd="$W/$w" ;;
   esac
-  : > "$W/u"; : > "$W/t"
-  for _ in $(seq "$RUNS"); do
-    s=$(now); "${cmd[@]}"; e=$(now); echo "$e - $s" | bc >> "$W/u"
-    s=$(now); "$BIN" run -o "$W/out2" -- "${cmd[@]}"; e=$(now); echo "$e - $s" | bc >> "$W/t"
-  done
-  u=$(median < "$W/u"); t=$(median < "$W/t")
-  echo "$w: untraced $u s, traced $t s, slowdown $(echo "scale=1; ($t - $u) * 100 / $u" | bc)%"
+  hyperfine -N --style none --warmup 2 --runs "$RUNS" --export-json "$W/h.json" \
+    "$cmd" "$BIN run -o $W/out2 -- $cmd" > /dev/null
+  echo "$w: $(summ "$W/h.json")"
 done
