@@ -120,7 +120,7 @@ enum Processed {
     },
     Report {
         hash: u128,
-        summary: ReportSummary,
+        summary: Box<ReportSummary>,
         stamp: Option<FileStamp>,
     },
     Bad {
@@ -218,7 +218,7 @@ fn process(
         Ok(mut report) => {
             drop(bytes);
             report.source.path = Some(path_s.clone());
-            let summary = summary::summarize(engine, &report, &path_s, &hex(hash));
+            let summary = Box::new(summary::summarize(engine, &report, &path_s, &hex(hash)));
             Processed::Report {
                 hash,
                 summary,
@@ -332,7 +332,7 @@ fn group_in_pool(
                     buckets.add(&summary);
                     on_event(Event::Report(&summary));
                     if store.is_some() {
-                        new_reports.push(summary);
+                        new_reports.push(*summary);
                     }
                 }
                 Processed::Bad { hash, ng, stamp } => {

@@ -424,9 +424,7 @@ fn image_name(report: &CrashReport, f: &Frame) -> Option<String> {
 /// locations never get the same text.
 fn unsymbolicated(report: &CrashReport, f: &Frame) -> String {
     let img = report.image_of(f).filter(|i| !i.placeholder);
-    let offset = f
-        .image_offset
-        .or_else(|| Some(f.address?.checked_sub(img?.base)?));
+    let offset = f.image_offset.or_else(|| f.address?.checked_sub(img?.base));
     match (image_name(report, f), offset) {
         (Some(name), Some(off)) => format!("{name}+0x{off:x}"),
         (name, _) => match f.address {

@@ -271,7 +271,7 @@ fn a_database_run_reads_only_new_files() {
         no_hypotheses: true,
         ..Default::default()
     };
-    let first = run(&[reports.clone()], &opts);
+    let first = run(std::slice::from_ref(&reports), &opts);
     assert_eq!(first.totals.read_now, 53);
     assert_eq!(
         first.not_grouped.len(),
@@ -279,7 +279,7 @@ fn a_database_run_reads_only_new_files() {
     );
     assert_eq!(first.totals.from_db, 0);
 
-    let second = run(&[reports.clone()], &opts);
+    let second = run(std::slice::from_ref(&reports), &opts);
     assert_eq!(second.totals.read_now, 0);
     assert_eq!(second.totals.from_db, first.totals.reports);
     let sigs = |o: &Outcome| {
@@ -298,7 +298,7 @@ fn a_database_run_reads_only_new_files() {
         "Incident Identifier: x\nnot a crash report at all\n",
     )
     .unwrap();
-    let third = run(&[reports.clone()], &opts);
+    let third = run(std::slice::from_ref(&reports), &opts);
     assert_eq!(third.totals.read_now, 1, "{:?}", third.totals);
     assert_eq!(third.totals.duplicates, 1);
     assert_eq!(third.not_grouped.len(), first.not_grouped.len() + 1);
