@@ -45,7 +45,10 @@ pub fn exception(
         | CrashReason::LinuxSigfpe(_)
         | CrashReason::LinuxSigsegv(_)
         | CrashReason::LinuxSigsys(_) => {
-            let si_code = rec.map(|r| r.exception_flags as i32);
+            let si_code = rec.map(|r| r.exception_flags as i32).or(match reason {
+                CrashReason::LinuxGeneral(_, flags) => Some(flags as i32),
+                _ => None,
+            });
             // Sent by a process (SI_TKILL, SI_QUEUE, ...): si_addr is no address
             // (si_code 0, SI_USER, is kept: older Breakpad writers left it 0 on real faults.)
             let sent = si_code.is_some_and(|c| c < 0);
@@ -103,4 +106,55 @@ pub fn exception(
         }
     }
     ex
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minidump_common::errors as err;
+
+    #[test]
+    fn linux_fault_has_its_si_code_name_and_address() {
+        let r = CrashReason::LinuxSigsegv(err::ExceptionCodeLinuxSigsegvKind::SEGV_MAPERR);
+        let e = exception(r, 0x10, None, 64);
+        assert_eq!(e.kind.as_deref(), Some("SIGSEGV"));
+        assert_eq!(e.signal.as_deref(), Some("SIGSEGV"));
+        assert_eq!(
+            e.subtype.as_deref(),
+            Some("SEGV_MAPERR at 0x0000000000000010")
+        );
+    }
+
+    #[test]
+    fn linux_signal_sent_by_a_process_has_no_address() {
+        let r = CrashReason::LinuxGeneral(err::ExceptionCodeLinux::SIGABRT, -6i32 as u32);
+        let e = exception(r, 0x1234, None, 64);
+        assert_eq!(e.kind.as_deref(), Some("SIGABRT"));
+        assert_eq!(e.subtype.as_deref(), Some("SI_TKILL"));
+    }
+
+    #[test]
+    fn macos_bad_access_reads_like_apple() {
+        let r = CrashReason::MacBadAccessKern(
+            err::ExceptionCodeMacBadAccessKernType::KERN_INVALID_ADDRESS,
+        );
+        let e = exception(r, 0x5c8, None, 64);
+        assert_eq!(e.kind.as_deref(), Some("EXC_BAD_ACCESS"));
+        assert_eq!(e.signal, None);
+        assert_eq!(
+            e.subtype.as_deref(),
+            Some("KERN_INVALID_ADDRESS at 0x00000000000005c8")
+        );
+    }
+
+    #[test]
+    fn windows_access_violation_names_read_or_write() {
+        let r = CrashReason::WindowsAccessViolation(err::ExceptionCodeWindowsAccessType::READ);
+        let e = exception(r, 0x45, None, 32);
+        assert_eq!(e.kind.as_deref(), Some("EXCEPTION_ACCESS_VIOLATION_READ"));
+        assert_eq!(
+            e.subtype.as_deref(),
+            Some("EXCEPTION_ACCESS_VIOLATION_READ at 0x00000045")
+        );
+    }
 }
