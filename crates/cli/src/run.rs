@@ -62,22 +62,32 @@ fn report(c: &Capture, json: bool) {
         c.latency.as_millis()
     );
     match analyze(dump, json) {
-        Ok(md) => eprintln!("crashlens run: report {}", md.display()),
+        Ok((md, headline)) => {
+            if let Some(h) = headline {
+                eprintln!("crashlens run: {h}");
+            }
+            eprintln!("crashlens run: report {}", md.display());
+        }
         Err(e) => eprintln!("crashlens run: could not analyze {}: {e}", dump.display()),
     }
 }
 
-/// read -> analyze -> Markdown (and JSON), written next to the dump.
-fn analyze(dump: &Path, json: bool) -> Result<PathBuf, String> {
+/// read -> analyze -> Markdown (and JSON), written next to the dump; returns
+/// the report's path and its headline.
+fn analyze(dump: &Path, json: bool) -> Result<(PathBuf, Option<String>), String> {
     let report = crashlens_read::read_file(dump).map_err(|e| e.to_string())?;
     let analysis = crashlens_analyze::analyze(&report);
     let md_path = dump.with_extension("md");
     let md = crashlens_render::markdown::render(&report, &analysis);
+    let headline = md
+        .lines()
+        .next()
+        .map(|l| l.trim_start_matches('#').trim().to_string());
     std::fs::write(&md_path, md).map_err(|e| format!("{}: {e}", md_path.display()))?;
     if json {
         let j = crashlens_render::json::render_string(&report, &analysis);
         let p = dump.with_extension("json");
         std::fs::write(&p, j).map_err(|e| format!("{}: {e}", p.display()))?;
     }
-    Ok(md_path)
+    Ok((md_path, headline))
 }
