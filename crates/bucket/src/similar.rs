@@ -8,6 +8,10 @@ use crate::bucket::Bucket;
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// Frames two stacks must share in a row (when not "one frame differs"):
+/// fewer, such as `main | start`, say nothing about the crash.
+const MIN_RUN: usize = 3;
+
 /// A frame shared by more buckets than this is too common to suggest a pair.
 const COMMON_FRAME: usize = 200;
 
@@ -97,7 +101,7 @@ pub fn compare(a: &Bucket, b: &Bucket) -> Option<(f64, String)> {
             .map(w)
             .sum();
         (same / total, "one frame differs".to_string())
-    } else if run == 0 || (at_a != 0 && at_b != 0) {
+    } else if run < MIN_RUN || (at_a != 0 && at_b != 0) {
         // Sharing only frames deep in the stack (run loops, UIKit launch) is
         // not the same crash: the shared run must start at one's top.
         return None;
@@ -185,6 +189,13 @@ mod tests {
         let (s, why) = compare(&a, &b).unwrap();
         assert!(why.starts_with("same frames at a different depth"), "{why}");
         assert!((s - 0.75).abs() < 1e-9);
+    }
+
+    #[test]
+    fn sharing_only_main_and_start_is_not_enough() {
+        let a = bucket("a", "E", &["main", "start"], &["main", "start"]);
+        let b = bucket("b", "E", &["start_threads", "main", "start"], &["start_threads", "main", "start"]);
+        assert!(compare(&a, &b).is_none());
     }
 
     #[test]
