@@ -752,6 +752,70 @@ mod tests {
     }
 
     #[test]
+    fn crash_reporter_images_and_signal_handler_frames_are_skipped() {
+        // Without a stack analysis, the lists decide: an unsymbolicated frame in
+        // KSCrash is the reporter's handler, and everything above `_sigtramp`
+        // ran in the signal handler.
+        let mut r = report(
+            "EXC_BAD_ACCESS",
+            "SIGSEGV",
+            None,
+            vec![
+                frame(0, "KSCrash", None, 0x100),
+                frame(1, "App", Some("handler_helper"), 0x10),
+                frame(2, "libsystem_platform.dylib", Some("_sigtramp"), 0x20),
+                frame(3, "App", Some("-[Model load]"), 0x30),
+            ],
+        );
+        r.images.push(Image {
+            base: 0x1000,
+            size: Some(0x1000),
+            name: Some("KSCrash".into()),
+            ..Default::default()
+        });
+        let x = Engine::default().explain_with(&r, None);
+        assert!(
+            matches!(&x.steps[0].decision, Decision::Skipped { reason } if reason.contains("crash reporter")),
+            "{:?}",
+            x.steps[0]
+        );
+        assert!(
+            matches!(&x.steps[1].decision, Decision::Skipped { reason } if reason.contains("signal handler")),
+            "{:?}",
+            x.steps[1]
+        );
+        assert!(matches!(x.steps[2].decision, Decision::Skipped { .. }));
+        assert_eq!(x.signature.frames, vec!["-[Model load]"]);
+    }
+
+    #[test]
+    fn frames_above_the_blamed_frame_are_skipped_for_the_analysis_reason() {
+        let r = report(
+            "EXC_CRASH",
+            "SIGABRT",
+            None,
+            vec![
+                frame(0, "libsystem_c.dylib", Some("err"), 0),
+                frame(1, "App", Some("main"), 8),
+            ],
+        );
+        let stack = StackAnalysis {
+            blamed_frame: Some(1),
+            frames: vec![crashlens_model::FrameView {
+                index: 0,
+                skipped: Some("return address is the very start of `err`".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let x = Engine::default().explain_with(&r, Some(&stack));
+        assert!(
+            matches!(&x.steps[0].decision, Decision::Skipped { reason } if reason.contains("very start"))
+        );
+        assert_eq!(x.signature.frames, vec!["main"]);
+    }
+
+    #[test]
     fn inlined_repeats_count_once() {
         let r = report(
             "EXC_BREAKPOINT",
