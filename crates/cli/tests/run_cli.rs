@@ -378,3 +378,59 @@ fn analyze_reads_every_corpus_minidump() {
     }
     assert_eq!(n, 7);
 }
+
+#[test]
+fn the_programs_own_handlers_still_run() {
+    if Command::new("python3").arg("-c").arg("1").output().is_err() {
+        eprintln!("python3 missing: skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("segv.py");
+    std::fs::write(&script, PY_CTYPES).unwrap();
+    let out = dir.path().join("dumps");
+    let cmd = ["python3", "-X", "faulthandler", script.to_str().unwrap()];
+    let plain = Command::new(cmd[0]).args(&cmd[1..]).output().unwrap();
+    let t = traced(&out, &cmd);
+    // faulthandler prints its traceback, then re-raises: same death either way.
+    assert!(
+        String::from_utf8_lossy(&plain.stderr).contains("Fatal Python error: Segmentation fault")
+    );
+    assert!(
+        t.stderr.contains("Fatal Python error: Segmentation fault"),
+        "{}",
+        t.stderr
+    );
+    assert!(t.stderr.contains("line 4 in worker"), "{}", t.stderr);
+    assert_eq!(t.status.signal(), plain.status.signal());
+    assert_eq!(t.status.signal(), Some(libc::SIGSEGV));
+    assert_eq!(t.dumps.len(), 1, "one dump per process: {}", t.stderr);
+}
+
+const RECOVERS: &str = r#"
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+static sigjmp_buf env;
+static void on_segv(int sig) { (void)sig; siglongjmp(env, 1); }
+int main(void) {
+  signal(SIGSEGV, on_segv);
+  if (sigsetjmp(env, 1) == 0) { volatile int *p = 0; *p = 1; }
+  puts("recovered");
+  return 7;
+}
+"#;
+
+/// A program that handles its own SIGSEGV and goes on: the dump is written at
+/// the first fatal signal (the tracer cannot know the handler will recover),
+/// and the program then runs its handler and exits as it would untraced.
+#[test]
+fn a_handled_fault_is_dumped_once_and_the_program_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = compile(dir.path(), "recovers", RECOVERS);
+    let plain = untraced(&[exe.to_str().unwrap()]);
+    assert_eq!(plain.code(), Some(7));
+    let t = traced(&dir.path().join("dumps"), &[exe.to_str().unwrap()]);
+    assert_eq!(t.status.code(), Some(7), "{}", t.stderr);
+    assert_eq!(t.dumps.len(), 1);
+}
