@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use crate::tracer::{ptrace, Tracees};
 use crate::{signals, Capture, Options};
 
-/// What ptrace read from the crashing thread.
-struct Stopped {
+/// What ptrace read from a thread at a fatal signal.
+pub struct Stopped {
     siginfo: libc::siginfo_t,
     context: crash_context::CrashContext,
 }
@@ -31,13 +31,19 @@ pub fn capture(
     at: Instant,
     options: &Options,
 ) -> Capture {
-    let stopped = read_thread(tgid, tid, sig);
-    let si_code = stopped.as_ref().map_or(0, |s| s.siginfo.si_code);
+    let now = read_thread(tgid, tid);
+    let si_code = now.as_ref().map_or(0, |s| s.siginfo.si_code);
+    // A handler that re-raised the same signal (faulthandler, after its
+    // report): the dump shows the original fault, where the signal first hit.
+    let earlier = t.handled.remove(&tid).filter(|e| e.siginfo.si_signo == sig);
+    let reraised = earlier.is_some();
+    let stopped = earlier.or(now);
     let mut cap = Capture {
         pid: tgid,
         tid,
         signal: sig,
-        si_code,
+        si_code: stopped.as_ref().map_or(si_code, |s| s.siginfo.si_code),
+        reraised,
         dump: None,
         error: None,
         latency: Duration::ZERO,
@@ -72,7 +78,7 @@ pub fn capture(
     cap.latency = at.elapsed();
     // 4. minidump-writer has continued the process. A fault re-executes and
     //    dies by itself; anything else gets its signal again.
-    if !signals::refaults(sig, si_code) {
+    if reraised || !signals::refaults(sig, si_code) {
         // SAFETY: tgkill with valid ids and signal.
         unsafe {
             libc::syscall(libc::SYS_tgkill, tgid, tid, sig);
@@ -111,7 +117,8 @@ fn detach_at_stop(tid: i32) {
     }
 }
 
-fn read_thread(tgid: i32, tid: i32, _sig: i32) -> Option<Stopped> {
+/// Reads a thread's siginfo and registers at a signal-delivery stop.
+pub fn read_thread(tgid: i32, tid: i32) -> Option<Stopped> {
     // SAFETY: all-zero bytes are a valid value of these plain C structs.
     let mut siginfo: libc::siginfo_t = unsafe { std::mem::zeroed() };
     // SAFETY: GETSIGINFO writes one siginfo_t.

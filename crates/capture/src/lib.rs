@@ -22,6 +22,14 @@
 //! `kill`/`raise`, a breakpoint trap, a seccomp `SIGSYS`) is sent again to the
 //! same thread instead. One dump per process; the process is not traced after.
 //!
+//! A fatal signal that the program has a handler for is let through first:
+//! the handler may recover (a JVM's or Go's own use of SIGSEGV), and then
+//! nothing is dumped. If a fatal signal then arrives with no handler left (as
+//! after Python's faulthandler, which reports and re-raises), the process is
+//! dumped, with the registers and siginfo of the first delivery when it is
+//! the same signal in the same thread. A handler that ends the process by
+//! `_exit` leaves no dump.
+//!
 //! The tracer waits with `waitpid(-1)`: run one capture per process, in a
 //! process that has no other children to wait for (the CLI does).
 
@@ -79,8 +87,11 @@ pub struct Capture {
     pub pid: i32,
     pub tid: i32,
     pub signal: i32,
-    /// The signal's `si_code`.
+    /// The signal's `si_code` (of the first delivery, when re-raised).
     pub si_code: i32,
+    /// The program's own handler ran first and raised the signal again; the
+    /// dump shows the thread where the signal first hit.
+    pub reraised: bool,
     /// The dump, when it was written.
     pub dump: Option<PathBuf>,
     /// Why there is no dump, or what went wrong while writing it.

@@ -50,6 +50,23 @@ pub fn refaults(sig: i32, si_code: i32) -> bool {
         )
 }
 
+/// Whether process `pid` has a handler installed for `sig` (its `SigCgt`
+/// mask in /proc), i.e. the signal will run the program's own code rather
+/// than kill it.
+pub fn caught(pid: i32, sig: i32) -> bool {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return false;
+    };
+    let mask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok());
+    match (mask, u32::try_from(sig - 1)) {
+        (Some(m), Ok(bit)) if bit < 64 => m & (1u64 << bit) != 0,
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +83,12 @@ mod tests {
         assert!(!refaults(libc::SIGABRT, -6));
         assert!(!refaults(libc::SIGTRAP, 0x80), "int3");
         assert!(!refaults(libc::SIGSYS, 1), "seccomp");
+    }
+
+    #[test]
+    fn this_test_process_catches_nothing_unusual() {
+        let me = std::process::id() as i32;
+        assert!(!caught(me, libc::SIGILL));
+        assert!(!caught(-1, libc::SIGSEGV), "no such process");
     }
 }

@@ -1,6 +1,8 @@
 //! The ptrace event loop: seize the child with options that follow clones,
 //! forks, vforks and execs; pass every signal through unchanged; on a fatal
-//! signal-delivery stop, hand the process to [`crate::dump::capture`]; end
+//! signal-delivery stop, hand the process to [`crate::dump::capture`], or,
+//! when the program has a handler for that signal, let the handler run and
+//! capture only if a fatal signal then arrives with no handler left; end
 //! when the command's own process ends (tracees still alive then are
 //! detached by the kernel when this process exits, and run on untraced).
 //! SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to the tracer go on to the command.
@@ -21,6 +23,9 @@ pub struct Tracees {
     pub tgid_of: HashMap<i32, i32>,
     /// Processes already dumped (no longer traced).
     pub dumped: HashSet<i32>,
+    /// The last fatal signal each thread received while a handler was
+    /// installed for it, with the thread's state then.
+    pub handled: HashMap<i32, dump::Stopped>,
 }
 
 impl Tracees {
@@ -111,7 +116,18 @@ pub fn run(argv: &[String], options: &Options) -> Result<Outcome, CaptureError> 
         match event {
             0 if signals::is_fatal(sig) && !t.dumped.contains(&tgid) => {
                 let at = Instant::now();
-                captures.push(dump::capture(&mut t, tgid, tid, sig, at, options));
+                if signals::caught(tgid, sig) {
+                    // The program's handler runs first: it may recover (a JVM,
+                    // Go), or report and re-raise (faulthandler). Remember
+                    // where the signal hit; dump only if a fatal signal
+                    // arrives with no handler left.
+                    if let Some(s) = dump::read_thread(tgid, tid) {
+                        t.handled.insert(tid, s);
+                    }
+                    ptrace(libc::PTRACE_CONT, tid, sig as usize);
+                } else {
+                    captures.push(dump::capture(&mut t, tgid, tid, sig, at, options));
+                }
             }
             0 => {
                 ptrace(libc::PTRACE_CONT, tid, sig as usize);

@@ -42,13 +42,16 @@ pub fn run(args: Args) -> ExitCode {
 /// Analyzes one capture's dump and says where everything went (on stderr, so
 /// the command's own stdout stays clean).
 fn report(c: &Capture, json: bool) {
-    let what = format!(
+    let mut what = format!(
         "{} (si_code {}) in process {} thread {}",
         signals::name(c.signal),
         c.si_code,
         c.pid,
         c.tid
     );
+    if c.reraised {
+        what.push_str(", raised again by the program's own handler");
+    }
     let Some(dump) = &c.dump else {
         eprintln!(
             "crashlens run: {what}: no minidump: {}",
