@@ -50,7 +50,7 @@ fn report(c: &Capture, json: bool) {
         c.tid
     );
     if c.reraised {
-        what.push_str(", raised again by the program's own handler");
+        what.push_str(", after the program's own handler ran");
     }
     let Some(dump) = &c.dump else {
         eprintln!(
