@@ -56,9 +56,11 @@ fn walk_dir(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<WalkError>) {
             }
         };
         let path = entry.path();
-        // file_type does not follow symlinks; metadata does, so linked folders
-        // are walked too (a link loop ends at the OS's path-length limit).
+        // Linked files are read; linked folders are not walked (a link to a
+        // parent would loop), only folders named on the command line are.
+        let linked = entry.file_type().is_ok_and(|t| t.is_symlink());
         match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() && linked => {}
             Ok(m) if m.is_dir() => walk_dir(&path, files, errors),
             Ok(_) if has_report_extension(&path) => files.push(path),
             Ok(_) => {}
@@ -107,5 +109,18 @@ mod tests {
         );
         assert_eq!(errors.len(), 1);
         assert!(errors[0].path.ends_with("missing"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_to_a_parent_folder_does_not_loop() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("x.ips"), "x").unwrap();
+        std::os::unix::fs::symlink(d, d.join("loop")).unwrap();
+        std::os::unix::fs::symlink(d.join("x.ips"), d.join("y.ips")).unwrap();
+        let (files, errors) = walk(&[d.to_path_buf()]);
+        assert_eq!(files.len(), 2, "{files:?}");
+        assert!(errors.is_empty());
     }
 }
