@@ -35,7 +35,18 @@ pub fn capture(
     let si_code = now.as_ref().map_or(0, |s| s.siginfo.si_code);
     // A handler that re-raised the same signal (faulthandler, after its
     // report): the dump shows the original fault, where the signal first hit.
-    let earlier = t.handled.remove(&tid).filter(|e| e.siginfo.si_signo == sig);
+    let first = t.handled.remove(&tid);
+    let other = first
+        .as_ref()
+        .filter(|e| e.siginfo.si_signo != sig)
+        .map(|e| {
+            (
+                e.siginfo.si_signo,
+                e.siginfo.si_code,
+                e.context.siginfo.ssi_addr,
+            )
+        });
+    let earlier = first.filter(|e| e.siginfo.si_signo == sig);
     let reraised = earlier.is_some();
     let stopped = earlier.or(now);
     let mut cap = Capture {
@@ -44,6 +55,7 @@ pub fn capture(
         signal: sig,
         si_code: stopped.as_ref().map_or(si_code, |s| s.siginfo.si_code),
         reraised,
+        earlier: other,
         dump: None,
         error: None,
         latency: Duration::ZERO,

@@ -92,6 +92,10 @@ pub struct Capture {
     /// The program's own handler ran first and raised the signal again; the
     /// dump shows the thread where the signal first hit.
     pub reraised: bool,
+    /// A different fatal signal that the same thread received first and that
+    /// the program's handler took (a Rust stack overflow: SIGSEGV, then the
+    /// runtime's abort): (signal, si_code, si_addr).
+    pub earlier: Option<(i32, i32, u64)>,
     /// The dump, when it was written.
     pub dump: Option<PathBuf>,
     /// Why there is no dump, or what went wrong while writing it.

@@ -64,7 +64,14 @@ fn report(c: &Capture, json: bool) {
         dump.display(),
         c.latency.as_millis()
     );
-    match analyze(dump, json) {
+    if let Some((sig, code, addr)) = c.earlier {
+        eprintln!(
+            "crashlens run: before that, thread {} got {} (si_code {code}) at {addr:#x}, which the program's handler took",
+            c.tid,
+            signals::name(sig)
+        );
+    }
+    match analyze(dump, c, json) {
         Ok((md, headline)) => {
             if let Some(h) = headline {
                 eprintln!("crashlens run: {h}");
@@ -75,17 +82,19 @@ fn report(c: &Capture, json: bool) {
     }
 }
 
-/// read -> analyze -> Markdown (and JSON), written next to the dump; returns
-/// the report's path and its headline.
-fn analyze(dump: &Path, json: bool) -> Result<(PathBuf, Option<String>), String> {
+/// read -> analyze -> Markdown (and JSON), written next to the dump, the
+/// Markdown with a section on the capture itself; returns the report's path
+/// and its headline.
+fn analyze(dump: &Path, c: &Capture, json: bool) -> Result<(PathBuf, Option<String>), String> {
     let report = crashlens_read::read_file(dump).map_err(|e| e.to_string())?;
     let analysis = crashlens_analyze::analyze(&report);
     let md_path = dump.with_extension("md");
-    let md = crashlens_render::markdown::render(&report, &analysis);
+    let mut md = crashlens_render::markdown::render(&report, &analysis);
     let headline = md
         .lines()
         .next()
         .map(|l| l.trim_start_matches('#').trim().to_string());
+    md.push_str(&capture_section(c));
     std::fs::write(&md_path, md).map_err(|e| format!("{}: {e}", md_path.display()))?;
     if json {
         let j = crashlens_render::json::render_string(&report, &analysis);
@@ -93,4 +102,36 @@ fn analyze(dump: &Path, json: bool) -> Result<(PathBuf, Option<String>), String>
         std::fs::write(&p, j).map_err(|e| format!("{}: {e}", p.display()))?;
     }
     Ok((md_path, headline))
+}
+
+/// How the dump was taken: facts the minidump itself cannot hold.
+fn capture_section(c: &Capture) -> String {
+    let mut s = String::from("\n### Capture\n\n");
+    s.push_str(&format!(
+        "- Captured by `crashlens run` under ptrace at the {} (si_code {}) delivered to thread {} of process \
+         {}; the minidump was on disk {} ms later, and the process was then left to die of its own signal.\n",
+        signals::name(c.signal),
+        c.si_code,
+        c.tid,
+        c.pid,
+        c.latency.as_millis()
+    ));
+    if c.reraised {
+        s.push_str(
+            "- The program's own handler for this signal ran first, and the signal came again; the registers \
+             and stack shown are those of the first delivery.\n",
+        );
+    }
+    if let Some((sig, code, addr)) = c.earlier {
+        s.push_str(&format!(
+            "- Before it, the last fatal signal this thread received was {} (si_code {code}, address \
+             `{addr:#x}`), which the program's own handler took.\n",
+            signals::name(sig),
+        ));
+    }
+    s.push_str(
+        "- The run was traced: thread creation, forks and handled signals were slower than untraced, which can \
+         change timing.\n",
+    );
+    s
 }
