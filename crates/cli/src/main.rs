@@ -1,6 +1,6 @@
 //! crashlens: the command line. Thin: parses arguments and hands each
-//! subcommand to its module (`analyze`, `group`, `repro`), which calls the
-//! library crates.
+//! subcommand to its module (`analyze`, `group`, `repro`, `run`), which calls
+//! the library crates.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -25,7 +25,7 @@ enum Command {
     /// Group many crash reports into buckets by signature
     Group(group::Args),
     /// Run a command many times and measure its crash rate
-    Repro(repro::Args),
+    Repro(Box<repro::Args>),
     /// Run a command under ptrace; on a fatal signal write a minidump and its analysis (Linux)
     Run(run::Args),
 }
@@ -35,7 +35,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Group(args) => group::run(args),
-        Command::Repro(args) => repro::run(args),
+        Command::Repro(args) => repro::run(*args),
         Command::Run(args) => run::run(args),
     }
 }
