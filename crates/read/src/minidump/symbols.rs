@@ -73,10 +73,21 @@ pub fn local_binary(module: &dyn Module) -> Option<PathBuf> {
         return None;
     }
     let want = module.code_identifier()?.as_str().to_ascii_lowercase();
-    let data = std::fs::read(&path).ok()?;
+    let data = map(&path)?;
     let file = object::File::parse(&*data).ok()?;
     let have = file.build_id().ok()??;
     (hex(have) == want).then_some(path)
+}
+
+/// Maps a binary read-only: parsing it touches only the pages it needs (the
+/// ELF headers and notes for a build id; the symbol tables), not all of a
+/// gigabyte-sized libtorch.
+fn map(path: &Path) -> Option<memmap2::Mmap> {
+    let file = std::fs::File::open(path).ok()?;
+    // SAFETY: a read-only private mapping of a binary on disk. If the file is
+    // truncated while mapped, reads past its end fault; binaries of a dumped
+    // process are not expected to change under us, as for any debugger.
+    unsafe { memmap2::Mmap::map(&file) }.ok()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -170,13 +181,13 @@ fn has_dwarf(file: &object::File<'_>) -> bool {
 }
 
 fn load(path: &Path) -> Option<Loaded> {
-    let data = std::fs::read(path).ok()?;
+    let data = map(path)?;
     let file = object::File::parse(&*data).ok()?;
     let first = file.segments().map(|s| s.address()).min().unwrap_or(0);
     let mut syms = function_symbols(&file);
     let mut dwarf_path = has_dwarf(&file).then(|| path.to_path_buf());
     if let Some(dbg) = file.build_id().ok().flatten().and_then(debug_file) {
-        if let Ok(dbg_data) = std::fs::read(&dbg) {
+        if let Some(dbg_data) = map(&dbg) {
             if let Ok(dbg_file) = object::File::parse(&*dbg_data) {
                 let more = function_symbols(&dbg_file);
                 if more.len() > syms.len() {
