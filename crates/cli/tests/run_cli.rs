@@ -527,3 +527,30 @@ fn rust_stack_overflow_names_the_handled_fault() {
         "{md}"
     );
 }
+
+/// `CRASHLENS_SYMBOLS` names Breakpad symbol trees for `crashlens analyze`:
+/// test.dmp's frames get the names minidump-stackwalk shows with the corpus
+/// symbols (human-symbols.snap: "`anonymous namespace'::CrashFunction", "main").
+#[test]
+fn analyze_uses_breakpad_symbols_from_the_environment() {
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus/minidump"
+    ));
+    let o = Command::new(env!("CARGO_BIN_EXE_crashlens"))
+        .arg("analyze")
+        .arg(dir.join("test.dmp"))
+        .env("CRASHLENS_SYMBOLS", dir.join("symbols"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success());
+    assert!(stdout.contains("CrashFunction"), "{stdout}");
+    let o = Command::new(env!("CARGO_BIN_EXE_crashlens"))
+        .arg("analyze")
+        .arg(dir.join("test.dmp"))
+        .env_remove("CRASHLENS_SYMBOLS")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("CrashFunction"));
+}

@@ -38,9 +38,27 @@ pub fn is_minidump(bytes: &[u8]) -> bool {
     bytes.starts_with(b"MDMP") || bytes.starts_with(b"PMDM")
 }
 
-/// Reads a minidump with the default options (local binaries, no `.sym` files).
+/// The environment variable naming Breakpad symbol trees for [`read`], as a
+/// `PATH`-style list (`crashlens analyze crash.dmp` reads it).
+pub const SYMBOLS_ENV: &str = "CRASHLENS_SYMBOLS";
+
+impl Options {
+    /// The default options, with `.sym` trees from [`SYMBOLS_ENV`].
+    pub fn from_env() -> Self {
+        let symbol_paths = std::env::var_os(SYMBOLS_ENV)
+            .map(|v| std::env::split_paths(&v).collect())
+            .unwrap_or_default();
+        Options {
+            symbol_paths,
+            ..Options::default()
+        }
+    }
+}
+
+/// Reads a minidump with the default options: local binaries, and the `.sym`
+/// trees named in [`SYMBOLS_ENV`].
 pub fn read(bytes: &[u8]) -> Result<CrashReport, ReadError> {
-    read_with(bytes, &Options::default())
+    read_with(bytes, &Options::from_env())
 }
 
 /// Reads a minidump.
