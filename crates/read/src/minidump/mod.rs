@@ -4,7 +4,8 @@
 //! every thread's stack: CFI from the binaries named in the module list when
 //! they are on this machine ([`symbols::provider`]: framehop via
 //! `minidump-unwind`'s `debuginfo-unwind`), Breakpad `.sym` files from
-//! [`Options::symbol_paths`], and frame pointers / stack scanning otherwise.
+//! [`Options::symbol_paths`] (for [`read`]: the `CRASHLENS_SYMBOLS` path
+//! list), and frame pointers / stack scanning otherwise.
 //! Function names come from `.sym` files, else from the binaries' ELF symbol
 //! tables and DWARF ([`symbols::ElfSymbols`]). Nothing touches the network.
 //!
