@@ -101,13 +101,23 @@ pub fn capture(
     cap
 }
 
-/// Waits for a traced thread to stop (group stop, or another stop on the
-/// way) and detaches it, re-injecting a pending signal if that stop was one.
+/// Waits (up to a second) for a traced thread to stop, at the group stop or
+/// another stop on the way, and detaches it, re-injecting a pending signal if
+/// that stop was one. A thread that does not stop in time (stuck in the
+/// kernel) stays traced; the dump then lacks its registers.
 fn detach_at_stop(tid: i32) {
+    let deadline = Instant::now() + Duration::from_secs(1);
     loop {
         let mut status = 0;
         // SAFETY: waitpid with a valid status pointer on one of our tracees.
-        let r = unsafe { libc::waitpid(tid, &mut status, libc::__WALL) };
+        let r = unsafe { libc::waitpid(tid, &mut status, libc::__WALL | libc::WNOHANG) };
+        if r == 0 {
+            if Instant::now() > deadline {
+                return;
+            }
+            std::thread::sleep(Duration::from_micros(100));
+            continue;
+        }
         if r < 0 {
             if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
                 continue;

@@ -46,6 +46,8 @@ pub fn spawn_stopped(argv: &Argv) -> Result<i32, CaptureError> {
         unsafe {
             libc::raise(libc::SIGSTOP);
             libc::execvp(prog.as_ptr(), argv.ptrs.as_ptr());
+            let msg = b"crashlens run: cannot execute the command\n";
+            libc::write(2, msg.as_ptr().cast(), msg.len());
             libc::_exit(127);
         }
     }

@@ -290,6 +290,7 @@ fn exit_codes_pass_through_and_no_dump_without_a_crash() {
     assert!(t.dumps.is_empty());
     let t = traced(&out, &["/nonexistent/program"]);
     assert_eq!(t.status.code(), Some(127));
+    assert!(t.stderr.contains("cannot execute"), "{}", t.stderr);
 }
 
 #[test]
