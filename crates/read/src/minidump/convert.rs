@@ -33,7 +33,7 @@ where
     r.system.os_version = Some(os);
     r.system.os_build = sys.os_build.clone();
     if let Ok(d) = state.time.duration_since(std::time::UNIX_EPOCH) {
-        r.system.capture_time = Some(format!("{} (seconds since 1970)", d.as_secs()));
+        r.system.capture_time = Some(utc_stamp(d.as_secs()));
     }
     if let Some(created) = state.process_create_time {
         if let Ok(up) = state.time.duration_since(created) {
@@ -146,6 +146,29 @@ where
     }
 }
 
+/// Seconds since 1970 as a report timestamp, "YYYY-MM-DD HH:MM:SS +0000"
+/// (the form the model's time helpers read), without a calendar crate.
+pub fn utc_stamp(secs: u64) -> String {
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days, for days >= 0.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + u64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} +0000",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 fn arch_of(cpu: Cpu) -> Arch {
     match cpu {
         Cpu::X86_64 => Arch::X86_64,
@@ -225,4 +248,20 @@ fn push_frames(out: &mut Vec<Frame>, f: &StackFrame, images: &[Image]) {
         line: f.source_line,
         ..base
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc_stamp;
+
+    #[test]
+    fn stamps_round_trip_through_the_model() {
+        assert_eq!(utc_stamp(0), "1970-01-01 00:00:00 +0000");
+        // 2000-02-29 12:34:56 UTC (a leap day).
+        assert_eq!(utc_stamp(951_827_696), "2000-02-29 12:34:56 +0000");
+        for secs in [1_190_000_000u64, 1_700_000_000, 4_102_444_800] {
+            let back = crashlens_model::time::parse_timestamp(&utc_stamp(secs));
+            assert_eq!(back, Some(secs as f64));
+        }
+    }
 }
