@@ -75,6 +75,11 @@ fn windows_xp_test_dmp() {
     let s = t.state.as_ref().unwrap();
     assert_eq!(s.value("eip"), Some(0x0040_429e));
     assert_eq!(s.value("eax"), Some(0x45));
+    // dump.snap: the header's time_date_stamp = 0x45d35f73 2007-02-14T19:13:55Z.
+    assert_eq!(
+        r.system.capture_time.as_deref(),
+        Some("2007-02-14 19:13:55 +0000")
+    );
     // json-pretty.snap: "thread_count": 2.
     assert_eq!(r.threads.len(), 2);
 }
