@@ -68,11 +68,20 @@ pub fn run(cx: &Context, a: &mut Analysis) {
                 signal = Some(k.clone());
             }
             ex.kind = Some(k.clone());
-            ex.kind_meaning = Some(
+            // Apple reports name a Mach exception; one that gives only a signal was
+            // written by a third-party reporter. On Linux and in minidumps the
+            // signal is the native exception.
+            let apple = !matches!(
+                cx.report.source.format,
+                crashlens_model::ReportFormat::Minidump | crashlens_model::ReportFormat::Log
+            );
+            ex.kind_meaning = Some(if apple {
                 "a bare signal: the report writer (a third-party crash reporter) recorded the signal, not a \
                  Mach exception"
-                    .into(),
-            );
+                    .into()
+            } else {
+                "a POSIX signal delivered to the process".into()
+            });
             ex.evidence
                 .push(Evidence::field("exception.type").value(k.clone()));
             kind = None;
