@@ -33,7 +33,7 @@
 use std::path::Path;
 
 use crashlens_model::Owner;
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::de::IntoDeserializer;
 use serde::Deserialize;
 
@@ -207,6 +207,71 @@ pub struct OwnerMatch {
 pub struct OwnerRules {
     /// In precedence order: later files first, the built-in table last.
     rules: Vec<OwnerRule>,
+    /// The rules' patterns, one set per key, so that a name, path or symbol is
+    /// scanned once per call rather than once per rule. `None` when a set
+    /// could not be built (the per-rule path gives the same answer).
+    index: Option<Index>,
+}
+
+/// One key's patterns (each rule's combined regex) as one [`RegexSet`].
+#[derive(Debug, Clone)]
+struct KeySet {
+    set: RegexSet,
+    /// Set pattern `i` belongs to rule `rules[i]`.
+    rules: Vec<usize>,
+}
+
+impl KeySet {
+    fn build(
+        rules: &[OwnerRule],
+        key: fn(&OwnerRule) -> &[Regex],
+        case_insensitive: bool,
+    ) -> Option<KeySet> {
+        let mut patterns = Vec::new();
+        let mut owners = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            for re in key(r) {
+                patterns.push(re.as_str());
+                owners.push(i);
+            }
+        }
+        let set = RegexSetBuilder::new(patterns)
+            .case_insensitive(case_insensitive)
+            .build()
+            .ok()?;
+        Some(KeySet { set, rules: owners })
+    }
+
+    /// Marks in `hits` the rules with a pattern matching `text`.
+    fn mark(&self, text: &str, hits: &mut [bool]) {
+        if self.rules.is_empty() {
+            return;
+        }
+        for i in self.set.matches(text).iter() {
+            if let Some(&r) = self.rules.get(i) {
+                if let Some(h) = hits.get_mut(r) {
+                    *h = true;
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Index {
+    image: KeySet,
+    symbol: KeySet,
+    path: KeySet,
+}
+
+impl Index {
+    fn build(rules: &[OwnerRule]) -> Option<Index> {
+        Some(Index {
+            image: KeySet::build(rules, |r| &r.image, true)?,
+            symbol: KeySet::build(rules, |r| &r.symbol, false)?,
+            path: KeySet::build(rules, |r| &r.path, true)?,
+        })
+    }
 }
 
 impl OwnerRules {
@@ -313,7 +378,12 @@ impl OwnerRules {
                 path,
             });
         }
-        Ok(OwnerRules { rules })
+        Ok(OwnerRules::new(rules))
+    }
+
+    fn new(rules: Vec<OwnerRule>) -> OwnerRules {
+        let index = Index::build(&rules);
+        OwnerRules { rules, index }
     }
 
     /// The built-in table, parsed.
@@ -335,7 +405,7 @@ impl OwnerRules {
     pub fn with_rules(self, newer: OwnerRules) -> OwnerRules {
         let mut rules = newer.rules;
         rules.extend(self.rules);
-        OwnerRules { rules }
+        OwnerRules::new(rules)
     }
 
     pub fn rules(&self) -> &[OwnerRule] {
@@ -344,8 +414,9 @@ impl OwnerRules {
 
     /// Who owns `s`: the most specific match (see the module docs).
     pub fn classify(&self, s: &Subject<'_>) -> OwnerMatch {
-        let mut best: Option<(u32, OwnerMatch)> = None;
-        let mut offer = |score: u32, m: OwnerMatch| {
+        // The winner so far: its score, and a rule index or a built-in fact.
+        let mut best: Option<(u32, Result<usize, (Owner, &'static str)>)> = None;
+        let mut offer = |score: u32, m: Result<usize, (Owner, &'static str)>| {
             let better = match &best {
                 None => true,
                 Some((b, _)) => score > *b,
@@ -354,18 +425,31 @@ impl OwnerRules {
                 best = Some((score, m));
             }
         };
-        for r in &self.rules {
-            if let Some(score) = r.score(s) {
-                offer(
-                    score,
-                    OwnerMatch {
-                        owner: r.owner,
-                        detail: r.detail.clone(),
-                        origin: r.origin.clone(),
-                        list_with_gpu: r.list_with_gpu,
-                    },
-                );
+        match &self.index {
+            Some(index) => {
+                for (i, score) in self.scores(index, s) {
+                    offer(score, Ok(i));
+                }
             }
+            None => {
+                for (i, r) in self.rules.iter().enumerate() {
+                    if let Some(score) = r.score(s) {
+                        offer(score, Ok(i));
+                    }
+                }
+            }
+        }
+        if s.is_main {
+            offer(W_MAIN, Err((Owner::App, "main executable")));
+        }
+        if s.in_app_bundle {
+            offer(W_APP_BUNDLE, Err((Owner::App, "inside the app bundle")));
+        }
+        if s.user_code {
+            offer(
+                W_USER_CODE,
+                Err((Owner::ThirdParty, "marked as not part of the OS")),
+            );
         }
         let fact = |owner: Owner, origin: &str| OwnerMatch {
             owner,
@@ -373,20 +457,72 @@ impl OwnerRules {
             origin: origin.to_string(),
             list_with_gpu: false,
         };
-        if s.is_main {
-            offer(W_MAIN, fact(Owner::App, "main executable"));
+        match best {
+            Some((_, Ok(i))) => match self.rules.get(i) {
+                Some(r) => OwnerMatch {
+                    owner: r.owner,
+                    detail: r.detail.clone(),
+                    origin: r.origin.clone(),
+                    list_with_gpu: r.list_with_gpu,
+                },
+                None => fact(Owner::Unknown, "no rule matched"),
+            },
+            Some((_, Err((owner, origin)))) => fact(owner, origin),
+            None => fact(Owner::Unknown, "no rule matched"),
         }
-        if s.in_app_bundle {
-            offer(W_APP_BUNDLE, fact(Owner::App, "inside the app bundle"));
+    }
+
+    /// The matching rules and their scores, in rule order; the same answers
+    /// as [`OwnerRule::score`] rule by rule, with each key's text scanned once.
+    fn scores(&self, index: &Index, s: &Subject<'_>) -> Vec<(usize, u32)> {
+        let n = self.rules.len();
+        let mut image_hit = vec![false; n];
+        for name in s.name_candidates() {
+            index.image.mark(name, &mut image_hit);
         }
-        if s.user_code {
-            offer(
-                W_USER_CODE,
-                fact(Owner::ThirdParty, "marked as not part of the OS"),
-            );
+        let mut symbol_hit = vec![false; n];
+        if let Some(sym) = s.symbol {
+            index.symbol.mark(sym, &mut symbol_hit);
         }
-        best.map(|(_, m)| m)
-            .unwrap_or_else(|| fact(Owner::Unknown, "no rule matched"))
+        let mut path_hit = vec![false; n];
+        if let Some(path) = s.path {
+            index.path.mark(path, &mut path_hit);
+        }
+        let mut out = Vec::new();
+        for (i, r) in self.rules.iter().enumerate() {
+            let hit = |v: &[bool]| v.get(i).copied().unwrap_or(false);
+            let mut score = 0;
+            if !r.image.is_empty() {
+                if !hit(&image_hit) {
+                    continue;
+                }
+                score += W_IMAGE;
+            }
+            if !r.symbol_prefix.is_empty() || !r.symbol.is_empty() {
+                let Some(sym) = s.symbol else {
+                    continue;
+                };
+                let ok =
+                    r.symbol_prefix.iter().any(|p| sym.starts_with(p.as_str())) || hit(&symbol_hit);
+                if !ok {
+                    continue;
+                }
+                score += W_SYMBOL;
+            }
+            if !r.path_prefix.is_empty() || !r.path.is_empty() {
+                let Some(path) = s.path else {
+                    continue;
+                };
+                let ok =
+                    r.path_prefix.iter().any(|p| path.starts_with(p.as_str())) || hit(&path_hit);
+                if !ok {
+                    continue;
+                }
+                score += W_PATH;
+            }
+            out.push((i, score));
+        }
+        out
     }
 }
 
@@ -396,7 +532,7 @@ pub fn builtin() -> &'static OwnerRules {
     RULES.get_or_init(|| {
         // The embedded table is checked by tests/owners_valid.rs; an empty set
         // (everything Unknown) is the safe fallback should it ever be broken.
-        OwnerRules::load_builtin().unwrap_or(OwnerRules { rules: Vec::new() })
+        OwnerRules::load_builtin().unwrap_or_else(|_| OwnerRules::new(Vec::new()))
     })
 }
 

@@ -411,9 +411,9 @@ fn read_plain_text(text: &str) -> Result<CrashReport, ReadError> {
         return Err(err);
     }
     if let Some((start, count)) = apple_text_start(text) {
-        let log = sniff_log(text);
-        // A log that merely mentions one Apple-like line stays a log.
-        if count >= 2 || log.is_none() {
+        // A log that merely mentions one Apple-like line stays a log (the
+        // log signatures are searched only when that question arises).
+        if count >= 2 || sniff_log(text).is_none() {
             let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
             let wrapped = !text[..line_start].trim().is_empty();
             let body = unwrap_markdown(text, line_start);
