@@ -39,14 +39,15 @@ fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ReadError> {
         )));
     }
     let text = String::from_utf8_lossy(bytes);
-    let total = text.chars().count().max(1);
-    let odd = text
-        .chars()
-        .filter(|&c| {
-            c == '\u{fffd}'
-                || (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c' | '\x1b'))
-        })
-        .count();
+    let (mut total, mut odd) = (0usize, 0usize);
+    for c in text.chars() {
+        total += 1;
+        if c == '\u{fffd}' || (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c' | '\x1b'))
+        {
+            odd += 1;
+        }
+    }
+    let total = total.max(1);
     // A few stray bytes (a Latin-1 path) are fine; mostly garbage is not text.
     if odd * 20 > total {
         return Err(ReadError::Unrecognized(format!(

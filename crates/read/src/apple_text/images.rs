@@ -170,11 +170,21 @@ fn looks_like_bundle_id(s: &str) -> bool {
     if s.contains(char::is_whitespace) || !s.contains('.') {
         return false;
     }
-    let lower = s.to_ascii_lowercase();
-    !(lower.ends_with(".dylib")
-        || lower.ends_with(".so")
-        || lower.contains(".so.")
-        || lower.ends_with(".bundle"))
+    !(ends_with_ignore_case(s, ".dylib")
+        || ends_with_ignore_case(s, ".so")
+        || s.as_bytes()
+            .windows(4)
+            .any(|w| w.eq_ignore_ascii_case(b".so."))
+        || ends_with_ignore_case(s, ".bundle"))
+}
+
+/// `s.to_ascii_lowercase().ends_with(suffix)` for a lower-case ASCII suffix,
+/// without the copy.
+fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
+    let (s, suffix) = (s.as_bytes(), suffix.as_bytes());
+    s.len() >= suffix.len()
+        && s.get(s.len() - suffix.len()..)
+            .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix))
 }
 
 /// Marks the main executable as user code (iOS layouts have no "+" marker).

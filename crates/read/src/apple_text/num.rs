@@ -41,21 +41,19 @@ pub(crate) fn parse_num(s: &str) -> Option<u64> {
 /// iOS form or the upper-case dashed macOS form. Anything that is not 32 hex
 /// digits is kept, lower-cased.
 pub(crate) fn normalize_uuid(raw: &str) -> String {
-    let hex: String = raw.chars().filter(|c| *c != '-').collect();
-    if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+    // '-' is ASCII, so skipping its bytes counts what skipping its chars would.
+    let hex = || raw.bytes().filter(|&b| b != b'-');
+    if hex().count() != 32 || !hex().all(|b| b.is_ascii_hexdigit()) {
         return raw.to_ascii_lowercase();
     }
-    let hex = hex.to_ascii_lowercase();
-    match (
-        hex.get(0..8),
-        hex.get(8..12),
-        hex.get(12..16),
-        hex.get(16..20),
-        hex.get(20..32),
-    ) {
-        (Some(a), Some(b), Some(c), Some(d), Some(e)) => format!("{a}-{b}-{c}-{d}-{e}"),
-        _ => hex,
+    let mut out = String::with_capacity(36);
+    for (i, b) in hex().enumerate() {
+        if matches!(i, 8 | 12 | 16 | 20) {
+            out.push('-');
+        }
+        out.push(char::from(b.to_ascii_lowercase()));
     }
+    out
 }
 
 /// "name [pid]" -> (name, pid). "???" as a name means unknown.
