@@ -5,28 +5,40 @@
 # crates/read). Writes the hyperfine exports and a Markdown summary under
 # target/bench/analyze/ and prints the summary. See bench/README.md.
 #
-# Knobs (environment): MIN_FILES (1000), RUNS (10), WARMUP (2), ROUNDS (3),
-# CORPUS (../shared/corpus/apple next to this checkout).
+# Knobs (environment): MIN_FILES (1000), RUNS (10), WARMUP (1), ROUNDS (3),
+# CORPUS (../shared/corpus/apple next to this checkout), SKIP_BUILD=1 (time
+# the binaries already in target/release as they are).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CORPUS=${CORPUS:-$ROOT/../shared/corpus/apple}
 MIN_FILES=${MIN_FILES:-1000}
 RUNS=${RUNS:-10}
-WARMUP=${WARMUP:-2}
+WARMUP=${WARMUP:-1}
 ROUNDS=${ROUNDS:-3}
 RESULTS=$ROOT/target/bench/analyze
-CRASHLENS=$ROOT/target/release/crashlens
-BARE=$ROOT/target/release/examples/bare_json
 PY=${PYTHON:-python3}
 
 cd "$ROOT"
+STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
 mkdir -p "$RESULTS"
 rm -f "$RESULTS"/round-*.json
 
-echo "== building (release)" >&2
-cargo build --release -p crashlens >&2
-cargo build --release -p crashlens-read --example bare_json >&2
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/crashlens-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+    echo "== building (release)" >&2
+    cargo build --release -p crashlens >&2
+    cargo build --release -p crashlens-read --example bare_json >&2
+fi
+# Time copies, so that another build of the shared target/ cannot swap the
+# binaries in the middle of the run.
+mkdir -p "$WORK/bin"
+cp target/release/crashlens target/release/examples/bare_json "$WORK/bin/"
+CRASHLENS=$WORK/bin/crashlens
+BARE=$WORK/bin/bare_json
+BUILT="$(date -u '+%H:%M UTC') from the working tree at $(git rev-parse --short HEAD), with $(git status --porcelain -- crates knowledge Cargo.lock | wc -l) uncommitted paths under crates/, knowledge/, Cargo.lock"
 
 if ! "$PY" -c 'import pycrashreport' 2>/dev/null; then
     echo "== installing pycrashreport from PyPI" >&2
@@ -39,8 +51,6 @@ if ! command -v hyperfine >/dev/null; then
     exit 2
 fi
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/crashlens-bench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
 
 # --- 1. the .ips set: JSON-body bug_type 309 reports every tool can parse ---
 mapfile -t CANDIDATES < <(find "$CORPUS" -type f -name '*.ips' | sort; echo "$ROOT/examples/seed-agx-race.ips")
@@ -117,8 +127,8 @@ done
 
 # --- 5. summary ---
 {
-    echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates || echo ' (crates/ modified)')"
+    echo "date: $STARTED to $(date -u '+%H:%M UTC')"
+    echo "binaries: copied at $BUILT"
     echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
     echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "rustc: $(rustc --version)"
