@@ -7,6 +7,8 @@
 //! - the placeholder `0x0 - 0xffffffffffffffff ??? unknown-arch  <000...> ???`
 //! - names with spaces (`App Namespace`), `+ Name` with a space, trailing JSON.
 
+use std::collections::HashMap;
+
 use crashlens_model::{CrashReport, Frame, Image};
 
 use super::num::{normalize_uuid, parse_0x};
@@ -210,18 +212,37 @@ pub(crate) fn mark_main_executable(report: &mut CrashReport) {
 /// from the image base where the line did not give it.
 pub(crate) fn resolve_frames(report: &mut CrashReport) {
     let images = std::mem::take(&mut report.images);
+    let by_name = name_index(&images);
     for t in &mut report.threads {
         for f in &mut t.frames {
-            resolve_frame(&images, f);
+            resolve_frame(&images, &by_name, f);
         }
     }
     for f in &mut report.last_exception_backtrace {
-        resolve_frame(&images, f);
+        resolve_frame(&images, &by_name, f);
     }
+    drop(by_name);
     report.images = images;
 }
 
-fn resolve_frame(images: &[Image], f: &mut Frame) {
+/// Image positions by name and by bundle id (each list in image order, an
+/// image once even when its name and bundle id are the same).
+fn name_index(images: &[Image]) -> HashMap<&str, Vec<usize>> {
+    let mut m: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (k, i) in images.iter().enumerate() {
+        if let Some(n) = i.name.as_deref() {
+            m.entry(n).or_default().push(k);
+        }
+        if let Some(b) = i.bundle_id.as_deref() {
+            if i.name.as_deref() != Some(b) {
+                m.entry(b).or_default().push(k);
+            }
+        }
+    }
+    m
+}
+
+fn resolve_frame(images: &[Image], by_name: &HashMap<&str, Vec<usize>>, f: &mut Frame) {
     let hint_base = match (f.address, f.image_offset) {
         (Some(a), Some(o)) => a.checked_sub(o),
         _ => None,
@@ -229,15 +250,8 @@ fn resolve_frame(images: &[Image], f: &mut Frame) {
     let contains = |i: &Image| f.address.is_some_and(|a| !i.placeholder && i.contains(a));
     let mut found = None;
     if let Some(name) = f.image.as_deref() {
-        let named: Vec<usize> = images
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| {
-                i.name.as_deref() == Some(name) || i.bundle_id.as_deref() == Some(name)
-            })
-            .map(|(k, _)| k)
-            .collect();
-        found = match named.as_slice() {
+        let named: &[usize] = by_name.get(name).map_or(&[], Vec::as_slice);
+        found = match named {
             [one] => Some(*one),
             [] => None,
             many => many

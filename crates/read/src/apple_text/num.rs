@@ -41,19 +41,27 @@ pub(crate) fn parse_num(s: &str) -> Option<u64> {
 /// iOS form or the upper-case dashed macOS form. Anything that is not 32 hex
 /// digits is kept, lower-cased.
 pub(crate) fn normalize_uuid(raw: &str) -> String {
-    // '-' is ASCII, so skipping its bytes counts what skipping its chars would.
-    let hex = || raw.bytes().filter(|&b| b != b'-');
-    if hex().count() != 32 || !hex().all(|b| b.is_ascii_hexdigit()) {
+    // 8-4-4-4-12: the dashes stand at these output positions.
+    let mut out = *b"00000000-0000-0000-0000-000000000000";
+    let mut n = 0usize;
+    for b in raw.bytes().filter(|&b| b != b'-') {
+        let at = n
+            + usize::from(n >= 8)
+            + usize::from(n >= 12)
+            + usize::from(n >= 16)
+            + usize::from(n >= 20);
+        match out.get_mut(at) {
+            Some(slot) if b.is_ascii_hexdigit() => *slot = b.to_ascii_lowercase(),
+            _ => return raw.to_ascii_lowercase(),
+        }
+        n += 1;
+    }
+    if n != 32 {
         return raw.to_ascii_lowercase();
     }
-    let mut out = String::with_capacity(36);
-    for (i, b) in hex().enumerate() {
-        if matches!(i, 8 | 12 | 16 | 20) {
-            out.push('-');
-        }
-        out.push(char::from(b.to_ascii_lowercase()));
-    }
-    out
+    std::str::from_utf8(&out)
+        .map(str::to_string)
+        .unwrap_or_else(|_| raw.to_ascii_lowercase())
 }
 
 /// "name [pid]" -> (name, pid). "???" as a name means unknown.
