@@ -144,10 +144,13 @@ fn raw_string_field(raw: &str, key: &str) -> Option<String> {
 
 /// The value of a `Key:  value` line in a text report.
 fn text_field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
-    text.lines().find_map(|l| {
-        let v = l.trim_start().strip_prefix(key)?.strip_prefix(':')?.trim();
-        (!v.is_empty()).then_some(v)
-    })
+    text.lines().find_map(|l| field_value(l.trim_start(), key))
+}
+
+/// The non-empty value of a `key: value` line (already trimmed at the start).
+fn field_value<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let v = line.strip_prefix(key)?.strip_prefix(':')?.trim();
+    (!v.is_empty()).then_some(v)
 }
 
 /// A non-crash report with a text body (188 stackshot, 185 resource report).
@@ -213,23 +216,35 @@ pub fn classify_text(text: &str) -> Option<ReadError> {
     if let Some(line) = head.iter().find(|l| l.contains("Debugger called: <panic>")) {
         return Some(error("kernel panic", Some(line.trim().to_string())));
     }
-    let stackshot = text_field(text, "Reason").is_some_and(|r| r.contains("stackshot"))
-        || text_field(text, "Exception Code").is_some_and(|c| c.eq_ignore_ascii_case("0xbaaaaaad"));
-    if stackshot && text_field(text, "Exception Type").is_none() {
+    // One pass over the lines for what follows (as `text_field` would find it).
+    let (mut reason, mut code, mut exc_type, mut non_fatal) = (None, None, None, false);
+    for l in text.lines() {
+        let t = l.trim_start();
+        if reason.is_none() {
+            reason = field_value(t, "Reason");
+        }
+        if code.is_none() {
+            code = field_value(t, "Exception Code");
+        }
+        if exc_type.is_none() {
+            exc_type = field_value(t, "Exception Type");
+        }
+        // Apple marks resource reports the system only recorded this way.
+        non_fatal =
+            non_fatal || (t.starts_with("Exception Note:") && l.contains("NON-FATAL CONDITION"));
+    }
+    let stackshot = reason.is_some_and(|r| r.contains("stackshot"))
+        || code.is_some_and(|c| c.eq_ignore_ascii_case("0xbaaaaaad"));
+    if stackshot && exc_type.is_none() {
         return Some(from_text("stackshot", text));
     }
-    // Apple marks resource reports the system only recorded this way.
-    let non_fatal = text.lines().any(|l| {
-        l.trim_start().starts_with("Exception Note:") && l.contains("NON-FATAL CONDITION")
-    });
     if non_fatal {
         return Some(error(
             "non-fatal report (the process was not killed)",
             resource_detail(text),
         ));
     }
-    let resource =
-        text_field(text, "Exception Type").is_some_and(|t| t.starts_with("EXC_RESOURCE"));
+    let resource = exc_type.is_some_and(|t| t.starts_with("EXC_RESOURCE"));
     if resource && !has_crashed_thread(text) {
         return Some(error(
             "resource report (EXC_RESOURCE)",
