@@ -30,6 +30,8 @@
 //! [`OwnerRules::with_file`]) are consulted before earlier ones and before the
 //! built-in table, so they take precedence.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
 
 use crashlens_model::Owner;
@@ -211,6 +213,22 @@ pub struct OwnerRules {
     /// scanned once per call rather than once per rule. `None` when a set
     /// could not be built (the per-rule path gives the same answer).
     index: Option<Index>,
+    /// Names this rule set (and its clones) in the per-thread memo of which
+    /// rules an image name or path matches.
+    id: u64,
+}
+
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Names and paths are few per report (one per image) and repeat across
+/// frames and reports; symbols are many and are not remembered.
+const MEMO_LIMIT: usize = 4096;
+
+type Memo = HashMap<(u64, u8), HashMap<String, Vec<usize>>>;
+
+thread_local! {
+    /// (rule set id, key) -> text -> the rules whose pattern for that key matches it.
+    static MEMO: RefCell<Memo> = RefCell::new(HashMap::new());
 }
 
 /// One key's patterns (each rule's combined regex) as one [`RegexSet`].
@@ -244,16 +262,44 @@ impl KeySet {
 
     /// Marks in `hits` the rules with a pattern matching `text`.
     fn mark(&self, text: &str, hits: &mut [bool]) {
-        if self.rules.is_empty() {
-            return;
+        for r in self.matching(text) {
+            if let Some(h) = hits.get_mut(r) {
+                *h = true;
+            }
         }
-        for i in self.set.matches(text).iter() {
-            if let Some(&r) = self.rules.get(i) {
+    }
+
+    /// The rules with a pattern matching `text`.
+    fn matching(&self, text: &str) -> Vec<usize> {
+        if self.rules.is_empty() {
+            return Vec::new();
+        }
+        self.set
+            .matches(text)
+            .iter()
+            .filter_map(|i| self.rules.get(i).copied())
+            .collect()
+    }
+
+    /// [`KeySet::mark`], remembered per thread under (rule set `id`, `key`).
+    fn mark_memo(&self, id: u64, key: u8, text: &str, hits: &mut [bool]) {
+        MEMO.with_borrow_mut(|memo| {
+            let known = memo.entry((id, key)).or_default();
+            let rules = match known.get(text) {
+                Some(rules) => rules,
+                None => {
+                    if known.len() >= MEMO_LIMIT {
+                        known.clear();
+                    }
+                    known.entry(text.to_string()).or_insert(self.matching(text))
+                }
+            };
+            for &r in rules {
                 if let Some(h) = hits.get_mut(r) {
                     *h = true;
                 }
             }
-        }
+        });
     }
 }
 
@@ -383,7 +429,8 @@ impl OwnerRules {
 
     fn new(rules: Vec<OwnerRule>) -> OwnerRules {
         let index = Index::build(&rules);
-        OwnerRules { rules, index }
+        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        OwnerRules { rules, index, id }
     }
 
     /// The built-in table, parsed.
@@ -478,7 +525,7 @@ impl OwnerRules {
         let n = self.rules.len();
         let mut image_hit = vec![false; n];
         for name in s.name_candidates() {
-            index.image.mark(name, &mut image_hit);
+            index.image.mark_memo(self.id, 0, name, &mut image_hit);
         }
         let mut symbol_hit = vec![false; n];
         if let Some(sym) = s.symbol {
@@ -486,7 +533,7 @@ impl OwnerRules {
         }
         let mut path_hit = vec![false; n];
         if let Some(path) = s.path {
-            index.path.mark(path, &mut path_hit);
+            index.path.mark_memo(self.id, 1, path, &mut path_hit);
         }
         let mut out = Vec::new();
         for (i, r) in self.rules.iter().enumerate() {
