@@ -224,6 +224,9 @@ static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new
 /// frames and reports; symbols are many and are not remembered.
 const MEMO_LIMIT: usize = 4096;
 
+/// A winning rule (its index) or a built-in fact (owner, origin).
+type Winner = Result<usize, (Owner, &'static str)>;
+
 type Memo = HashMap<(u64, u8), HashMap<String, Vec<usize>>>;
 
 thread_local! {
@@ -462,8 +465,8 @@ impl OwnerRules {
     /// Who owns `s`: the most specific match (see the module docs).
     pub fn classify(&self, s: &Subject<'_>) -> OwnerMatch {
         // The winner so far: its score, and a rule index or a built-in fact.
-        let mut best: Option<(u32, Result<usize, (Owner, &'static str)>)> = None;
-        let mut offer = |score: u32, m: Result<usize, (Owner, &'static str)>| {
+        let mut best: Option<(u32, Winner)> = None;
+        let mut offer = |score: u32, m: Winner| {
             let better = match &best {
                 None => true,
                 Some((b, _)) => score > *b,
@@ -617,4 +620,72 @@ pub fn glob(pattern: &str, case_sensitive: bool) -> Result<Regex, regex::Error> 
     RegexBuilder::new(&re)
         .case_insensitive(!case_sensitive)
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The indexed, remembered matching gives the rule-by-rule answer.
+    #[test]
+    fn index_agrees_with_rule_by_rule() {
+        let indexed = OwnerRules::load_builtin().unwrap();
+        let plain = OwnerRules {
+            index: None,
+            ..indexed.clone()
+        };
+        let names = [
+            None,
+            Some("AGXMetalG13X"),
+            Some("libsystem_kernel.dylib"),
+            Some("Metal"),
+            Some("com.apple.AMDRadeonX4000GLDriver"),
+            Some("MyApp"),
+            Some("libswiftCore.dylib"),
+            Some("Python"),
+            Some("libcuda.so.1"),
+            Some("???"),
+        ];
+        let symbols = [
+            None,
+            Some("swift_retain"),
+            Some("objc_msgSend"),
+            Some("main"),
+            Some("_PyEval_EvalFrameDefault"),
+            Some("at::native::add"),
+        ];
+        let paths = [
+            None,
+            Some("/System/Library/Frameworks/Metal.framework/Versions/A/Metal"),
+            Some("/usr/lib/system/libsystem_kernel.dylib"),
+            Some("/Applications/MyApp.app/Contents/MacOS/MyApp"),
+            Some("/opt/homebrew/lib/python3.12/libpython3.12.dylib"),
+        ];
+        for _round in 0..2 {
+            for n in names {
+                for b in [
+                    None,
+                    Some("com.apple.driver.AppleIntelKBLGraphicsMTLDriver"),
+                ] {
+                    for sym in symbols {
+                        for p in paths {
+                            for flags in 0..8u8 {
+                                let s = Subject {
+                                    frame_image: n,
+                                    image_name: n.map(|n| n.trim_end_matches(".dylib")),
+                                    bundle_id: b,
+                                    path: p,
+                                    symbol: sym,
+                                    is_main: flags & 1 != 0,
+                                    in_app_bundle: flags & 2 != 0,
+                                    user_code: flags & 4 != 0,
+                                };
+                                assert_eq!(indexed.classify(&s), plain.classify(&s), "{s:?}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
