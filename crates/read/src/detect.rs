@@ -38,15 +38,12 @@ fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ReadError> {
             "binary data (a NUL byte at offset {at}), not a text crash report"
         )));
     }
-    let text = String::from_utf8_lossy(bytes);
-    let (mut total, mut odd) = (0usize, 0usize);
-    for c in text.chars() {
-        total += 1;
-        if c == '\u{fffd}' || (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c' | '\x1b'))
-        {
-            odd += 1;
-        }
-    }
+    // Valid UTF-8 borrows (what from_utf8_lossy would give, found faster).
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => Cow::Borrowed(t),
+        Err(_) => String::from_utf8_lossy(bytes),
+    };
+    let (total, odd) = char_stats(&text);
     let total = total.max(1);
     // A few stray bytes (a Latin-1 path) are fine; mostly garbage is not text.
     if odd * 20 > total {
@@ -55,6 +52,30 @@ fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ReadError> {
         )));
     }
     Ok(text)
+}
+
+/// How many characters `text` has, and how many of them are U+FFFD or a
+/// control character other than \n, \r, \t, form feed and escape; counted
+/// on the UTF-8 bytes (a character starts at every non-continuation byte;
+/// U+FFFD is EF BF BD; the C1 controls U+0080..U+009F are C2 80..C2 9F).
+fn char_stats(text: &str) -> (usize, usize) {
+    let b = text.as_bytes();
+    let (mut total, mut odd) = (0usize, 0usize);
+    for (i, &c) in b.iter().enumerate() {
+        if c & 0xc0 != 0x80 {
+            total += 1;
+        }
+        let is_odd = match c {
+            0x00..=0x1f | 0x7f => !matches!(c, b'\n' | b'\r' | b'\t' | 0x0c | 0x1b),
+            0xc2 => b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)),
+            0xef => b.get(i + 1..i + 3) == Some(&[0xbf, 0xbd][..]),
+            _ => false,
+        };
+        if is_odd {
+            odd += 1;
+        }
+    }
+    (total, odd)
 }
 
 /// Formats recognized by their first bytes.
@@ -542,6 +563,27 @@ fn sniff_log(text: &str) -> Option<(&'static str, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn char_stats_counts_as_chars_would() {
+        for t in [
+            "",
+            "plain ascii\n\twith tabs\x0c\x1b",
+            "ctl \x01\x7f nul \0",
+            "caf\u{e9} \u{fffd}\u{fffd} \u{85}\u{9f}\u{a0} \u{ff00}\u{effd} \u{1f600}",
+            "\u{c2}\u{80}\u{ef}\u{bf}\u{bd}",
+        ] {
+            let total = t.chars().count();
+            let odd = t
+                .chars()
+                .filter(|&c| {
+                    c == '\u{fffd}'
+                        || (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c' | '\x1b'))
+                })
+                .count();
+            assert_eq!(char_stats(t), (total, odd), "{t:?}");
+        }
+    }
 
     #[test]
     fn empty_and_binary() {
