@@ -15,6 +15,7 @@
 //! `std::terminate()` is `std::terminate`). Skip entries are tried before
 //! prefix entries; within a kind, file order.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -64,10 +65,38 @@ pub struct FrameEntry {
 }
 
 impl FrameEntry {
-    fn matches(&self, norm: &str) -> bool {
-        self.symbols.iter().any(|s| s == norm)
-            || self.prefixes.iter().any(|p| norm.starts_with(p.as_str()))
+    /// Matches by prefix or regex (exact names are looked up in [`Exact`]).
+    fn matches_pattern(&self, norm: &str) -> bool {
+        self.prefixes.iter().any(|p| norm.starts_with(p.as_str()))
             || self.regex.iter().any(|r| r.is_match(norm))
+    }
+}
+
+/// Exact names -> the first entry (by position) that lists the name.
+#[derive(Debug, Clone, Default)]
+struct Exact(HashMap<String, usize>);
+
+impl Exact {
+    fn build(entries: &[FrameEntry]) -> Exact {
+        let mut m = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            for s in &e.symbols {
+                m.entry(s.clone()).or_insert(i);
+            }
+        }
+        Exact(m)
+    }
+
+    /// The first entry matching `norm` by name, prefix or regex.
+    fn first<'a>(&self, entries: &'a [FrameEntry], norm: &str) -> Option<&'a FrameEntry> {
+        let exact = self.0.get(norm).copied();
+        let before = entries
+            .get(..exact.unwrap_or(entries.len()))
+            .unwrap_or(entries);
+        before
+            .iter()
+            .find(|e| e.matches_pattern(norm))
+            .or_else(|| exact.and_then(|i| entries.get(i)))
     }
 }
 
@@ -102,6 +131,8 @@ impl<'a> FrameClass<'a> {
 pub struct FrameLists {
     skip: Vec<FrameEntry>,
     prefix: Vec<FrameEntry>,
+    skip_exact: Exact,
+    prefix_exact: Exact,
 }
 
 impl FrameLists {
@@ -111,11 +142,20 @@ impl FrameLists {
         let mut seen: Vec<(String, String)> = Vec::new();
         let skip = compile(file, "skip", raw.skip, &mut seen)?;
         let prefix = compile(file, "prefix", raw.prefix, &mut seen)?;
-        Ok(FrameLists { skip, prefix })
+        Ok(FrameLists::new(skip, prefix))
     }
 
     pub fn load_builtin() -> Result<FrameLists, KnowledgeError> {
         FrameLists::parse(BUILTIN_NAME, BUILTIN_TOML)
+    }
+
+    fn new(skip: Vec<FrameEntry>, prefix: Vec<FrameEntry>) -> FrameLists {
+        FrameLists {
+            skip_exact: Exact::build(&skip),
+            prefix_exact: Exact::build(&prefix),
+            skip,
+            prefix,
+        }
     }
 
     /// Puts `newer`'s entries in front of these.
@@ -124,7 +164,7 @@ impl FrameLists {
         skip.extend(self.skip);
         let mut prefix = newer.prefix;
         prefix.extend(self.prefix);
-        FrameLists { skip, prefix }
+        FrameLists::new(skip, prefix)
     }
 
     /// Classifies a symbol (as the report writes it).
@@ -133,12 +173,11 @@ impl FrameLists {
         if norm.is_empty() {
             return None;
         }
-        if let Some(e) = self.skip.iter().find(|e| e.matches(norm)) {
+        if let Some(e) = self.skip_exact.first(&self.skip, norm) {
             return Some(FrameClass::Skip(e));
         }
-        self.prefix
-            .iter()
-            .find(|e| e.matches(norm))
+        self.prefix_exact
+            .first(&self.prefix, norm)
             .map(FrameClass::Prefix)
     }
 
@@ -269,4 +308,40 @@ pub fn normalize_symbol(symbol: &str) -> &str {
         }
     }
     s.trim()
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+
+    /// The first entry that lists the name, has the prefix or matches the regex.
+    fn naive<'a>(entries: &'a [FrameEntry], norm: &str) -> Option<&'a FrameEntry> {
+        entries
+            .iter()
+            .find(|e| e.symbols.iter().any(|s| s == norm) || e.matches_pattern(norm))
+    }
+
+    #[test]
+    fn exact_index_keeps_first_match_order() {
+        let lists = FrameLists::load_builtin().unwrap();
+        let mut probes: Vec<String> = vec!["main".into(), "$s4main17_assertionFailure".into()];
+        for e in lists.skip.iter().chain(&lists.prefix) {
+            probes.extend(e.symbols.iter().cloned());
+            probes.extend(e.prefixes.iter().map(|p| format!("{p}x")));
+        }
+        for p in &probes {
+            let norm = normalize_symbol(p);
+            let want = naive(&lists.skip, norm)
+                .map(|e| (true, e.category.clone()))
+                .or_else(|| naive(&lists.prefix, norm).map(|e| (false, e.category.clone())));
+            let got = lists
+                .classify(p)
+                .map(|c| (c.is_skip(), c.category().to_string()));
+            if norm.is_empty() {
+                assert!(got.is_none());
+            } else {
+                assert_eq!(got, want, "{p:?}");
+            }
+        }
+    }
 }
