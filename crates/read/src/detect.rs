@@ -60,13 +60,16 @@ fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ReadError> {
 /// U+FFFD is EF BF BD; the C1 controls U+0080..U+009F are C2 80..C2 9F).
 fn char_stats(text: &str) -> (usize, usize) {
     let b = text.as_bytes();
+    if text.is_ascii() {
+        return (b.len(), b.iter().filter(|&&c| odd_ascii(c)).count());
+    }
     let (mut total, mut odd) = (0usize, 0usize);
     for (i, &c) in b.iter().enumerate() {
         if c & 0xc0 != 0x80 {
             total += 1;
         }
         let is_odd = match c {
-            0x00..=0x1f | 0x7f => !matches!(c, b'\n' | b'\r' | b'\t' | 0x0c | 0x1b),
+            0x00..=0x7f => odd_ascii(c),
             0xc2 => b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)),
             0xef => b.get(i + 1..i + 3) == Some(&[0xbf, 0xbd][..]),
             _ => false,
@@ -76,6 +79,11 @@ fn char_stats(text: &str) -> (usize, usize) {
         }
     }
     (total, odd)
+}
+
+/// An ASCII control character other than \n, \r, \t, form feed and escape.
+fn odd_ascii(c: u8) -> bool {
+    (c < 0x20 || c == 0x7f) && !matches!(c, b'\n' | b'\r' | b'\t' | 0x0c | 0x1b)
 }
 
 /// Formats recognized by their first bytes.
