@@ -194,7 +194,12 @@ mod tests {
     #[test]
     fn sharing_only_main_and_start_is_not_enough() {
         let a = bucket("a", "E", &["main", "start"], &["main", "start"]);
-        let b = bucket("b", "E", &["start_threads", "main", "start"], &["start_threads", "main", "start"]);
+        let b = bucket(
+            "b",
+            "E",
+            &["start_threads", "main", "start"],
+            &["start_threads", "main", "start"],
+        );
         assert!(compare(&a, &b).is_none());
     }
 

@@ -11,14 +11,14 @@ const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpu
 /// Apple files that are not process crash reports, and what they are.
 const NOT_PROCESS_CRASHES: &[&str] = &[
     "doronz88-pycrashreport/kernel_mode_crash_report_ios16_forceReset-full.ips", // kernel panic, bug_type 151
-    "faisalmemon-ios-crash-dump-analysis-book/imac_bridge_os.crash",             // bridgeOS panic, bug_type 210
-    "faisalmemon-ios-crash-dump-analysis-book/jetsam_highwater.crash",           // jetsam event, 298
-    "faisalmemon-ios-crash-dump-analysis-book/jetsam_vm-pageshortage.crash",     // jetsam event, 298
-    "faisalmemon-ios-crash-dump-analysis-book/stackshot_ios.crash",              // stackshot, 188
-    "faisalmemon-ios-crash-dump-analysis-book/brain_cpu_ios.crash",              // EXC_RESOURCE CPU report
-    "faisalmemon-ios-crash-dump-analysis-book/snapshot_many_wakes_ios.crash",    // EXC_RESOURCE WAKEUPS report
-    "faisalmemon-ios-crash-dump-analysis-book/power_state_kernel_panic.crash",   // macOS kernel panic text
-    "faisalmemon-ios-crash-dump-analysis-book/m1_mac_mini_serror.crash",         // DCP coprocessor panic
+    "faisalmemon-ios-crash-dump-analysis-book/imac_bridge_os.crash", // bridgeOS panic, bug_type 210
+    "faisalmemon-ios-crash-dump-analysis-book/jetsam_highwater.crash", // jetsam event, 298
+    "faisalmemon-ios-crash-dump-analysis-book/jetsam_vm-pageshortage.crash", // jetsam event, 298
+    "faisalmemon-ios-crash-dump-analysis-book/stackshot_ios.crash",  // stackshot, 188
+    "faisalmemon-ios-crash-dump-analysis-book/brain_cpu_ios.crash",  // EXC_RESOURCE CPU report
+    "faisalmemon-ios-crash-dump-analysis-book/snapshot_many_wakes_ios.crash", // EXC_RESOURCE WAKEUPS report
+    "faisalmemon-ios-crash-dump-analysis-book/power_state_kernel_panic.crash", // macOS kernel panic text
+    "faisalmemon-ios-crash-dump-analysis-book/m1_mac_mini_serror.crash", // DCP coprocessor panic
 ];
 
 fn corpus() -> Option<PathBuf> {
@@ -34,7 +34,10 @@ fn corpus() -> Option<PathBuf> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).expect("read corpus dir").flatten().collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("read corpus dir")
+        .flatten()
+        .collect();
     entries.sort_by_key(|e| e.path());
     for e in entries {
         let p = e.path();
@@ -51,7 +54,11 @@ fn every_corpus_file_goes_through_the_pipeline_without_panic() {
     let Some(root) = corpus() else { return };
     let mut files = Vec::new();
     walk(&root, &mut files);
-    assert!(files.len() > 100, "expected the whole corpus, found {} files", files.len());
+    assert!(
+        files.len() > 100,
+        "expected the whole corpus, found {} files",
+        files.len()
+    );
     let mut read = 0;
     for f in &files {
         match crashlens_read::read_file(f) {
@@ -69,7 +76,10 @@ fn every_corpus_file_goes_through_the_pipeline_without_panic() {
             }
         }
     }
-    assert!(read >= 40, "only {read} corpus files were read as crash reports");
+    assert!(
+        read >= 40,
+        "only {read} corpus files were read as crash reports"
+    );
 }
 
 #[test]
@@ -80,11 +90,16 @@ fn every_apple_report_is_read_or_named() {
     walk(&apple, &mut files);
     let mut problems = Vec::new();
     for f in &files {
-        let rel = f.strip_prefix(&apple).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(&apple)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let expect_not_crash = NOT_PROCESS_CRASHES.contains(&rel.as_str());
         match (crashlens_read::read_file(f), expect_not_crash) {
             (Ok(r), false) => {
-                if r.threads.is_empty() && rel != "getsentry-apple-crash-report-parser/xcode16.txt" {
+                if r.threads.is_empty() && rel != "getsentry-apple-crash-report-parser/xcode16.txt"
+                {
                     problems.push(format!("{rel}: read, but no threads"));
                 }
             }
@@ -93,5 +108,10 @@ fn every_apple_report_is_read_or_named() {
             (Err(e), _) => problems.push(format!("{rel}: {e}")),
         }
     }
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }

@@ -30,10 +30,19 @@ pub enum KnowledgeError {
     #[error("{file}: {message}")]
     Invalid { file: String, message: String },
     #[error("{file}: {source}")]
-    Io { file: String, source: std::io::Error },
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
 }
 
 /// Parses one TOML table file.
-pub fn parse_toml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, KnowledgeError> {
-    toml::from_str(text).map_err(|e| KnowledgeError::Parse { file: file.to_string(), message: e.to_string() })
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<T, KnowledgeError> {
+    toml::from_str(text).map_err(|e| KnowledgeError::Parse {
+        file: file.to_string(),
+        message: e.to_string(),
+    })
 }

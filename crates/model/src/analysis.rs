@@ -72,7 +72,10 @@ pub struct Evidence {
 
 impl Evidence {
     pub fn field(field: impl Into<String>) -> Self {
-        Evidence { field: field.into(), ..Default::default() }
+        Evidence {
+            field: field.into(),
+            ..Default::default()
+        }
     }
     pub fn value(mut self, v: impl Into<String>) -> Self {
         self.value = Some(v.into());
@@ -112,7 +115,12 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(id: impl Into<String>, title: impl Into<String>, detail: impl Into<String>) -> Self {
-        Finding { id: id.into(), title: title.into(), detail: detail.into(), ..Default::default() }
+        Finding {
+            id: id.into(),
+            title: title.into(),
+            detail: detail.into(),
+            ..Default::default()
+        }
     }
     pub fn with(mut self, e: Evidence) -> Self {
         self.evidence.push(e);
@@ -270,7 +278,9 @@ pub struct EsrDecoded {
 }
 
 /// Who owns a frame or image.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Owner {
     GpuDriver,

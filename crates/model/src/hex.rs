@@ -38,7 +38,9 @@ enum HexOrNum {
 pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     match HexOrNum::deserialize(d)? {
         HexOrNum::Num(n) => Ok(n),
-        HexOrNum::Str(s) => parse(&s).ok_or_else(|| de::Error::custom(format!("bad address {s:?}"))),
+        HexOrNum::Str(s) => {
+            parse(&s).ok_or_else(|| de::Error::custom(format!("bad address {s:?}")))
+        }
     }
 }
 
@@ -82,7 +84,9 @@ pub mod vec {
             .into_iter()
             .map(|x| match x {
                 HexOrNum::Num(n) => Ok(n),
-                HexOrNum::Str(s) => parse(&s).ok_or_else(|| de::Error::custom(format!("bad address {s:?}"))),
+                HexOrNum::Str(s) => {
+                    parse(&s).ok_or_else(|| de::Error::custom(format!("bad address {s:?}")))
+                }
             })
             .collect()
     }

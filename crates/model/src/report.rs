@@ -311,7 +311,9 @@ pub struct ThreadState {
 impl ThreadState {
     /// Looks a register up by name (case-insensitive).
     pub fn get(&self, name: &str) -> Option<&Register> {
-        self.registers.iter().find(|r| r.name.eq_ignore_ascii_case(name))
+        self.registers
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(name))
     }
 
     /// The value of a register, by name.
@@ -431,16 +433,23 @@ impl CrashReport {
 
     /// The image containing an address, if any.
     pub fn image_at(&self, addr: u64) -> Option<&Image> {
-        self.images.iter().find(|i| !i.placeholder && i.contains(addr))
+        self.images
+            .iter()
+            .find(|i| !i.placeholder && i.contains(addr))
     }
 
     /// All ASI lines, flattened.
     pub fn app_specific_lines(&self) -> impl Iterator<Item = &str> {
-        self.app_specific.iter().flat_map(|a| a.lines.iter().map(String::as_str))
+        self.app_specific
+            .iter()
+            .flat_map(|a| a.lines.iter().map(String::as_str))
     }
 
     /// An extra field by key.
     pub fn extra(&self, key: &str) -> Option<&str> {
-        self.extras.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.extras
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }

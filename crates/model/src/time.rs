@@ -58,7 +58,11 @@ mod tests {
 
     #[test]
     fn seed_launch_to_crash() {
-        let d = seconds_between("2025-12-20 17:36:17.8560 -0800", "2025-12-20 17:36:18.2862 -0800").unwrap();
+        let d = seconds_between(
+            "2025-12-20 17:36:17.8560 -0800",
+            "2025-12-20 17:36:18.2862 -0800",
+        )
+        .unwrap();
         assert!((d - 0.4302).abs() < 1e-6, "{d}");
     }
 
