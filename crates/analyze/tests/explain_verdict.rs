@@ -561,6 +561,39 @@ fn seed_example_end_to_end() {
     );
 }
 
+/// In the seed report thread 1 is in `IOGPUCommandQueueSubmitCommandBuffers`
+/// (submitting) and thread 11 is blocked in `-[_MTLCommandBuffer waitUntilCompleted]`
+/// under `synchronizeAllStreams`: both inside Metal, but only thread 1 active there.
+#[test]
+fn seed_waiting_thread_is_not_called_active() {
+    let path = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/seed-agx-race.ips"
+    ));
+    let (_, a) = analyze_file(&path);
+    let api = a
+        .concurrency
+        .iter()
+        .find(|f| f.id == "concurrency.same_api_active")
+        .expect("same-API finding");
+    assert_eq!(api.threads, vec![1, 11]);
+    assert_eq!(
+        api.title,
+        "threads 1, 11 inside Metal / GPU driver (1 submitting, 11 waiting for completion)"
+    );
+    for f in &a.concurrency {
+        if f.threads == vec![11] && f.id.starts_with("concurrency.same_") {
+            assert!(!f.title.contains("active"), "{}", f.title);
+        }
+    }
+    // The separate synchronize finding stays.
+    assert!(a
+        .concurrency
+        .iter()
+        .any(|f| f.id == "concurrency.device_synchronize"
+            && f.title == "thread 11 synchronizing the device"));
+}
+
 const BOOK: &str = "apple/faisalmemon-ios-crash-dump-analysis-book";
 const KSCRASH: &str = "apple/kstenerud-KSCrash";
 

@@ -15,6 +15,7 @@ use crate::passes::verdict::facts::{
 };
 use crate::passes::verdict::kb::{self, Kb};
 use crate::Context;
+use crashlens_knowledge::hypotheses::ThreadStates;
 use crashlens_model::{Analysis, CrashReport, Evidence, Finding, Owner, ThreadGroup};
 
 /// Finding ids, for the verdict to read.
@@ -133,16 +134,38 @@ fn evidence(r: &CrashReport, a: &Analysis, f: &Facts, kb: &Kb) -> Vec<Finding> {
             })
             .collect();
         let verb = if threads.len() == 1 { "was" } else { "were" };
-        let (id, title) = if i == 0 {
-            (
-                SAME_API_ACTIVE,
-                format!("{} active in {fam}", threads_words(&threads)),
+        // A thread blocked there (waiting for the device, on a lock) is inside the
+        // code but not running it: the title says who was doing what.
+        let any_waiting = running.iter().any(|h| waiting_role(h, states).is_some());
+        let title = if any_waiting {
+            let roles: Vec<String> = running
+                .iter()
+                .map(|h| {
+                    let role = waiting_role(h, states).unwrap_or_else(|| {
+                        if h.state
+                            .as_ref()
+                            .is_some_and(|s| states.submit_states.contains(s))
+                        {
+                            "submitting"
+                        } else {
+                            "running"
+                        }
+                    });
+                    format!("{} {role}", h.thread)
+                })
+                .collect();
+            format!(
+                "{} inside {fam} ({})",
+                threads_words(&threads),
+                roles.join(", ")
             )
         } else {
-            (
-                SAME_LIBRARY_ACTIVE,
-                format!("{} active in {fam}", threads_words(&threads)),
-            )
+            format!("{} active in {fam}", threads_words(&threads))
+        };
+        let id = if i == 0 {
+            SAME_API_ACTIVE
+        } else {
+            SAME_LIBRARY_ACTIVE
         };
         let mut finding = Finding::new(
             id,
@@ -397,6 +420,18 @@ fn evidence(r: &CrashReport, a: &Analysis, f: &Facts, kb: &Kb) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// How a thread blocked inside the code was waiting, or None when it was not.
+fn waiting_role(h: &Hit, states: &ThreadStates) -> Option<&'static str> {
+    let s = h.state.as_ref()?;
+    if states.sync_states.contains(s) {
+        Some("waiting for completion")
+    } else if states.lock_states.contains(s) {
+        Some("waiting on a lock")
+    } else {
+        None
+    }
 }
 
 /// Whether the fault has the marks of freed or overwritten memory.
