@@ -174,6 +174,7 @@ fn run_inner(args: Args) -> Result<ExitCode, ReproError> {
         progress: progress_mode(&args.progress)?,
         kill_grace: parse_duration(&args.kill_grace)?,
         artifacts: true,
+        ips_analyzer: Some(ips_analyzer()),
     };
     let max_time = args.max_time.as_deref().map(parse_duration).transpose()?;
     let cancel = crashlens_repro::interrupt::install();
@@ -293,5 +294,29 @@ fn finish(
             Ok(ExitCode::SUCCESS)
         }
         None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// On macOS, each crashed run's .ips is read and analyzed; its headline becomes
+/// the run's crash signature, so the tally separates different crashes.
+fn ips_analyzer() -> crashlens_repro::session::IpsAnalyzer {
+    crashlens_repro::session::IpsAnalyzer(std::sync::Arc::new(|path: &std::path::Path| {
+        let report = crashlens_read::read_file(path).ok()?;
+        let analysis = crashlens_analyze::analyze(&report);
+        Some(analysis.headline.title).filter(|t| !t.is_empty())
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_ips_analyzer_gives_the_headline_of_a_report() {
+        let path = std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/seed-agx-race.ips"
+        ));
+        let headline = (super::ips_analyzer().0)(path).unwrap();
+        assert!(headline.contains("NULL + 0x5c8"), "{headline}");
+        assert!((super::ips_analyzer().0)(std::path::Path::new("/nonexistent.ips")).is_none());
     }
 }

@@ -25,6 +25,22 @@ pub struct ExecOptions {
     pub kill_grace: Duration,
     /// Write stdout/stderr tails of every run under `runs/` (empty ones are skipped).
     pub artifacts: bool,
+    /// Turns the macOS .ips found for a crashed run into its crash signature (the
+    /// CLI passes crashlens's own analysis; the harness does not depend on it).
+    pub ips_analyzer: Option<IpsAnalyzer>,
+}
+
+/// The analyzer's function: an .ips path to a one-line crash signature.
+pub type IpsAnalyzerFn = dyn Fn(&Path) -> Option<String> + Send + Sync;
+
+/// A function from an .ips path to a one-line crash signature.
+#[derive(Clone)]
+pub struct IpsAnalyzer(pub Arc<IpsAnalyzerFn>);
+
+impl std::fmt::Debug for IpsAnalyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IpsAnalyzer(..)")
+    }
 }
 
 impl Default for ExecOptions {
@@ -34,6 +50,7 @@ impl Default for ExecOptions {
             progress: ProgressMode::Quiet,
             kill_grace: Duration::from_secs(2),
             artifacts: true,
+            ips_analyzer: None,
         }
     }
 }
@@ -307,12 +324,15 @@ fn to_record(
         if let Some(ips) =
             crate::ips::wait_for_ips(result.pid, result.started, Duration::from_secs(3))
         {
-            signature
-                .get_or_insert_with(|| crate::signature::Signature {
-                    key: outcome.describe(),
-                    ..Default::default()
-                })
-                .ips_path = Some(ips.display().to_string());
+            let sig = signature.get_or_insert_with(|| crate::signature::Signature {
+                key: outcome.describe(),
+                ..Default::default()
+            });
+            sig.ips_path = Some(ips.display().to_string());
+            if let Some(headline) = opts.ips_analyzer.as_ref().and_then(|an| (an.0)(&ips)) {
+                sig.key = headline.clone();
+                sig.ips_headline = Some(headline);
+            }
         }
     }
     let duration_ms = result.duration.as_secs_f64() * 1000.0;

@@ -22,6 +22,9 @@ pub struct Signature {
     /// macOS: the DiagnosticReports .ips written for this run's pid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ips_path: Option<String>,
+    /// crashlens's headline for that .ips, when the caller gave an analyzer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ips_headline: Option<String>,
 }
 
 /// A sanitizer (or libFuzzer) report.
