@@ -486,6 +486,34 @@ fn pac_failure_with_stripped_address_in_an_image() {
     assert_eq!(e.write, None);
 }
 
+/// icdab_ptr_ios.crash: "KERN_INVALID_ADDRESS at 0x2000000100ae9df8 -> 0x0000000100ae9df8
+/// (possible pointer authentication failure)", and its VM region info puts 0x100ae9df8 in
+/// __TEXT of icdab_ptr: the subtype means a failed authentication, not an unmapped address.
+#[test]
+fn pac_subtype_meaning_is_failed_authentication_not_unmapped() {
+    let r = read("apple/faisalmemon-ios-crash-dump-analysis-book/icdab_ptr_ios.crash");
+    let a = analyze(&r);
+    let e = a.exception.as_ref().unwrap();
+    assert_eq!(
+        e.subtype.as_deref(),
+        Some("KERN_INVALID_ADDRESS at 0x2000000100ae9df8 -> 0x0000000100ae9df8 (possible pointer authentication failure)")
+    );
+    let m = e.subtype_meaning.as_deref().unwrap();
+    assert!(m.contains("failed pointer authentication"), "{m}");
+    assert!(!m.contains("not mapped"), "{m}");
+    let x = finding(&a, "exception.explained");
+    assert!(!x.detail.contains("not mapped"), "{}", x.detail);
+    // The fault pass still places the stripped address in mapped __TEXT.
+    assert_eq!(
+        a.fault.as_ref().unwrap().stripped_address,
+        Some(0x100ae9df8)
+    );
+    assert_eq!(
+        finding(&a, "fault.in_region").title,
+        "inside a mapped region: __TEXT"
+    );
+}
+
 #[test]
 fn pac_failure_outside_any_image_and_a_syscall_esr_named_address_size_fault() {
     // adventure_crash_ios.crash, thread 27: no far; esr 0x56000080 described as "Address size fault".

@@ -143,6 +143,8 @@ struct RawSubtype {
     code: Option<String>,
     meaning: String,
     #[serde(default)]
+    pac_meaning: Option<String>,
+    #[serde(default)]
     kinds: Vec<String>,
 }
 
@@ -259,6 +261,10 @@ pub struct Subtype {
     pub arch: Option<String>,
     pub code: Option<u64>,
     pub meaning: String,
+    /// The meaning when the subtype gives the pointer-authentication form
+    /// "at SIGNED -> STRIPPED (possible pointer authentication failure)": the signed
+    /// pointer failed authentication, whether or not the stripped address is mapped.
+    pub pac_meaning: Option<String>,
     /// Fault classifications this subtype establishes ("alignment", "pointer_auth").
     pub kinds: Vec<String>,
 }
@@ -520,6 +526,7 @@ pub fn parse(text: &str) -> Result<Codes, KnowledgeError> {
             arch: r.arch,
             code,
             meaning: r.meaning,
+            pac_meaning: r.pac_meaning,
             kinds: r.kinds,
         });
     }

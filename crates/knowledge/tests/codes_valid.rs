@@ -130,3 +130,13 @@ fn rejects_bad_tables() {
     assert!(parse(unknown_key).is_err());
     assert!(parse("").is_ok());
 }
+
+#[test]
+fn kern_invalid_address_has_a_pointer_auth_meaning() {
+    let c = codes::builtin();
+    let s = c.subtype("KERN_INVALID_ADDRESS").unwrap();
+    assert!(s.meaning.contains("not mapped"));
+    let pac = s.pac_meaning.as_deref().unwrap();
+    assert!(pac.contains("failed pointer authentication"), "{pac}");
+    assert!(!pac.contains("not mapped"), "{pac}");
+}

@@ -4,7 +4,7 @@
 //! breakpoint, the instruction word of an arm64 undefined instruction), plus guard and resource
 //! details. Fills `a.exception`.
 
-use crate::passes::fault::{arch_name, arch_of, crashed_state};
+use crate::passes::fault::{arch_name, arch_of, crashed_state, subtype_address};
 use crate::Context;
 use crashlens_knowledge::codes::{self, Codes};
 use crashlens_model::{hex, Analysis, Evidence, ExceptionExplained, Finding};
@@ -31,8 +31,15 @@ fn signal_words(codes: &Codes, name: &str) -> Option<String> {
 
 /// The subtype's name and meaning: by name, or Apple's UNKNOWN_0x.. form, or derived from
 /// codes[0].
-fn subtype_meaning(codes: &Codes, kind: &str, arch: &str, name: &str) -> Option<String> {
+/// A subtype written in the pointer-authentication form ("at A -> B (possible pointer
+/// authentication failure)") takes the subtype's `pac_meaning` when it has one.
+fn subtype_meaning(codes: &Codes, kind: &str, arch: &str, written: &str) -> Option<String> {
+    let name = first_word(written);
     if let Some(s) = codes.subtype(name) {
+        let pac = matches!(subtype_address(written), Some((_, Some(_))));
+        if let Some(m) = s.pac_meaning.as_ref().filter(|_| pac) {
+            return Some(m.clone());
+        }
         return Some(s.meaning.clone());
     }
     let code = name.strip_prefix("UNKNOWN_").and_then(hex::parse)?;
@@ -144,7 +151,7 @@ pub fn run(cx: &Context, a: &mut Analysis) {
         .filter(|s| !s.is_empty())
     {
         ex.subtype = Some(sub.to_string());
-        ex.subtype_meaning = subtype_meaning(codes, kind_name, arch, first_word(sub));
+        ex.subtype_meaning = subtype_meaning(codes, kind_name, arch, sub);
         ex.evidence
             .push(Evidence::field("exception.subtype").value(sub.to_string()));
     } else if let Some(&c0) = exc.codes.first() {
