@@ -1130,3 +1130,18 @@ fn hardware_needs_hardware_evidence() {
     assert_eq!(hw.confidence, Confidence::Medium);
     assert!(!hw.evidence_against.is_empty());
 }
+
+/// debugging_19_4_01.md: thread 15 (`com.apple.audio.IOThread.client`) has
+/// `semaphore_wait_signal_trap` on top: waiting on a semaphore, not running.
+#[test]
+fn semaphore_wait_signal_trap_thread_is_waiting() {
+    let (_, a) = analyze_file(&corpus(
+        "apple/JoelBrown1-Keneth_Frequency/debugging_19_4_01.md",
+    ));
+    let g = a
+        .thread_groups
+        .iter()
+        .find(|g| g.threads.contains(&15))
+        .expect("thread 15 grouped");
+    assert_eq!(g.state, "waiting_semaphore");
+}

@@ -231,3 +231,36 @@ fn named_thread_without_frames() {
     assert_eq!(m.id, "unknown");
     assert!(m.label.contains("no frames"));
 }
+
+/// debugging_19_4_01.md (JoelBrown1-Keneth_Frequency), thread 15
+/// `com.apple.audio.IOThread.client`: blocked in `semaphore_wait_signal_trap` under caulk's
+/// semaphore wait, not running.
+#[test]
+fn semaphore_traps_are_waiting() {
+    assert_eq!(
+        state(&[
+            f("libsystem_kernel.dylib", "semaphore_wait_signal_trap"),
+            f(
+                "caulk",
+                "caulk::mach::semaphore::wait_signal_or_error(caulk::mach::semaphore&)"
+            ),
+            f("CoreAudio", "HALC_ProxyIOContext::IOWorkLoop()"),
+            f("CoreAudio", "invocation function for block in HALC_ProxyIOContext::HALC_ProxyIOContext(unsigned int, unsigned int)"),
+            f("CoreAudio", "HALC_IOThread::Entry(void*)"),
+            f("libsystem_pthread.dylib", "_pthread_start"),
+            f("libsystem_pthread.dylib", "thread_start"),
+        ]),
+        "waiting_semaphore"
+    );
+    for trap in [
+        "semaphore_wait_trap",
+        "semaphore_timedwait_trap",
+        "semaphore_timedwait_signal_trap",
+    ] {
+        assert_eq!(
+            state(&[f("libsystem_kernel.dylib", trap), f("MyApp", "work")]),
+            "waiting_semaphore",
+            "{trap}"
+        );
+    }
+}
