@@ -428,7 +428,7 @@ fn waiting_role(h: &Hit, states: &ThreadStates) -> Option<&'static str> {
     if states.sync_states.contains(s) {
         Some("waiting for completion")
     } else if states.lock_states.contains(s) {
-        Some("waiting on a lock")
+        Some("waiting")
     } else {
         None
     }
