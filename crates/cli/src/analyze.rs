@@ -10,6 +10,7 @@
 use crashlens_analyze::Context;
 use crashlens_model::{Analysis, CrashReport};
 use crashlens_render::{json, markdown};
+use rayon::prelude::*;
 use std::io::{Read, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -88,13 +89,6 @@ pub struct Args {
     pub rules: Option<PathBuf>,
 }
 
-/// One report written out: its input's name and the rendered text or value.
-struct Done {
-    input: String,
-    report: CrashReport,
-    analysis: Analysis,
-}
-
 pub fn run(args: Args) -> ExitCode {
     if args.files.iter().filter(|f| f.as_str() == "-").count() > 1 {
         eprintln!("crashlens: `-` (standard input) can be given only once");
@@ -114,42 +108,48 @@ pub fn run(args: Args) -> ExitCode {
         }
     }
     let out_dir = args.output.as_deref().filter(|o| o.is_dir());
+    let several = args.files.len() > 1;
+    let mut sink = match out_dir {
+        Some(dir) => Sink::Dir {
+            dir: dir.to_path_buf(),
+            used: Vec::new(),
+        },
+        None => Sink::Stream(Stream::new(args.output.clone(), args.format, several)),
+    };
 
+    // Inputs are read, analyzed and rendered in parallel, a chunk at a time, and
+    // written in input order as each chunk finishes: memory stays bounded by
+    // the chunk, not the number of inputs.
     let mut failed = false;
-    let mut done: Vec<Done> = Vec::new();
-    for input in &args.files {
-        match read_one(input).and_then(|report| analyze_one(report, args.rules.as_deref())) {
-            Ok((report, analysis)) => done.push(Done {
-                input: input.clone(),
-                report,
-                analysis,
-            }),
-            Err(reason) => {
-                eprintln!("crashlens: {}: {reason}", display_name(input));
-                failed = true;
+    let rules = args.rules.as_deref();
+    for chunk in args.files.chunks(CHUNK) {
+        let results: Vec<Result<String, String>> = chunk
+            .par_iter()
+            .map(|input| {
+                let (report, analysis) = read_one(input).and_then(|r| analyze_one(r, rules))?;
+                Ok(render_one(&report, &analysis, args.format))
+            })
+            .collect();
+        for (input, result) in chunk.iter().zip(results) {
+            match result {
+                Ok(text) => sink.push(input, &text, args.format),
+                Err(reason) => {
+                    eprintln!("crashlens: {}: {reason}", display_name(input));
+                    failed = true;
+                }
             }
         }
     }
-
-    let written = match out_dir {
-        Some(dir) => write_per_input(dir, &done, args.format),
-        None => {
-            let text = render_all(&done, args.format, args.files.len() > 1);
-            match &args.output {
-                // Nothing to write (every input failed): leave OUT as it was.
-                Some(_) if text.is_empty() => true,
-                Some(path) => write_file(path, &text),
-                None if text.is_empty() => true,
-                None => write_stdout(&text),
-            }
-        }
-    };
+    let written = sink.finish();
     if failed || !written {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
 }
+
+/// Inputs handled in parallel before their reports are written out.
+const CHUNK: usize = 64;
 
 fn display_name(input: &str) -> &str {
     if input == "-" {
@@ -200,63 +200,178 @@ fn analyze_one(
     }
 }
 
-fn render_one(d: &Done, format: Format) -> String {
+fn render_one(report: &CrashReport, analysis: &Analysis, format: Format) -> String {
     match format {
-        Format::Md => markdown::render(&d.report, &d.analysis),
-        Format::Json => json::render_string(&d.report, &d.analysis),
+        Format::Md => markdown::render(report, analysis),
+        Format::Json => json::render_string(report, analysis),
     }
 }
 
-/// Everything for one output stream. `several`: more than one FILE was given
-/// (JSON then prints an array, even when only one report could be read).
-fn render_all(done: &[Done], format: Format, several: bool) -> String {
-    match format {
-        Format::Md => {
-            let parts: Vec<String> = done.iter().map(|d| render_one(d, format)).collect();
-            if parts.is_empty() {
-                String::new()
-            } else {
-                let mut s = parts.join(markdown::SEPARATOR);
-                if !s.ends_with('\n') {
-                    s.push('\n');
+/// Where reports go.
+enum Sink {
+    /// One file per input in a directory.
+    Dir { dir: PathBuf, used: Vec<PathBuf> },
+    /// One stream (a file or standard output) for all reports.
+    Stream(Stream),
+}
+
+impl Sink {
+    fn push(&mut self, input: &str, text: &str, format: Format) {
+        match self {
+            Sink::Dir { dir, used } => {
+                let path = per_input_path(dir, used, input, format);
+                if !write_file(&path, text) {
+                    // Remembered as a failed write for the exit status.
+                    used.push(PathBuf::new());
                 }
-                s
+            }
+            Sink::Stream(s) => s.push(text),
+        }
+    }
+
+    fn finish(self) -> bool {
+        match self {
+            Sink::Dir { used, .. } => !used.iter().any(|p| p.as_os_str().is_empty()),
+            Sink::Stream(s) => s.finish(),
+        }
+    }
+}
+
+/// The path for one input's report in `dir` (`crash.ips` -> `crash.md`), with
+/// `-2`, `-3`... when two inputs share a name.
+fn per_input_path(dir: &Path, used: &mut Vec<PathBuf>, input: &str, format: Format) -> PathBuf {
+    let stem = if input == "-" {
+        "stdin".to_string()
+    } else {
+        Path::new(input)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "report".to_string())
+    };
+    let ext = format.extension();
+    let mut path = dir.join(format!("{stem}.{ext}"));
+    let mut n = 2;
+    while used.contains(&path) {
+        path = dir.join(format!("{stem}-{n}.{ext}"));
+        n += 1;
+    }
+    used.push(path.clone());
+    path
+}
+
+/// All reports into one stream. Markdown reports are separated by a rule; JSON
+/// is one object for one FILE, and an array (as serde_json pretty-prints it)
+/// for several. The output is opened at the first report, so OUT is left as it
+/// was when every input fails.
+struct Stream {
+    target: Option<PathBuf>,
+    out: Option<Box<dyn Write>>,
+    format: Format,
+    several: bool,
+    count: usize,
+    ok: bool,
+    broken_pipe: bool,
+    last_newline: bool,
+}
+
+impl Stream {
+    fn new(target: Option<PathBuf>, format: Format, several: bool) -> Self {
+        Stream {
+            target,
+            out: None,
+            format,
+            several,
+            count: 0,
+            ok: true,
+            broken_pipe: false,
+            last_newline: true,
+        }
+    }
+
+    fn write(&mut self, text: &str) {
+        if !self.ok || text.is_empty() {
+            return;
+        }
+        if self.out.is_none() {
+            let opened: std::io::Result<Box<dyn Write>> = match &self.target {
+                Some(path) => std::fs::File::create(path)
+                    .map(|f| Box::new(std::io::BufWriter::new(f)) as Box<dyn Write>),
+                None => Ok(Box::new(std::io::BufWriter::new(std::io::stdout()))),
+            };
+            match opened {
+                Ok(w) => self.out = Some(w),
+                Err(e) => return self.fail(&e),
             }
         }
-        Format::Json if several => json::render_many(done.iter().map(|d| (&d.report, &d.analysis))),
-        Format::Json => done
-            .first()
-            .map(|d| render_one(d, format))
-            .unwrap_or_default(),
-    }
-}
-
-/// One file per input in `dir`, named after the input (`crash.ips` ->
-/// `crash.md`), with `-2`, `-3`... when two inputs share a name.
-fn write_per_input(dir: &Path, done: &[Done], format: Format) -> bool {
-    let mut ok = true;
-    let mut used: Vec<PathBuf> = Vec::new();
-    for d in done {
-        let stem = if d.input == "-" {
-            "stdin".to_string()
-        } else {
-            Path::new(&d.input)
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "report".to_string())
-        };
-        let ext = format.extension();
-        let mut path = dir.join(format!("{stem}.{ext}"));
-        let mut n = 2;
-        while used.contains(&path) {
-            path = dir.join(format!("{stem}-{n}.{ext}"));
-            n += 1;
+        if let Some(out) = self.out.as_mut() {
+            if let Err(e) = out.write_all(text.as_bytes()) {
+                return self.fail(&e);
+            }
         }
-        used.push(path.clone());
-        ok &= write_file(&path, &render_one(d, format));
+        self.last_newline = text.ends_with('\n');
     }
-    ok
+
+    fn fail(&mut self, e: &std::io::Error) {
+        self.ok = false;
+        // A closed pipe (`crashlens analyze … | head`) is not an error worth a message.
+        if e.kind() == std::io::ErrorKind::BrokenPipe && self.target.is_none() {
+            self.broken_pipe = true;
+            return;
+        }
+        match &self.target {
+            Some(path) => eprintln!("crashlens: {}: cannot write: {e}", path.display()),
+            None => eprintln!("crashlens: cannot write to standard output: {e}"),
+        }
+    }
+
+    fn push(&mut self, text: &str) {
+        match self.format {
+            Format::Md => {
+                if self.count > 0 {
+                    self.write(markdown::SEPARATOR);
+                }
+                self.write(text);
+            }
+            Format::Json if self.several => {
+                self.write(if self.count == 0 { "[\n" } else { ",\n" });
+                // An element of a pretty-printed array is indented two spaces.
+                let body = text.strip_suffix('\n').unwrap_or(text);
+                let mut indented = String::with_capacity(body.len() + body.len() / 16);
+                for (i, line) in body.split('\n').enumerate() {
+                    if i > 0 {
+                        indented.push('\n');
+                    }
+                    indented.push_str("  ");
+                    indented.push_str(line);
+                }
+                self.write(&indented);
+            }
+            Format::Json => {
+                if self.count == 0 {
+                    self.write(text);
+                }
+            }
+        }
+        self.count += 1;
+    }
+
+    fn finish(mut self) -> bool {
+        match self.format {
+            Format::Md if self.count > 0 && !self.last_newline => self.write("\n"),
+            Format::Json if self.several => {
+                self.write(if self.count == 0 { "[]\n" } else { "\n]\n" })
+            }
+            _ => {}
+        }
+        if let Some(mut out) = self.out.take() {
+            if let Err(e) = out.flush() {
+                self.fail(&e);
+            }
+        }
+        // A closed pipe on standard output still counts as written.
+        self.ok || self.broken_pipe
+    }
 }
 
 fn write_file(path: &Path, text: &str) -> bool {
@@ -264,19 +379,6 @@ fn write_file(path: &Path, text: &str) -> bool {
         Ok(()) => true,
         Err(e) => {
             eprintln!("crashlens: {}: cannot write: {e}", path.display());
-            false
-        }
-    }
-}
-
-fn write_stdout(text: &str) -> bool {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => true,
-        // A closed pipe (`crashlens analyze … | head`) is not an error worth a message.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => true,
-        Err(e) => {
-            eprintln!("crashlens: cannot write to standard output: {e}");
             false
         }
     }
