@@ -9,11 +9,13 @@
 //! |---|---|---|
 //! | [`codes`] | `knowledge/codes.toml` | exception types, signals, termination namespaces and codes, ESR classes |
 //! | [`owners`] | `knowledge/owners.toml` | which image or symbol belongs to whom (GPU driver, OS, runtime, ...) |
+//! | [`formats`] | `knowledge/formats.toml` | non-crash `.ips` bug_types, crash-log signatures |
 //! | [`frames`] | `knowledge/frames.toml` | frame skip and prefix lists (abort/raise/assert, trampolines) |
 //! | [`thread_states`] | `knowledge/thread_states.toml` | what a thread is doing, from its top frames |
 //! | [`known_issues`] | `knowledge/known_issues.toml` | known crash patterns with links and workarounds |
 
 pub mod codes;
+pub mod formats;
 pub mod frames;
 pub mod hypotheses;
 pub mod known_issues;

@@ -507,61 +507,10 @@ fn unwrap_markdown(text: &str, start: usize) -> Cow<'_, str> {
 
 /// Signatures of other tools' crash output: (text, what it is). The earliest
 /// signature in the file names it.
-const LOG_SIGNATURES: &[(&str, &str)] = &[
-    ("ERROR: AddressSanitizer", "AddressSanitizer report"),
-    ("WARNING: AddressSanitizer", "AddressSanitizer report"),
-    ("AddressSanitizer:DEADLYSIGNAL", "AddressSanitizer report"),
-    ("ASAN:DEADLYSIGNAL", "AddressSanitizer report"),
-    ("ASAN:SIGSEGV", "AddressSanitizer report"),
-    ("ERROR: HWAddressSanitizer", "HWAddressSanitizer report"),
-    ("ThreadSanitizer:", "ThreadSanitizer report"),
-    ("MemorySanitizer:", "MemorySanitizer report"),
-    ("ERROR: LeakSanitizer", "LeakSanitizer report"),
-    (": runtime error: ", "UndefinedBehaviorSanitizer report"),
-    (
-        "UndefinedBehaviorSanitizer:",
-        "UndefinedBehaviorSanitizer report",
-    ),
-    ("ERROR: libFuzzer:", "libFuzzer report"),
-    ("panic: ", "Go panic"),
-    ("runtime: goroutine stack exceeds", "Go panic"),
-    ("fatal error: all goroutines are asleep", "Go panic"),
-    ("' panicked at ", "Rust panic"),
-    ("memory allocation of ", "Rust out-of-memory abort"),
-    ("Traceback (most recent call last):", "Python traceback"),
-    ("== Java Exception:", "Java exception"),
-    ("FATAL EXCEPTION:", "Android Java crash (logcat)"),
-    ("Exception in thread \"", "Java exception"),
-    ("*** *** *** *** *** ***", "Android tombstone"),
-    ("Fatal signal ", "Android tombstone"),
-    ("BUG: KASAN:", "Linux kernel KASAN report"),
-    ("Kernel panic - not syncing", "Linux kernel panic"),
-    ("Internal error: Oops", "Linux kernel oops"),
-    ("Program received signal ", "gdb session"),
-    ("stop reason = ", "lldb session"),
-    (
-        "Access violation - code c0000005",
-        "Windows debugger (cdb/WinDbg) session",
-    ),
-    ("ModLoad: ", "Windows debugger (cdb/WinDbg) session"),
-    ("Check failed: ", "Chromium CHECK failure log"),
-    ("Received signal ", "Chromium crash log"),
-];
-
-/// The kind of log, and a hint, when the text matches a known signature.
+/// The kind of log, and a hint, when the text matches a known signature
+/// (`knowledge/formats.toml`).
 fn sniff_log(text: &str) -> Option<(&'static str, &'static str)> {
-    // Two signatures are too plain alone: Go's "panic: " needs a goroutine
-    // dump, Rust's "memory allocation of " needs its "bytes failed".
-    let applies = |sig: &str| match sig {
-        "panic: " => text.contains("goroutine "),
-        "memory allocation of " => text.contains(" bytes failed"),
-        _ => true,
-    };
-    let (_, name) = LOG_SIGNATURES
-        .iter()
-        .filter(|(sig, _)| applies(sig))
-        .filter_map(|(sig, name)| text.find(sig).map(|at| (at, *name)))
-        .min_by_key(|(at, _)| *at)?;
+    let name = crashlens_knowledge::formats::builtin().sniff_log(text)?;
     Some((
         name,
         "this reader handles Apple crash reports (.ips and .crash) only so far",

@@ -11,14 +11,7 @@ use crate::ReadError;
 
 /// What a non-crash `bug_type` is, or None when it is (or may be) a crash.
 pub fn kind_for_bug_type(bug_type: &str) -> Option<&'static str> {
-    match bug_type.trim() {
-        "151" => Some("kernel panic"),
-        "210" => Some("bridgeOS (T2) panic"),
-        "298" => Some("jetsam event (memory pressure)"),
-        "188" => Some("stackshot"),
-        "185" => Some("resource report (EXC_RESOURCE)"),
-        _ => None,
-    }
+    crashlens_knowledge::formats::builtin().kind_for_bug_type(bug_type)
 }
 
 /// Longest detail we put in one error message.
