@@ -351,25 +351,11 @@ fn evidence(r: &CrashReport, a: &Analysis, f: &Facts, kb: &Kb) -> Vec<Finding> {
 
     // Teardown on other threads: exit() running static destructors, or a device,
     // queue or stream being destroyed, while the crashed thread still works.
-    let mut down = Vec::new();
-    let mut down_ev = Vec::new();
-    let mut down_syms = Vec::new();
-    for t in &others {
-        if let Some(fr) = t
-            .frames
-            .iter()
-            .find(|fr| kb.symbols.teardown.is_match(symbol_of(fr)))
-        {
-            down.push(t.number);
-            down_syms.push(format!("thread {} in `{}`", t.number, symbol_of(fr)));
-            down_ev.push(
-                Evidence::field("threads.frames")
-                    .thread(t.number)
-                    .frame(fr.index)
-                    .value(symbol_of(fr).to_string()),
-            );
-        }
-    }
+    let (down, down_ev) = threads_in(&others, usize::MAX, &kb.symbols.teardown);
+    let down_syms: Vec<String> = down_ev
+        .iter()
+        .filter_map(|e| Some(format!("thread {} in `{}`", e.thread?, e.value.as_deref()?)))
+        .collect();
     if !down.is_empty() {
         let mut finding = Finding::new(
             TEARDOWN,
@@ -386,24 +372,7 @@ fn evidence(r: &CrashReport, a: &Analysis, f: &Facts, kb: &Kb) -> Vec<Finding> {
     }
 
     if looks_like_use_after_free(f, kb) {
-        let mut busy = Vec::new();
-        let mut ev = Vec::new();
-        for t in &others {
-            if let Some(fr) = t
-                .frames
-                .iter()
-                .take(6)
-                .find(|fr| kb.symbols.malloc.is_match(symbol_of(fr)))
-            {
-                busy.push(t.number);
-                ev.push(
-                    Evidence::field("threads.frames")
-                        .thread(t.number)
-                        .frame(fr.index)
-                        .value(symbol_of(fr).to_string()),
-                );
-            }
-        }
+        let (busy, ev) = threads_in(&others, 6, &kb.symbols.malloc);
         if !busy.is_empty() {
             let mut finding = Finding::new(
                 MALLOC_ACTIVITY,
@@ -420,6 +389,32 @@ fn evidence(r: &CrashReport, a: &Analysis, f: &Facts, kb: &Kb) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The threads with a frame among their top `depth` whose symbol matches
+/// `symbols`, and for each the first such frame as evidence.
+fn threads_in(
+    threads: &[&crashlens_model::Thread],
+    depth: usize,
+    symbols: &regex::RegexSet,
+) -> (Vec<u32>, Vec<Evidence>) {
+    threads
+        .iter()
+        .filter_map(|t| {
+            let fr = t
+                .frames
+                .iter()
+                .take(depth)
+                .find(|fr| symbols.is_match(symbol_of(fr)))?;
+            Some((
+                t.number,
+                Evidence::field("threads.frames")
+                    .thread(t.number)
+                    .frame(fr.index)
+                    .value(symbol_of(fr).to_string()),
+            ))
+        })
+        .unzip()
 }
 
 /// How a thread blocked inside the code was waiting, or None when it was not.
