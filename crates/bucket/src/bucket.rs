@@ -138,7 +138,7 @@ impl Bucket {
             self.example = s.path.clone();
         }
         if let Some(t) = s.capture_time.as_deref() {
-            match parse_timestamp(&colon_free_zone(t)) {
+            match parse_timestamp(t) {
                 Some(ts) => {
                     if !matches!(self.first_ts, Some(f) if f <= ts) {
                         self.first_ts = Some(ts);
@@ -169,21 +169,6 @@ impl Bucket {
             self.gpu_drivers.add(g);
         }
     }
-}
-
-/// "... +04:00" as "... +0400", the zone form the timestamp parser reads
-/// (Xcode's text exports write the colon).
-fn colon_free_zone(t: &str) -> std::borrow::Cow<'_, str> {
-    let b = t.as_bytes();
-    let n = b.len();
-    let sign = n.checked_sub(6).and_then(|i| b.get(i));
-    let colon = n.checked_sub(3).and_then(|i| b.get(i));
-    if matches!(sign, Some(b'+') | Some(b'-')) && colon == Some(&b':') {
-        if let (Some(head), Some(mm)) = (t.get(..n - 3), t.get(n - 2..)) {
-            return std::borrow::Cow::Owned(format!("{head}{mm}"));
-        }
-    }
-    std::borrow::Cow::Borrowed(t)
 }
 
 /// Buckets being filled, keyed by signature.
@@ -277,16 +262,13 @@ mod tests {
     }
 
     #[test]
-    fn zones_with_a_colon_are_read() {
+    fn zones_with_a_colon_order_first_and_last_seen() {
+        // Xcode's text exports write "+04:00"; the model's parser reads it.
         assert_eq!(
-            colon_free_zone("2022-08-05 13:24:19.116 +04:00"),
-            "2022-08-05 13:24:19.116 +0400"
+            parse_timestamp("2022-08-05 13:24:19.116 +04:00"),
+            parse_timestamp("2022-08-05 13:24:19.116 +0400")
         );
-        assert_eq!(
-            colon_free_zone("2022-08-05 13:24:19.116 +0400"),
-            "2022-08-05 13:24:19.116 +0400"
-        );
-        assert_eq!(colon_free_zone("x"), "x");
+        assert!(parse_timestamp("2022-08-05 13:24:19.116 +04:00").is_some());
     }
 
     #[test]

@@ -23,11 +23,18 @@ pub fn parse_timestamp(s: &str) -> Option<f64> {
     if hh > 23 || mm > 59 || !(0.0..61.0).contains(&ss) {
         return None;
     }
+    // "+0400", or "+04:00" as Xcode's text exports write it.
     let offset_min = match zone {
-        Some(z) if z.len() == 5 && (z.starts_with('+') || z.starts_with('-')) => {
+        Some(z) if (z.len() == 5 || z.len() == 6) && (z.starts_with('+') || z.starts_with('-')) => {
             let sign = if z.starts_with('-') { -1 } else { 1 };
             let h: i64 = z.get(1..3)?.parse().ok()?;
-            let mi: i64 = z.get(3..5)?.parse().ok()?;
+            let rest = z.get(3..)?;
+            let rest = if z.len() == 6 {
+                rest.strip_prefix(':')?
+            } else {
+                rest
+            };
+            let mi: i64 = rest.parse().ok()?;
             sign * (h * 60 + mi)
         }
         _ => 0,
@@ -70,6 +77,9 @@ mod tests {
     fn epoch_and_zones() {
         assert_eq!(parse_timestamp("1970-01-01 00:00:00 +0000"), Some(0.0));
         assert_eq!(parse_timestamp("1970-01-01 01:00:00 +0100"), Some(0.0));
+        assert_eq!(parse_timestamp("1970-01-01 01:00:00 +01:00"), Some(0.0));
+        assert_eq!(parse_timestamp("1970-01-01 00:00:00 -01:30"), Some(5400.0));
+        assert_eq!(parse_timestamp("1970-01-01 00:00:00 +01-30"), None);
         assert_eq!(parse_timestamp("2000-03-01 00:00:00"), Some(951868800.0));
         assert_eq!(parse_timestamp("garbage"), None);
         assert_eq!(parse_timestamp("2020-13-01 00:00:00"), None);
