@@ -2,19 +2,22 @@
 //!
 //! [`read_bytes`] sniffs the format ([`detect`]) and hands the body to its
 //! reader: [`ips`] for Apple's JSON `.ips`, [`apple_text`] for the legacy text
-//! layout (`.crash`, or a text body behind an `.ips` header line), and
-//! [`other`] for Apple report kinds that are not process crashes. Readers never
+//! layout (`.crash`, or a text body behind an `.ips` header line), [`minidump`]
+//! for Breakpad/Crashpad/minidump-writer dumps, and [`other`] for Apple report
+//! kinds that are not process crashes. Readers never
 //! panic on input: every failure is a [`ReadError`].
 //!
 //! What each input becomes:
 //! - a crash report (`.ips` bug_type 309 JSON; 309/109 header + text; bare
 //!   Apple text), also when wrapped in Console's "Translated Report", Markdown
-//!   or prose (`source.wrapped`);
+//!   or prose (`source.wrapped`); a minidump;
 //! - [`ReadError::NotACrashReport`] for kernel/bridgeOS/coprocessor panics,
 //!   jetsam events, stackshots and resource reports, with a detail line;
 //! - [`ReadError::Unsupported`] for formats we recognize but do not read yet
-//!   (minidumps, sanitizer/Go/Rust/Java/debugger logs), naming the format;
-//! - [`ReadError::Malformed`] for a broken `.ips` (truncated, too deeply nested);
+//!   (sanitizer/Go/Rust/Java/debugger logs, listed in `knowledge/formats.toml`),
+//!   naming the format;
+//! - [`ReadError::Malformed`] for a broken `.ips` (truncated, too deeply nested)
+//!   or minidump;
 //! - [`ReadError::Unrecognized`] otherwise, saying what the bytes look like.
 //!
 //! An `.ips` field of the wrong type is skipped, not fatal; skipped fields and
