@@ -9,7 +9,25 @@ use std::process::ExitCode;
 
 use crashlens_capture::{signals, Capture, Options};
 
+const AFTER_HELP: &str = "\
+Examples:
+  crashlens run -- python3 train.py --workers 8
+      Run the script; if it dies of SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT,
+      SIGTRAP or SIGSYS, write crashlens-dumps/<name>.dmp and <name>.md, then let
+      it die with its own signal (its exit status is unchanged).
+
+  crashlens run -o dumps --json -- ./server --port 8080
+      Dumps and reports (Markdown and JSON) into dumps/.
+
+  crashlens analyze dumps/*.dmp
+      Analyze the minidumps again later, or on another machine.
+
+Needs ptrace permission over the child (the default for your own children;
+no root, no core_pattern change). Tracing adds a stop per new thread, so it can
+change timing; the report's Capture section says so.";
+
 #[derive(clap::Args)]
+#[command(after_help = AFTER_HELP)]
 pub struct Args {
     /// Where minidumps and reports go (created when missing)
     #[arg(short = 'o', long = "out", default_value = "crashlens-dumps")]
