@@ -13,7 +13,7 @@ const AFTER_HELP: &str = "\
 Examples:
   crashlens run -- python3 train.py --workers 8
       Run the script; if it dies of SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT,
-      SIGTRAP or SIGSYS, write crashlens-dumps/<name>.dmp and <name>.md, then let
+      SIGTRAP or SIGSYS, write crashlens-dumps/crash-<pid>-<ms>.dmp and .md, then let
       it die with its own signal (its exit status is unchanged).
 
   crashlens run -o dumps --json -- ./server --port 8080
