@@ -3,6 +3,7 @@
 //! journal; `repro merge DIR...` combines shards. Thin: parses arguments and
 //! calls crashlens-repro.
 
+use crashlens_repro::capture::{Wrapper, CAPTURE_DIR};
 use crashlens_repro::config::{parse_config, parse_shard};
 use crashlens_repro::duration::parse_duration;
 use crashlens_repro::experiment::{resume, run_new, Plan, ResumeChanges};
@@ -15,11 +16,29 @@ use crashlens_repro::ReproError;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+const AFTER_HELP: &str = "\
+Examples:
+  crashlens repro --runs 100 -j 4 --config lock:USE_LOCK=1 --config nolock:USE_LOCK=0 -- ./race
+      100 runs with and without the lock, interleaved; crash rates, intervals, p-value.
+
+  crashlens repro --capture -n 20 -o exp --config nolock:USE_LOCK=0 -- ./race
+      Each run under `crashlens run` (Linux, ptrace): a crashing run leaves
+      exp/captures/nolock-<run>/crash-<pid>-<ms>.dmp and its analysis (.md), listed in
+      the journal and the summary. Recorded in the journal, since tracing can change
+      timing: rates with and without --capture are not directly comparable.
+
+  crashlens repro --resume exp -n 50
+      Continue exp up to 50 runs per configuration (capture stays as it was).";
+
 /// Run COMMAND many times per configuration and measure its crash rate.
 ///
 /// Example: crashlens repro --runs 100 -j 4 --config lock:USE_LOCK=1 --config nolock:USE_LOCK=0 -- ./race
 #[derive(clap::Args)]
-#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    after_help = AFTER_HELP
+)]
 pub struct Args {
     #[command(subcommand)]
     action: Option<Action>,
@@ -73,6 +92,13 @@ pub struct Args {
     /// Do not set PYTHONFAULTHANDLER=1 in the runs
     #[arg(long)]
     no_faulthandler: bool,
+
+    /// Run each run under `crashlens run` (Linux, ptrace): a crashing run leaves a minidump and its
+    /// analysis in DIR/captures/<config>-<run>/. Recorded in the journal: tracing can change
+    /// timing, so rates with and without capture are not directly comparable. On --resume, capture
+    /// follows the journal
+    #[arg(long)]
+    capture: bool,
 
     /// Progress display: auto, bar, lines or none
     #[arg(long, default_value = "auto")]
@@ -169,12 +195,13 @@ fn run_inner(args: Args) -> Result<ExitCode, ReproError> {
         }
         None => {}
     }
-    let opts = ExecOptions {
+    let mut opts = ExecOptions {
         jobs: args.jobs.unwrap_or(1).max(1),
         progress: progress_mode(&args.progress)?,
         kill_grace: parse_duration(&args.kill_grace)?,
         artifacts: true,
         ips_analyzer: Some(ips_analyzer()),
+        wrap: None,
     };
     let max_time = args.max_time.as_deref().map(parse_duration).transpose()?;
     let cancel = crashlens_repro::interrupt::install();
@@ -191,8 +218,21 @@ fn run_inner(args: Args) -> Result<ExitCode, ReproError> {
             max_time,
         };
         let mut opts = opts;
+        let journaled = journal::load(&dir)?.header;
         if args.jobs.is_none() {
-            opts.jobs = journal::load(&dir)?.header.jobs;
+            opts.jobs = journaled.jobs;
+        }
+        if args.capture && !journaled.capture {
+            return Err(ReproError::Mismatch(format!(
+                "{} was run without --capture: tracing can change timing, so captured runs would not be \
+                 comparable with its runs. Resume it without --capture, or start a new experiment with \
+                 --capture and another -o",
+                dir.display()
+            )));
+        }
+        if journaled.capture {
+            // Capture follows the journal: every run of the experiment is captured.
+            opts.wrap = Some(capture_wrapper()?);
         }
         let (header, report) = resume(&dir, &changes, &opts, cancel)?;
         eprintln!(
@@ -219,8 +259,12 @@ fn run_inner(args: Args) -> Result<ExitCode, ReproError> {
             max_time,
             shard: args.shard.as_deref().map(parse_shard).transpose()?,
             faulthandler: !args.no_faulthandler,
+            capture: args.capture,
         };
         let header = plan.header()?;
+        if args.capture {
+            opts.wrap = Some(capture_wrapper()?);
+        }
         let dir = match args.output {
             Some(d) => d,
             None => {
@@ -245,15 +289,45 @@ fn run_inner(args: Args) -> Result<ExitCode, ReproError> {
 
 fn announce(dir: &Path, h: &Header) {
     eprintln!(
-        "repro: {} configuration(s) x {} runs, {} at a time, seed {} (same schedule: --seed {}){}; journal {}",
+        "repro: {} configuration(s) x {} runs, {} at a time, seed {} (same schedule: --seed {}){}{}; journal {}",
         h.configs.len(),
         h.runs,
         h.jobs,
         h.seed,
         h.seed,
         h.shard.map(|s| format!(", shard {s}")).unwrap_or_default(),
+        if h.capture {
+            ", each run under `crashlens run` (traced: timing can differ)"
+        } else {
+            ""
+        },
         dir.join(journal::JOURNAL_FILE).display()
     );
+}
+
+/// `--capture`: every run becomes `crashlens run -o <its capture folder> -- COMMAND`,
+/// this same binary. `crashlens run` fails on its own with exit 125 and, when it
+/// cannot exec the command, 127; either way its message is the last stderr line.
+fn capture_wrapper() -> Result<Wrapper, ReproError> {
+    if !cfg!(target_os = "linux") {
+        return Err(ReproError::Usage(
+            "--capture needs Linux ptrace; on macOS the .ips reports are read instead".into(),
+        ));
+    }
+    let exe = std::env::current_exe().map_err(|e| {
+        ReproError::Usage(format!("--capture: cannot find this crashlens binary: {e}"))
+    })?;
+    Ok(Wrapper {
+        prefix: vec![
+            exe.display().to_string(),
+            "run".into(),
+            "-o".into(),
+            CAPTURE_DIR.into(),
+            "--".into(),
+        ],
+        harness_exit_codes: vec![125, 127],
+        harness_marker: "crashlens run: ".into(),
+    })
 }
 
 fn write_summaries(dir: &Path, summary: &crashlens_repro::summary::Summary) {

@@ -79,6 +79,7 @@ fn harness(command: Vec<String>, n: u64, jobs: usize) -> Duration {
         max_time: None,
         shard: None,
         faulthandler: true,
+        capture: false,
     };
     let header = plan.header().expect("header");
     let opts = ExecOptions {

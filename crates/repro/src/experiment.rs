@@ -25,6 +25,9 @@ pub struct Plan {
     pub max_time: Option<Duration>,
     pub shard: Option<Shard>,
     pub faulthandler: bool,
+    /// Every run runs inside the capture wrapper (`--capture`); the
+    /// [`ExecOptions::wrap`] must then be given.
+    pub capture: bool,
 }
 
 impl Plan {
@@ -64,6 +67,7 @@ impl Plan {
             max_time_ms: self.max_time.map(|d| d.as_millis() as u64),
             shard: self.shard,
             faulthandler: self.faulthandler,
+            capture: self.capture,
             created_unix_ms: std::time::SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_millis() as u64)
@@ -79,8 +83,27 @@ pub fn run_new(
     opts: &ExecOptions,
     cancel: &'static AtomicBool,
 ) -> Result<ExecReport, ReproError> {
+    check_capture(dir, header, opts)?;
     let mut writer = JournalWriter::create(dir, header)?;
     execute(dir, header, &[], &mut writer, opts, cancel)
+}
+
+/// The runs of an experiment run all with the capture wrapper or all without:
+/// tracing can change timing, so mixed runs would not add up to one rate.
+pub fn check_capture(dir: &Path, header: &Header, opts: &ExecOptions) -> Result<(), ReproError> {
+    match (header.capture, opts.wrap.is_some()) {
+        (true, false) => Err(ReproError::Mismatch(format!(
+            "{} was run with --capture and its runs must all be captured; resume it with --capture",
+            dir.display()
+        ))),
+        (false, true) => Err(ReproError::Mismatch(format!(
+            "{} was run without --capture: tracing can change timing, so captured runs would not be \
+             comparable with its runs. Resume it without --capture, or start a new experiment with \
+             --capture and another -o",
+            dir.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// What a resume may change.
@@ -103,6 +126,7 @@ pub fn resume(
     let Loaded {
         mut header, runs, ..
     } = journal::load(dir)?;
+    check_capture(dir, &header, opts)?;
     let before = header.clone();
     if let Some(n) = changes.runs {
         if n == 0 {

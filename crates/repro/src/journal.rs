@@ -4,6 +4,7 @@
 //! reading it back (a torn last line is cut off), resuming, and merging the
 //! journals of several shards.
 
+use crate::capture::CaptureInfo;
 use crate::config::{Config, Shard};
 use crate::error::ReproError;
 use crate::outcome::{ExitInfo, Outcome};
@@ -34,13 +35,20 @@ pub struct Header {
     pub shard: Option<Shard>,
     /// PYTHONFAULTHANDLER=1 was set for the runs.
     pub faulthandler: bool,
+    /// The runs ran inside the capture wrapper (`--capture`: traced, which can
+    /// change timing). Absent in older journals: off.
+    #[serde(default)]
+    pub capture: bool,
     pub created_unix_ms: u64,
 }
 
 impl Header {
-    /// Same experiment: same command and configurations (seed and shard may differ).
+    /// Same experiment: same command, configurations and capture setting (seed
+    /// and shard may differ).
     pub fn same_experiment(&self, other: &Header) -> bool {
-        self.command == other.command && self.configs == other.configs
+        self.command == other.command
+            && self.configs == other.configs
+            && self.capture == other.capture
     }
 }
 
@@ -69,6 +77,9 @@ pub struct RunRecord {
     /// (absolute after a merge).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub artifacts: Option<String>,
+    /// With `--capture`: what the wrapper left for this run (none when it left nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture: Option<CaptureInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<Shard>,
 }
@@ -211,10 +222,22 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Loaded, ReproError> {
                     r.artifacts = Some(base.join(a).display().to_string());
                 }
             }
+            if let Some(c) = &mut r.capture {
+                c.rebase(&base);
+            }
         }
         match &mut merged {
             None => merged = Some(l),
             Some(m) => {
+                if m.header.capture != l.header.capture {
+                    return Err(ReproError::Mismatch(format!(
+                        "{} was run {} --capture and the first journal {}: tracing can change timing, \
+                         so their runs do not add up; merge the shards of each setting separately",
+                        dir.display(),
+                        if l.header.capture { "with" } else { "without" },
+                        if m.header.capture { "with it" } else { "without it" },
+                    )));
+                }
                 if !m.header.same_experiment(&l.header) {
                     return Err(ReproError::Mismatch(format!(
                         "{} is a different experiment (command or configurations differ)",
@@ -268,6 +291,7 @@ mod tests {
             max_time_ms: None,
             shard: None,
             faulthandler: true,
+            capture: false,
             created_unix_ms: 0,
         }
     }
@@ -291,6 +315,7 @@ mod tests {
             stdout_bytes: 0,
             stderr_bytes: 0,
             artifacts: None,
+            capture: None,
             shard: None,
         }
     }

@@ -8,7 +8,9 @@
 //! the schedule `jobs` at a time with [`runner::run_once`], reads a
 //! [`signature`] from the output tails, decides the [`outcome`], and appends
 //! one flushed JSONL line per run to `DIR/journal.jsonl` (tails go to
-//! `DIR/runs/<config>-<rep>/`); [`summary::summarize`] computes the statistics
+//! `DIR/runs/<config>-<rep>/`); with `--capture` each run runs inside a
+//! [`capture::Wrapper`] (the CLI's `crashlens run`), whose dump and analysis
+//! are listed in the run's record; [`summary::summarize`] computes the statistics
 //! from the journal alone, and [`report`] renders them.
 //!
 //! A crash, for the rates, is a death by signal (or a shell's exit 128+N for
@@ -25,6 +27,7 @@
 //! | [`tail`] | the ring buffer behind the tails |
 //! | [`signals`] | signal names and crash signals |
 //! | [`signature`] | faulthandler dumps, sanitizer reports, Rust panics |
+//! | [`capture`] | `--capture`: the wrapper command, per-run capture folders, what they hold |
 //! | [`ips`] | macOS: the .ips report written for a run's pid |
 //! | [`outcome`] | passed / failed / crashed / sanitizer / Python fatal / timeout / harness error |
 //! | [`journal`] | JSONL journal: append + flush, load, resume, merge |
@@ -36,6 +39,7 @@
 //! | [`progress`] | progress bar or periodic lines |
 //! | [`interrupt`] | Ctrl-C / SIGTERM flag |
 
+pub mod capture;
 pub mod config;
 pub mod duration;
 pub mod error;

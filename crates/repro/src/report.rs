@@ -95,6 +95,13 @@ pub fn markdown(s: &Summary) -> String {
             .map(|x| format!("; shard {x}"))
             .unwrap_or_default()
     );
+    if s.capture {
+        let _ = writeln!(
+            out,
+            "**Capture: on.** {}\n",
+            s.capture_note.as_deref().unwrap_or("")
+        );
+    }
     let _ = writeln!(
         out,
         "| Configuration | Environment | Crashes / runs | Crash rate | 95% CI (Wilson) | Runs for a 95% chance of a crash | Median time to crash (KM) |"
@@ -189,6 +196,7 @@ pub fn markdown(s: &Summary) -> String {
             let _ = writeln!(out);
         }
     }
+    captures_section(&mut out, s);
     if !s.warnings.is_empty() {
         let _ = writeln!(out, "\n### Warnings\n");
         for w in &s.warnings {
@@ -196,6 +204,52 @@ pub fn markdown(s: &Summary) -> String {
         }
     }
     out
+}
+
+/// Crashing runs shown per configuration in the Markdown (all are in the JSON).
+const CAPTURES_SHOWN: usize = 5;
+
+/// With capture: where each crashing run's analysis is, a few per configuration.
+fn captures_section(out: &mut String, s: &Summary) {
+    if !s.capture {
+        return;
+    }
+    let _ = writeln!(out, "\n### Captures\n");
+    let captured: u64 = s.configs.iter().map(|c| c.captures.len() as u64).sum();
+    if captured == 0 {
+        let _ = writeln!(out, "No crashing run left a capture.");
+        return;
+    }
+    for c in s.configs.iter().filter(|c| !c.captures.is_empty()) {
+        let _ = writeln!(
+            out,
+            "**{}**: {} of {} crashing runs captured\n",
+            md_escape(&c.name),
+            c.captures.len(),
+            c.crashes
+        );
+        for cap in c.captures.iter().take(CAPTURES_SHOWN) {
+            let what = cap
+                .reports
+                .first()
+                .or(cap.dumps.first())
+                .map(|p| format!("`{}`", md_escape(p).replace('`', "'")))
+                .unwrap_or_else(|| "no files".into());
+            let _ = write!(out, "- run {} ({}): {what}", cap.rep, cap.outcome);
+            if let Some(h) = &cap.headline {
+                let _ = write!(out, " — {}", md_escape(h));
+            }
+            let _ = writeln!(out);
+        }
+        if c.captures.len() > CAPTURES_SHOWN {
+            let _ = writeln!(
+                out,
+                "- and {} more (all in summary.json and journal.jsonl)",
+                c.captures.len() - CAPTURES_SHOWN
+            );
+        }
+        let _ = writeln!(out);
+    }
 }
 
 pub fn json(s: &Summary) -> String {
@@ -292,6 +346,7 @@ mod tests {
             max_time_ms: None,
             shard: None,
             faulthandler: true,
+            capture: false,
             created_unix_ms: 0,
         };
         let mut runs = Vec::new();
@@ -321,6 +376,7 @@ mod tests {
                     stdout_bytes: 0,
                     stderr_bytes: 0,
                     artifacts: None,
+                    capture: None,
                     shard: None,
                 });
             }

@@ -4,6 +4,7 @@
 //! outcome, artifacts), appends it, and stops early on request (`--until-crashes`,
 //! `--max-time`, Ctrl-C).
 
+use crate::capture::{self, Wrapper};
 use crate::config::{schedule, shard_tasks, EnvChange, Task};
 use crate::error::ReproError;
 use crate::journal::{Header, JournalWriter, Record, RunRecord};
@@ -28,6 +29,9 @@ pub struct ExecOptions {
     /// Turns the macOS .ips found for a crashed run into its crash signature (the
     /// CLI passes crashlens's own analysis; the harness does not depend on it).
     pub ips_analyzer: Option<IpsAnalyzer>,
+    /// `--capture`: the command every run runs inside (the CLI passes
+    /// `crashlens run -o {capture_dir} --`). Must match the header's `capture`.
+    pub wrap: Option<Wrapper>,
 }
 
 /// The analyzer's function: an .ips path to a one-line crash signature.
@@ -51,6 +55,7 @@ impl Default for ExecOptions {
             kill_grace: Duration::from_secs(2),
             artifacts: true,
             ips_analyzer: None,
+            wrap: None,
         }
     }
 }
@@ -202,9 +207,18 @@ pub fn execute(
         let dir = dir.to_path_buf();
         handles.push(std::thread::spawn(move || {
             while let Some(task) = shared.next() {
-                let spec = spec_for(&header, &program, &args, task.config, &opts);
+                if opts.wrap.is_some() {
+                    // A run cut off before it was journaled (a kill) may have left files: start clean.
+                    let _ = std::fs::remove_dir_all(dir.join(capture_folder(&header, task)));
+                }
+                let spec = spec_for(&header, &program, &args, task, &opts, &dir);
                 let result = run_once(&spec, cancel);
                 if result.cancelled {
+                    if opts.wrap.is_some() {
+                        // Not journaled: nothing of it is kept.
+                        let folder = dir.join(capture_folder(&header, task));
+                        let _ = std::fs::remove_dir_all(folder);
+                    }
                     break;
                 }
                 let record = to_record(&header, task, &result, &dir, &opts);
@@ -260,6 +274,10 @@ pub fn execute(
     for h in handles {
         let _ = h.join();
     }
+    if opts.wrap.is_some() {
+        // Gone when no run left a capture.
+        let _ = std::fs::remove_dir(dir.join(capture::CAPTURES_FOLDER));
+    }
     if stopped.is_none() && cancel.load(Ordering::Relaxed) {
         // The workers saw the flag first and the channel closed before the loop did.
         stopped = Some(StopReason::Interrupted);
@@ -271,13 +289,28 @@ pub fn execute(
     Ok(ExecReport { finished, stopped })
 }
 
+fn config_name(header: &Header, config: usize) -> String {
+    header
+        .configs
+        .get(config)
+        .map(|c| c.name.clone())
+        .unwrap_or_default()
+}
+
+/// `captures/<config>-<rep>`, relative to the experiment's folder.
+fn capture_folder(header: &Header, task: Task) -> PathBuf {
+    capture::run_folder(&config_name(header, task.config), task.rep)
+}
+
 fn spec_for(
     header: &Header,
     program: &str,
     args: &[String],
-    config: usize,
+    task: Task,
     opts: &ExecOptions,
+    dir: &Path,
 ) -> RunSpec {
+    let config = task.config;
     let mut env = Vec::new();
     if header.faulthandler {
         env.push(EnvChange::Set {
@@ -288,9 +321,16 @@ fn spec_for(
     if let Some(c) = header.configs.get(config) {
         env.extend(c.env.iter().cloned());
     }
+    let (program, args) = match &opts.wrap {
+        Some(w) => {
+            let folder = capture::absolute_folder(dir, &capture_folder(header, task));
+            w.argv(&folder, program, args)
+        }
+        None => (program.to_string(), args.to_vec()),
+    };
     RunSpec {
-        program: program.to_string(),
-        args: args.to_vec(),
+        program,
+        args,
         env,
         timeout: Duration::from_millis(header.timeout_ms),
         kill_grace: opts.kill_grace,
@@ -306,20 +346,36 @@ fn to_record(
     dir: &Path,
     opts: &ExecOptions,
 ) -> RunRecord {
-    let config_name = header
-        .configs
-        .get(task.config)
-        .map(|c| c.name.clone())
-        .unwrap_or_default();
+    let config_name = config_name(header, task.config);
     let stdout = String::from_utf8_lossy(result.stdout.bytes());
     let stderr = String::from_utf8_lossy(result.stderr.bytes());
     let mut signature = parse_output(&stderr, &stdout);
-    let outcome = match &result.error {
-        Some(message) => Outcome::HarnessError {
+    let wrapper_failed = opts
+        .wrap
+        .as_ref()
+        .filter(|_| !result.timed_out)
+        .and_then(|w| w.harness_failure(result.exit, &stderr));
+    let outcome = match (&result.error, wrapper_failed) {
+        (Some(message), _) => Outcome::HarnessError {
             message: message.clone(),
         },
-        None => classify(result.exit, result.timed_out, signature.as_ref()),
+        (None, Some(message)) => Outcome::HarnessError { message },
+        (None, None) => classify(result.exit, result.timed_out, signature.as_ref()),
     };
+    let capture = opts
+        .wrap
+        .as_ref()
+        .and_then(|_| capture::collect(dir, &capture_folder(header, task)));
+    if outcome.is_crash() && signature.is_none() {
+        // No report of the program's own (faulthandler, sanitizer, panic): the
+        // capture's analysis names the crash, without the run's pid.
+        if let Some(headline) = capture.as_ref().and_then(|c| c.headline.as_deref()) {
+            signature = Some(crate::signature::Signature {
+                key: capture::stable_key(headline),
+                ..Default::default()
+            });
+        }
+    }
     if outcome.is_crash() {
         if let Some(ips) =
             crate::ips::wait_for_ips(result.pid, result.started, Duration::from_secs(3))
@@ -330,7 +386,7 @@ fn to_record(
             });
             sig.ips_path = Some(ips.display().to_string());
             if let Some(headline) = opts.ips_analyzer.as_ref().and_then(|an| (an.0)(&ips)) {
-                sig.key = headline.clone();
+                sig.key = capture::stable_key(&headline);
                 sig.ips_headline = Some(headline);
             }
         }
@@ -360,6 +416,7 @@ fn to_record(
         stdout_bytes: result.stdout.total(),
         stderr_bytes: result.stderr.total(),
         artifacts,
+        capture,
         shard: header.shard,
     }
 }

@@ -46,6 +46,20 @@ pub struct ConfigSummary {
     /// Signatures of the crashing runs (and of other runs that left a report,
     /// prefixed with their outcome), most frequent first.
     pub signatures: Vec<SignatureCount>,
+    /// With `--capture`: what the capture left for each crashing run, in run order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub captures: Vec<CaptureRef>,
+}
+
+/// The capture of one crashing run.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaptureRef {
+    pub rep: u64,
+    pub outcome: String,
+    pub dumps: Vec<String>,
+    pub reports: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headline: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -67,6 +81,11 @@ pub struct Summary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
     pub total_runs: u64,
+    /// The runs ran inside the capture wrapper (`--capture`).
+    pub capture: bool,
+    /// With capture: what that means for the numbers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture_note: Option<String>,
     pub configs: Vec<ConfigSummary>,
     pub comparisons: Vec<Comparison>,
     pub warnings: Vec<String>,
@@ -86,6 +105,11 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
         Some((v.get(mid - 1).copied()? + v.get(mid).copied()?) / 2.0)
     }
 }
+
+/// What capture means for the numbers (in the summary of a captured experiment).
+pub const CAPTURE_NOTE: &str = "Every run ran under a capturing tracer (ptrace), which wrote a minidump and its \
+analysis for each crashing run. Tracing can change timing, so crash rates with and without capture are not \
+directly comparable; run times include writing the dump and its analysis.";
 
 /// Summarise `runs` of the experiment `header`.
 pub fn summarize(header: &Header, runs: &[RunRecord], skipped_lines: &[String]) -> Summary {
@@ -135,6 +159,21 @@ pub fn summarize(header: &Header, runs: &[RunRecord], skipped_lines: &[String]) 
             .map(|(signature, count)| SignatureCount { signature, count })
             .collect();
         signatures.sort_by(|a, b| b.count.cmp(&a.count).then(a.signature.cmp(&b.signature)));
+        let mut captures: Vec<CaptureRef> = trials
+            .iter()
+            .filter(|r| r.outcome.is_crash())
+            .filter_map(|r| {
+                let c = r.capture.as_ref()?;
+                Some(CaptureRef {
+                    rep: r.rep,
+                    outcome: r.outcome.describe(),
+                    dumps: c.dumps.clone(),
+                    reports: c.reports.clone(),
+                    headline: c.headline.clone(),
+                })
+            })
+            .collect();
+        captures.sort_by_key(|c| c.rep);
         configs.push(ConfigSummary {
             name: c.name.clone(),
             env: c.describe_env(),
@@ -154,6 +193,7 @@ pub fn summarize(header: &Header, runs: &[RunRecord], skipped_lines: &[String]) 
             outcomes,
             distinct_crash_signatures: crash_keys.len(),
             signatures,
+            captures,
         });
     }
 
@@ -193,6 +233,8 @@ pub fn summarize(header: &Header, runs: &[RunRecord], skipped_lines: &[String]) 
         jobs: header.jobs,
         shard: header.shard.map(|s| s.to_string()),
         total_runs: runs.len() as u64,
+        capture: header.capture,
+        capture_note: header.capture.then(|| CAPTURE_NOTE.to_string()),
         configs,
         comparisons,
         warnings,
@@ -262,6 +304,24 @@ fn warnings(
             ));
         }
     }
+    if header.capture {
+        let missed: Vec<&RunRecord> = runs
+            .iter()
+            .filter(|r| r.outcome.is_crash())
+            .filter(|r| match &r.capture {
+                Some(c) => c.dumps.is_empty(),
+                None => true,
+            })
+            .collect();
+        if let Some(first) = missed.first() {
+            w.push(format!(
+                "{} crashing run(s) left no minidump under capture (first: {} run {}); see its stderr.",
+                missed.len(),
+                first.config_name,
+                first.rep
+            ));
+        }
+    }
     if !skipped_lines.is_empty() {
         w.push(format!(
             "{} unreadable journal line(s) skipped (line {}).",
@@ -298,6 +358,7 @@ mod tests {
             max_time_ms: None,
             shard: None,
             faulthandler: true,
+            capture: false,
             created_unix_ms: 0,
         }
     }
@@ -327,6 +388,7 @@ mod tests {
             stdout_bytes: 0,
             stderr_bytes: 0,
             artifacts: None,
+            capture: None,
             shard: None,
         }
     }

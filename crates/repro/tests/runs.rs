@@ -202,6 +202,7 @@ fn plan(command: Vec<String>, configs: &[&str], runs: u64) -> Plan {
         max_time: None,
         shard: None,
         faulthandler: true,
+        capture: false,
     }
 }
 
@@ -544,4 +545,143 @@ fn harness_errors_are_journaled_but_left_out_of_rates() {
         "{:?}",
         s.warnings
     );
+}
+
+/// A stand-in for `crashlens run -o DIR --`: runs the command; when it dies
+/// of a signal (the shell's 128+N), writes a dump and an analysis whose
+/// heading names the pid; `WRAP_FAIL=1` makes it fail on its own, as the
+/// real one does (exit 125, its message last on stderr).
+fn fake_capture() -> crashlens_repro::capture::Wrapper {
+    let script = r#"d="$1"; shift
+mkdir -p "$d"
+if [ -n "$WRAP_FAIL" ]; then echo "wrap: cannot trace" >&2; exit 125; fi
+"$@"; rc=$?
+if [ $rc -gt 128 ]; then
+  echo MDMP > "$d/crash-$$.dmp"
+  printf '## prog [%s]: SIGSEGV at NULL + 0x18 in `first_item`\n\nbody\n' "$$" > "$d/crash-$$.md"
+fi
+exit $rc"#;
+    crashlens_repro::capture::Wrapper {
+        prefix: vec![
+            "sh".into(),
+            "-c".into(),
+            script.into(),
+            "wrap".into(),
+            crashlens_repro::capture::CAPTURE_DIR.into(),
+        ],
+        harness_exit_codes: vec![125],
+        harness_marker: "wrap: ".into(),
+    }
+}
+
+#[test]
+fn a_capture_wrapper_leaves_one_capture_per_crashing_run() {
+    let crash = common::build("crash", &[]);
+    let pass = common::build("pass", &[]);
+    let dir = tempfile::tempdir().unwrap();
+    // One configuration crashes every run, one never does, one has the wrapper fail.
+    let script = format!(
+        "if [ -n \"$CRASH\" ]; then exec {} segv; else exec {}; fi",
+        crash.display(),
+        pass.display()
+    );
+    let mut p = plan(
+        vec!["sh".into(), "-c".into(), script],
+        &["crashy:CRASH=1", "clean", "broken:WRAP_FAIL=1"],
+        2,
+    );
+    p.capture = true;
+    let header = p.header().unwrap();
+    assert!(header.capture);
+    let mut o = opts();
+    // The header says capture and no wrapper is given: refused before any run.
+    assert!(run_new(&dir.path().join("x"), &header, &o, &NEVER).is_err());
+    assert!(!dir.path().join("x").join("journal.jsonl").exists());
+    o.wrap = Some(fake_capture());
+    run_new(dir.path(), &header, &o, &NEVER).unwrap();
+
+    // The header line of the journal says so.
+    let first = std::fs::read_to_string(dir.path().join("journal.jsonl")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    assert_eq!(first["type"], "header");
+    assert_eq!(first["capture"], true);
+
+    let l = journal::load(dir.path()).unwrap();
+    assert_eq!(l.runs.len(), 6);
+    for r in &l.runs {
+        match r.config_name.as_str() {
+            "crashy" => {
+                // Classified from the exit status, as without capture.
+                assert!(r.outcome.is_crash(), "{r:?}");
+                let c = r.capture.as_ref().unwrap();
+                assert_eq!(c.dir, format!("captures/crashy-{:05}", r.rep));
+                assert_eq!(c.dumps.len(), 1);
+                assert_eq!(c.reports.len(), 1);
+                assert!(dir.path().join(&c.dumps[0]).is_file());
+                assert!(dir.path().join(&c.reports[0]).is_file());
+                assert!(c.headline.as_deref().unwrap().starts_with("prog ["));
+                // The key drops the pid, so every crash here tallies as one.
+                assert_eq!(
+                    r.signature.as_ref().unwrap().key,
+                    "prog: SIGSEGV at NULL + 0x18 in `first_item`"
+                );
+            }
+            "clean" => {
+                assert_eq!(r.outcome, Outcome::Passed);
+                assert!(r.capture.is_none());
+                assert!(!dir
+                    .path()
+                    .join(format!("captures/clean-{:05}", r.rep))
+                    .exists());
+            }
+            _ => {
+                assert_eq!(
+                    r.outcome,
+                    Outcome::HarnessError {
+                        message: "wrap: cannot trace (exit 125)".into()
+                    }
+                );
+                assert!(r.capture.is_none());
+            }
+        }
+    }
+    let s = summarize(&l.header, &l.runs, &l.skipped);
+    assert!(s.capture);
+    assert!(s.capture_note.as_deref().unwrap().contains(
+        "not \
+directly comparable"
+    ));
+    assert_eq!((s.configs[0].crashes, s.configs[0].runs), (2, 2));
+    assert_eq!(s.configs[0].distinct_crash_signatures, 1);
+    assert_eq!(s.configs[0].captures.len(), 2);
+    assert!(s.configs[1].captures.is_empty());
+    // Harness errors are not trials.
+    assert_eq!(s.configs[2].runs, 0);
+    assert!(
+        s.warnings.iter().any(|w| w.contains("harness error")),
+        "{:?}",
+        s.warnings
+    );
+
+    // Resuming without the wrapper is refused; with it, nothing is left to do.
+    let bare = opts();
+    let err = resume(dir.path(), &ResumeChanges::default(), &bare, &NEVER).unwrap_err();
+    assert!(err.to_string().contains("--capture"), "{err}");
+    let (_, rep) = resume(dir.path(), &ResumeChanges::default(), &o, &NEVER).unwrap();
+    assert_eq!(rep.finished, 0);
+
+    // An experiment without capture cannot be resumed with it.
+    let other = tempfile::tempdir().unwrap();
+    let h = plan(vec![pass.display().to_string()], &[], 1)
+        .header()
+        .unwrap();
+    run_new(other.path(), &h, &opts(), &NEVER).unwrap();
+    let err = resume(other.path(), &ResumeChanges::default(), &o, &NEVER).unwrap_err();
+    assert!(err.to_string().contains("without --capture"), "{err}");
+    // Nor merged with a captured one.
+    let merged = journal::merge(
+        &[dir.path().to_path_buf(), other.path().to_path_buf()],
+        &other.path().join("m"),
+    );
+    assert!(merged.is_err());
 }

@@ -11,6 +11,13 @@ pub fn programs_src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../repro/tests/programs")
 }
 
+/// A name part no other build, in this process or another, is using.
+fn unique() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!("{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
 /// Build `tests/programs/<name>.c` (once per source change) and return the binary.
 /// `extra` are extra compiler flags (e.g. `-pthread`). `None` if `cc` fails
 /// (only allowed for optional programs such as the ASan build).
@@ -26,8 +33,9 @@ pub fn try_build(name: &str, out_name: &str, extra: &[&str]) -> Option<PathBuf> 
     if fresh {
         return Some(out);
     }
-    // Build to a unique name, then rename: test binaries may race to build.
-    let tmp = dir.join(format!("{out_name}.{}.tmp", std::process::id()));
+    // Build to a unique name, then rename: test binaries, and tests in one
+    // binary, may race to build.
+    let tmp = dir.join(format!("{out_name}.{}.tmp", unique()));
     let status = Command::new("cc")
         .args(["-O1", "-g"])
         .args(extra)
@@ -53,7 +61,7 @@ pub fn try_build_rust(name: &str, out_name: &str, extra: &[&str]) -> Option<Path
     std::fs::create_dir_all(&dir).ok()?;
     let src = programs_src().join(format!("{name}.rs"));
     let out = dir.join(out_name);
-    let tmp = dir.join(format!("{out_name}.{}.tmp", std::process::id()));
+    let tmp = dir.join(format!("{out_name}.{}.tmp", unique()));
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
     let status = Command::new(rustc)
         .args(["--edition", "2021", "-O"])
