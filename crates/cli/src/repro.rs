@@ -236,9 +236,10 @@ fn run_inner(args: Args) -> Result<ExitCode, ReproError> {
         }
         let (header, report) = resume(&dir, &changes, &opts, cancel)?;
         eprintln!(
-            "repro: resumed {} (seed {}), {} new run(s)",
+            "repro: resumed {} (seed {}{}), {} new run(s)",
             dir.display(),
             header.seed,
+            if header.capture { ", capture on" } else { "" },
             report.finished
         );
         (dir, header, report)

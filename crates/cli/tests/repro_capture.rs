@@ -115,6 +115,12 @@ fn check_run(out: &Path, r: &serde_json::Value) -> bool {
     );
     let headline = cap["headline"].as_str().unwrap();
     assert!(md.lines().next().unwrap().ends_with(headline), "{headline}");
+    // Time to crash runs to the dump, within the run (which also wrote the analysis).
+    let ttc = r["time_to_crash_ms"].as_f64().unwrap();
+    assert!(
+        ttc > 0.0 && ttc <= r["duration_ms"].as_f64().unwrap(),
+        "{r}"
+    );
     // The signature is the analysis's headline without the run's pid.
     let key = r["signature"]["key"].as_str().unwrap();
     assert!(key.contains("SIGSEGV") && key.contains("NULL + 0x18") && key.contains("first_item"));
@@ -369,4 +375,62 @@ fn help_documents_capture_with_an_example() {
     assert!(help.contains("--capture"), "{help}");
     assert!(help.contains("crashlens repro --capture -n 20"), "{help}");
     assert!(help.contains("not directly comparable"), "{help}");
+}
+
+#[test]
+fn a_python_faulthandler_signature_stays_the_key_and_the_capture_is_attached() {
+    if !ptrace_ok() {
+        return;
+    }
+    let Some(python) = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("python3"))
+            .find(|p| p.is_file())
+    }) else {
+        eprintln!("python3 not found: skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // Reads address 0x18 through ctypes, in a function named crash_here.
+    let code = "import ctypes\ndef crash_here():\n    ctypes.string_at(0x18)\ncrash_here()\n";
+    let o = repro(&[
+        "--capture",
+        "-n",
+        "1",
+        "--progress",
+        "none",
+        "--format",
+        "json",
+        "-o",
+        s(&out),
+        "--",
+        s(&python),
+        "-c",
+        code,
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (_, runs) = journal(&out);
+    let r = &runs[0];
+    // faulthandler reported first (PYTHONFAULTHANDLER=1 is set by repro), then the signal killed it.
+    assert_eq!(r["outcome"]["kind"], "python_fatal", "{r}");
+    assert_eq!(r["exit"]["signal"], libc::SIGSEGV, "{r}");
+    // The key is faulthandler's (innermost Python frame: ctypes' string_at), not the capture's.
+    let key = r["signature"]["key"].as_str().unwrap();
+    assert!(
+        key.starts_with("Fatal Python error: Segmentation fault in string_at"),
+        "{key}"
+    );
+    let frames = r["signature"]["python"]["threads"][0]["frames"].to_string();
+    assert!(frames.contains("crash_here"), "{frames}");
+    let dumps = r["capture"]["dumps"].as_array().unwrap();
+    assert_eq!(dumps.len(), 1, "{r}");
+    assert!(out.join(dumps[0].as_str().unwrap()).is_file());
+    assert!(
+        r["capture"]["headline"]
+            .as_str()
+            .unwrap()
+            .contains("SIGSEGV"),
+        "{r}"
+    );
 }

@@ -10,6 +10,7 @@
 use crate::outcome::ExitInfo;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 /// In a wrapper argument, replaced by the run's capture folder (absolute).
 pub const CAPTURE_DIR: &str = "{capture_dir}";
@@ -144,6 +145,32 @@ pub fn collect(exp_dir: &Path, rel: &Path) -> Option<CaptureInfo> {
         reports,
         headline,
     })
+}
+
+/// When the first minidump was written (its file's modification time): the
+/// moment of the crash, give or take the few milliseconds of writing it, where
+/// the run's end also includes the analysis.
+pub fn first_dump_time(exp_dir: &Path, info: &CaptureInfo) -> Option<SystemTime> {
+    info.dumps
+        .iter()
+        .filter_map(|d| std::fs::metadata(exp_dir.join(d)).ok()?.modified().ok())
+        .min()
+}
+
+/// The time to crash of a captured run: from its start to its first dump,
+/// when that lies within the run; otherwise `None`.
+pub fn time_to_dump_ms(
+    exp_dir: &Path,
+    info: &CaptureInfo,
+    started: SystemTime,
+    duration_ms: f64,
+) -> Option<f64> {
+    let ms = first_dump_time(exp_dir, info)?
+        .duration_since(started)
+        .ok()?
+        .as_secs_f64()
+        * 1000.0;
+    (ms <= duration_ms).then_some(ms)
 }
 
 /// The first Markdown heading of the file (only its first 64 KiB are read).
@@ -315,6 +342,19 @@ mod tests {
             info.headline.as_deref(),
             Some("alt [12]: SIGSEGV at NULL + 0x18 in `first_item` (alt)")
         );
+        // The dump was written just now: within a run that started a minute ago
+        // and lasted two, not within one that lasted a second.
+        let started = SystemTime::now() - std::time::Duration::from_secs(60);
+        let ms = time_to_dump_ms(exp.path(), &info, started, 120_000.0).unwrap();
+        assert!((59_000.0..=61_000.0).contains(&ms), "{ms}");
+        assert!(time_to_dump_ms(exp.path(), &info, started, 1_000.0).is_none());
+        assert!(time_to_dump_ms(
+            exp.path(),
+            &info,
+            SystemTime::now() + std::time::Duration::from_secs(9),
+            1e9
+        )
+        .is_none());
         let mut moved = info.clone();
         moved.rebase(Path::new("/shard"));
         assert_eq!(moved.dumps, ["/shard/captures/crash-00001/crash-12-99.dmp"]);

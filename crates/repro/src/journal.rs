@@ -62,7 +62,8 @@ pub struct RunRecord {
     pub position: u64,
     pub started_unix_ms: u64,
     pub duration_ms: f64,
-    /// Set for crashes: the time from start to the crash.
+    /// Set for crashes: the time from start to the crash (with capture: to the
+    /// first minidump's file time, as the run's end also includes the analysis).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_to_crash_ms: Option<f64>,
     pub outcome: Outcome,

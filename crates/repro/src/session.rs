@@ -408,7 +408,13 @@ fn to_record(
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0),
         duration_ms,
-        time_to_crash_ms: outcome.is_crash().then_some(duration_ms),
+        time_to_crash_ms: outcome.is_crash().then(|| {
+            // Captured: up to the dump, not through the analysis written after it.
+            capture
+                .as_ref()
+                .and_then(|c| capture::time_to_dump_ms(dir, c, result.started, duration_ms))
+                .unwrap_or(duration_ms)
+        }),
         outcome,
         exit: result.exit,
         pid: result.pid,

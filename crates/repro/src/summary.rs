@@ -109,7 +109,7 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 /// What capture means for the numbers (in the summary of a captured experiment).
 pub const CAPTURE_NOTE: &str = "Every run ran under a capturing tracer (ptrace), which wrote a minidump and its \
 analysis for each crashing run. Tracing can change timing, so crash rates with and without capture are not \
-directly comparable; run times include writing the dump and its analysis.";
+directly comparable. Times to crash run to the dump; run durations also include writing the analysis.";
 
 /// Summarise `runs` of the experiment `header`.
 pub fn summarize(header: &Header, runs: &[RunRecord], skipped_lines: &[String]) -> Summary {
