@@ -346,6 +346,63 @@ mod tests {
     }
 
     #[test]
+    fn the_header_records_capture_and_older_journals_read_as_without() {
+        let mut h = header();
+        h.capture = true;
+        let dir = tempfile::tempdir().unwrap();
+        JournalWriter::create(dir.path(), &h).unwrap();
+        let text = std::fs::read_to_string(dir.path().join(JOURNAL_FILE)).unwrap();
+        assert!(text.starts_with("{\"type\":\"header\""), "{text}");
+        assert!(text.contains("\"capture\":true"), "{text}");
+        assert!(load(dir.path()).unwrap().header.capture);
+        // Without capture the field is written too: the journal says which it was.
+        let line = serde_json::to_string(&Record::Header(header())).unwrap();
+        assert!(line.contains("\"capture\":false"), "{line}");
+        // A header from before --capture existed has no field: read as off.
+        let old = line.replace(",\"capture\":false", "");
+        assert!(!old.contains("capture"));
+        match serde_json::from_str::<Record>(&old).unwrap() {
+            Record::Header(h) => assert!(!h.capture),
+            Record::Run(_) => panic!("not a header"),
+        }
+        // Captured and uncaptured runs are not one experiment.
+        assert!(!h.same_experiment(&header()));
+        assert!(header().same_experiment(&header()));
+    }
+
+    #[test]
+    fn merged_captures_get_absolute_paths() {
+        let mut h = header();
+        h.capture = true;
+        let a = tempfile::tempdir().unwrap();
+        let mut r = run(0);
+        r.capture = Some(CaptureInfo {
+            dir: "captures/baseline-00000".into(),
+            dumps: vec!["captures/baseline-00000/crash-1-2.dmp".into()],
+            reports: vec!["captures/baseline-00000/crash-1-2.md".into()],
+            headline: None,
+        });
+        let mut w = JournalWriter::create(a.path(), &h).unwrap();
+        w.append(&Record::Run(Box::new(r))).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let m = merge(&[a.path().to_path_buf()], &out.path().join("m")).unwrap();
+        assert!(m.header.capture);
+        let c = m.runs[0].capture.as_ref().unwrap();
+        let base = std::fs::canonicalize(a.path()).unwrap();
+        assert_eq!(
+            c.dumps,
+            [base
+                .join("captures/baseline-00000/crash-1-2.dmp")
+                .display()
+                .to_string()]
+        );
+        assert_eq!(
+            c.dir,
+            base.join("captures/baseline-00000").display().to_string()
+        );
+    }
+
+    #[test]
     fn creating_twice_fails_and_missing_header_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         JournalWriter::create(dir.path(), &header()).unwrap();

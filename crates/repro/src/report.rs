@@ -424,6 +424,49 @@ mod tests {
     }
 
     #[test]
+    fn markdown_says_capture_and_lists_a_few_captures_per_configuration() {
+        let mut s = seed_summary();
+        assert!(!markdown(&s).contains("Capture"));
+        s.capture = true;
+        s.capture_note = Some(crate::summary::CAPTURE_NOTE.to_string());
+        let md = markdown(&s);
+        assert!(md.contains("**Capture: on.** Every run ran under"), "{md}");
+        assert!(md.contains("not directly comparable"), "{md}");
+        assert!(
+            md.contains("### Captures\n\nNo crashing run left a capture."),
+            "{md}"
+        );
+        s.configs[1].captures = (0..7)
+            .map(|rep| crate::summary::CaptureRef {
+                rep,
+                outcome: "crashed (SIGSEGV)".into(),
+                dumps: vec![format!("captures/without_mutex-{rep:05}/crash-1-2.dmp")],
+                reports: vec![format!("captures/without_mutex-{rep:05}/crash-1-2.md")],
+                headline: Some("bench [1]: SIGSEGV at NULL + 0x5c8".into()),
+            })
+            .collect();
+        let md = markdown(&s);
+        assert!(
+            md.contains("**without_mutex**: 7 of 55 crashing runs captured"),
+            "{md}"
+        );
+        assert!(
+            md.contains("- run 0 (crashed (SIGSEGV)): `captures/without_mutex-00000/crash-1-2.md` — bench [1]: SIGSEGV at NULL + 0x5c8"),
+            "{md}"
+        );
+        assert!(md.contains("- run 4 ("), "{md}");
+        assert!(!md.contains("- run 5 ("), "{md}");
+        assert!(
+            md.contains("- and 2 more (all in summary.json and journal.jsonl)"),
+            "{md}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&json(&s)).unwrap();
+        assert_eq!(v["capture"], true);
+        assert_eq!(v["configs"][1]["captures"].as_array().unwrap().len(), 7);
+        assert!(v["configs"][0].get("captures").is_none());
+    }
+
+    #[test]
     fn p_formatting() {
         assert_eq!(format_p(0.4857), "0.486");
         assert_eq!(format_p(1.59e-21), "1.6e-21");

@@ -321,6 +321,21 @@ fn warnings(
                 first.rep
             ));
         }
+        let extra: Vec<&RunRecord> = runs
+            .iter()
+            .filter(|r| !r.outcome.is_crash())
+            .filter(|r| r.capture.as_ref().is_some_and(|c| !c.dumps.is_empty()))
+            .collect();
+        if let Some(first) = extra.first() {
+            w.push(format!(
+                "{} run(s) that did not count as a crash left a minidump (a crashed child process?), \
+                 not counted (first: {} run {}, {}).",
+                extra.len(),
+                first.config_name,
+                first.rep,
+                first.outcome.describe()
+            ));
+        }
     }
     if !skipped_lines.is_empty() {
         w.push(format!(
@@ -375,7 +390,7 @@ mod tests {
         };
         RunRecord {
             config,
-            config_name: String::new(),
+            config_name: "a".into(),
             rep,
             position: rep,
             started_unix_ms: 0,
@@ -435,6 +450,61 @@ mod tests {
         assert!(s.comparisons.iter().all(|c| c.p_holm.is_some()));
         assert!(
             s.warnings.iter().any(|w| w.starts_with("Early stopping")),
+            "{:?}",
+            s.warnings
+        );
+    }
+
+    fn captured(mut r: RunRecord, dumps: usize) -> RunRecord {
+        let dir = format!("captures/a-{:05}", r.rep);
+        r.capture = Some(crate::capture::CaptureInfo {
+            dumps: (0..dumps).map(|i| format!("{dir}/crash-{i}.dmp")).collect(),
+            reports: (0..dumps).map(|i| format!("{dir}/crash-{i}.md")).collect(),
+            headline: (dumps > 0).then(|| "prog [7]: SIGSEGV at NULL + 0x18".to_string()),
+            dir,
+        });
+        r
+    }
+
+    #[test]
+    fn capture_is_said_listed_per_crash_and_gaps_are_warned() {
+        let mut h = header(&["a"], 4);
+        let runs = vec![
+            captured(rec(0, 0, true, 1.0), 1),
+            // Crashed, but the capture wrote nothing.
+            rec(0, 1, true, 1.0),
+            // A child process crashed; the run itself passed.
+            captured(rec(0, 2, false, 1.0), 1),
+            rec(0, 3, false, 1.0),
+        ];
+        let s = summarize(&h, &runs, &[]);
+        assert!(!s.capture && s.capture_note.is_none());
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        h.capture = true;
+        let s = summarize(&h, &runs, &[]);
+        assert!(s.capture);
+        assert!(s
+            .capture_note
+            .as_deref()
+            .unwrap()
+            .contains("Tracing can change timing"));
+        let caps = &s.configs[0].captures;
+        assert_eq!(caps.len(), 1);
+        assert_eq!(caps[0].rep, 0);
+        assert_eq!(caps[0].outcome, "crashed (SIGSEGV)");
+        assert_eq!(caps[0].dumps, ["captures/a-00000/crash-0.dmp"]);
+        assert!(
+            s.warnings
+                .iter()
+                .any(|w| w.starts_with("1 crashing run(s) left no minidump")
+                    && w.contains("a run 1")),
+            "{:?}",
+            s.warnings
+        );
+        assert!(
+            s.warnings
+                .iter()
+                .any(|w| w.starts_with("1 run(s) that did not count as a crash left a minidump")),
             "{:?}",
             s.warnings
         );
