@@ -14,7 +14,7 @@
 
 use crashlens_knowledge::frames::{self, FrameClass, FrameLists};
 use crashlens_knowledge::signature::{self as sigrules, SignatureRules};
-use crashlens_model::{Analysis, CrashReport, Frame, StackAnalysis};
+use crashlens_model::{CrashReport, Frame, StackAnalysis};
 use serde::{Deserialize, Serialize};
 
 /// A report's signature.
@@ -88,8 +88,8 @@ impl Default for Engine<'static> {
 impl Engine<'_> {
     /// The signature of a report.
     ///
-    /// Runs the one analysis pass a signature needs (`stack`, which chooses the
-    /// blamed frame) rather than all of them; [`Engine::signature_with`] takes
+    /// Runs only the part of the `stack` pass a signature needs (the blamed
+    /// frame and the frames above it) rather than the whole analysis; [`Engine::signature_with`] takes
     /// the stack section of a full analysis and gives the same signature.
     pub fn signature(&self, report: &CrashReport) -> Signature {
         let stack = stack_pass(report);
@@ -377,14 +377,10 @@ impl Engine<'_> {
     }
 }
 
-/// Runs only the analysis pass that chooses the blamed frame.
+/// The blamed frame and the frames above it, as the `stack` pass chooses
+/// them, without the rest of the analysis.
 fn stack_pass(report: &CrashReport) -> Option<StackAnalysis> {
-    let (_, pass) = crashlens_analyze::PASSES
-        .iter()
-        .find(|(name, _)| *name == "stack")?;
-    let mut a = Analysis::default();
-    pass(&crashlens_analyze::Context::new(report), &mut a);
-    a.crashed_stack
+    crashlens_analyze::passes::stack::blamed_prefix(&crashlens_analyze::Context::new(report))
 }
 
 /// The symbol when it names something (not "???", not an address).

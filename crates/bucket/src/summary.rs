@@ -5,6 +5,7 @@
 use crate::signature::Engine;
 use crashlens_knowledge::owners::{self, Subject};
 use crashlens_model::{CrashReport, Image, Owner};
+use crashlens_read::ImageId;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -123,12 +124,16 @@ fn gpu_drivers(report: &CrashReport) -> Vec<String> {
 
 /// A cache key for an image's identity as the owner rules see it.
 fn image_key(img: &Image) -> u64 {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    for part in [
+    id_key(
         img.name.as_deref(),
         img.bundle_id.as_deref(),
         img.path.as_deref(),
-    ] {
+    )
+}
+
+fn id_key(name: Option<&str>, bundle_id: Option<&str>, path: Option<&str>) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for part in [name, bundle_id, path] {
         h.update(part.unwrap_or("").as_bytes());
         h.update(&[0]);
     }
@@ -136,11 +141,36 @@ fn image_key(img: &Image) -> u64 {
 }
 
 fn is_gpu_driver(img: &Image) -> bool {
-    let subject = Subject {
-        image_name: img.name.as_deref(),
+    is_gpu_driver_id(ImageId {
+        name: img.name.as_deref(),
         bundle_id: img.bundle_id.as_deref(),
         path: img.path.as_deref(),
+    })
+}
+
+fn is_gpu_driver_id(id: ImageId<'_>) -> bool {
+    let subject = Subject {
+        image_name: id.name,
+        bundle_id: id.bundle_id,
+        path: id.path,
         ..Default::default()
     };
     owners::builtin().classify(&subject).owner == Owner::GpuDriver
+}
+
+/// The images a summary needs besides the crashed frames' own: GPU drivers
+/// (the reader's `keep_image` for [`crashlens_read::Detail::Crashed`]).
+/// Owner rules run once per distinct image per thread.
+pub fn keep_image(id: ImageId<'_>) -> bool {
+    thread_local! {
+        static CACHE: RefCell<HashMap<u64, bool>> = RefCell::new(HashMap::new());
+    }
+    let key = id_key(id.name, id.bundle_id, id.path);
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() > 100_000 {
+            cache.clear();
+        }
+        *cache.entry(key).or_insert_with(|| is_gpu_driver_id(id))
+    })
 }

@@ -251,6 +251,41 @@ fn the_fast_path_gives_the_signature_of_the_full_analysis() {
 }
 
 #[test]
+fn reading_only_the_crashed_thread_gives_the_summary_of_the_full_read() {
+    // `group` reads reports with `Detail::Crashed` (the crashed thread and the
+    // images it needs); every file must give the same summary and explanation
+    // as the full read, or the same error.
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let (files, _) = crashlens_bucket::walk::walk(&[apple(), examples]);
+    let engine = Engine::default();
+    let opts = crashlens_read::ReadOptions::crashed(Some(&crashlens_bucket::summary::keep_image));
+    let mut compared = 0;
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        let full = crashlens_read::read_bytes(&bytes);
+        let skim = crashlens_read::read_bytes_with(&bytes, &opts);
+        match (full, skim) {
+            (Ok(full), Ok(skim)) => {
+                let a = crashlens_bucket::summary::summarize(&engine, &full, "p", "h");
+                let b = crashlens_bucket::summary::summarize(&engine, &skim, "p", "h");
+                assert_eq!(a, b, "{}", f.display());
+                assert_eq!(
+                    engine.explain(&full),
+                    engine.explain(&skim),
+                    "{}",
+                    f.display()
+                );
+                assert!(skim.threads.len() <= full.threads.len());
+                compared += 1;
+            }
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{}", f.display()),
+            (a, b) => panic!("{}: full {:?} but skim {:?}", f.display(), a.err(), b.err()),
+        }
+    }
+    assert!(compared > 35, "{compared}");
+}
+
+#[test]
 fn a_database_run_reads_only_new_files() {
     let dir = tempfile::tempdir().unwrap();
     let reports = dir.path().join("reports");

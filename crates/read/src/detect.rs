@@ -10,15 +10,20 @@
 use std::borrow::Cow;
 
 use crate::ips::{self, Header, Obj};
-use crate::{apple_text, other, CrashReport, ReadError};
+use crate::{apple_text, other, CrashReport, ReadError, ReadOptions};
 
 pub fn read(bytes: &[u8]) -> Result<CrashReport, ReadError> {
+    read_with(bytes, &ReadOptions::full())
+}
+
+/// [`read`], reading as much of the report as `opts` asks.
+pub fn read_with(bytes: &[u8], opts: &ReadOptions) -> Result<CrashReport, ReadError> {
     if crate::minidump::is_minidump(bytes) {
         return crate::minidump::read(bytes);
     }
     let text = decode(bytes)?;
     let text = normalize(&text);
-    read_text(&text)
+    read_text(&text, opts)
 }
 
 /// Bytes to text, or a clear error for binary input.
@@ -139,28 +144,28 @@ fn normalize(text: &str) -> Cow<'_, str> {
     }
 }
 
-fn read_text(text: &str) -> Result<CrashReport, ReadError> {
+fn read_text(text: &str, opts: &ReadOptions) -> Result<CrashReport, ReadError> {
     if text.trim().is_empty() {
         return Err(ReadError::Unrecognized(
             "the file holds only whitespace".into(),
         ));
     }
     if let Some(tr) = split_translated(text) {
-        return read_translated(&tr);
+        return read_translated(&tr, opts);
     }
     if let Some(at) = find_json_start(text) {
         let wrapped = !text[..at].trim().is_empty();
         if !wrapped {
-            return read_json(&text[at..]);
+            return read_json(&text[at..], opts);
         }
         // In Markdown: stop at the closing fence.
         let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
         let region = unwrap_markdown(text, line_start);
-        let mut r = read_json(region.trim_start())?;
+        let mut r = read_json(region.trim_start(), opts)?;
         r.source.wrapped = true;
         return Ok(r);
     }
-    read_plain_text(text)
+    read_plain_text(text, opts)
 }
 
 /// Console's export: a translated text report, then the full `.ips` JSON.
@@ -225,9 +230,9 @@ fn trim_trailing_dash_line(s: &str) -> usize {
     }
 }
 
-fn read_translated(tr: &Translated<'_>) -> Result<CrashReport, ReadError> {
+fn read_translated(tr: &Translated<'_>, opts: &ReadOptions) -> Result<CrashReport, ReadError> {
     let json_err = match tr.full.and_then(find_json_start_in_full) {
-        Some(json) => match read_json(json) {
+        Some(json) => match read_json(json, opts) {
             Ok(mut r) => {
                 r.source.wrapped = true;
                 return Ok(r);
@@ -241,7 +246,7 @@ fn read_translated(tr: &Translated<'_>) -> Result<CrashReport, ReadError> {
         None => None,
     };
     // The JSON part is missing or broken: read the translated text instead.
-    match read_plain_text(tr.text) {
+    match read_plain_text(tr.text, opts) {
         Ok(mut r) => {
             r.source.wrapped = true;
             Ok(r)
@@ -284,7 +289,7 @@ const BODY_KEYS: &[&str] = &[
 ];
 
 /// `.ips` JSON: a header line and a body (JSON or text), or a body alone.
-fn read_json(s: &str) -> Result<CrashReport, ReadError> {
+fn read_json(s: &str, opts: &ReadOptions) -> Result<CrashReport, ReadError> {
     if s.trim_start().starts_with('[') {
         // Log lines often start with "[timestamp]": only real JSON is JSON.
         // The recursion limit stops serde_json early on deep nesting.
@@ -293,7 +298,7 @@ fn read_json(s: &str) -> Result<CrashReport, ReadError> {
                 "a JSON array, not an Apple .ips report (which is a JSON object)".into(),
             )),
             Err(e) if e.to_string().contains("recursion limit") => Err(ips::json_error("JSON", &e)),
-            Err(_) => read_plain_text(s),
+            Err(_) => read_plain_text(s, opts),
         };
     }
     let (first, end) = ips::parse_object(s, "ips")?;
@@ -329,7 +334,11 @@ fn read_json(s: &str) -> Result<CrashReport, ReadError> {
         });
     }
     if body_text.starts_with('{') || body_text.starts_with('[') {
-        let parsed = ips::parse_object(body_text, "ips");
+        let parsed = if opts.skim() {
+            crate::skim::parse_object(body_text, "ips", opts)
+        } else {
+            ips::parse_object(body_text, "ips")
+        };
         let trailing = parsed
             .as_ref()
             .is_ok_and(|(_, end)| body_text.get(*end..).is_some_and(|t| !t.trim().is_empty()));
@@ -339,7 +348,7 @@ fn read_json(s: &str) -> Result<CrashReport, ReadError> {
         r.source.wrapped |= trailing;
         return Ok(r);
     }
-    dispatch_text_body(&header, body_text)
+    dispatch_text_body(&header, body_text, opts)
 }
 
 fn dispatch_json_body(
@@ -377,7 +386,11 @@ fn clone_error(e: &ReadError) -> ReadError {
 
 /// A header line followed by a text report (Xcode's legacy export; iOS 14's
 /// bug_type 109; 185/188 reports).
-fn dispatch_text_body(header: &Header, body: &str) -> Result<CrashReport, ReadError> {
+fn dispatch_text_body(
+    header: &Header,
+    body: &str,
+    opts: &ReadOptions,
+) -> Result<CrashReport, ReadError> {
     let bug = header.bug_type.as_deref().unwrap_or("");
     if let Some(kind) = other::kind_for_bug_type(bug) {
         return Err(other::from_text(kind, body));
@@ -385,7 +398,7 @@ fn dispatch_text_body(header: &Header, body: &str) -> Result<CrashReport, ReadEr
     if let Some(err) = other::classify_text(body) {
         return Err(err);
     }
-    let mut r = apple_text::parse(body)?;
+    let mut r = apple_text::parse_with(body, opts)?;
     header.fill(&mut r);
     Ok(r)
 }
@@ -436,7 +449,7 @@ fn is_apple_thread_header(line: &str) -> bool {
     after == ":" || after.starts_with(" Crashed:") || after.starts_with(" name:")
 }
 
-fn read_plain_text(text: &str) -> Result<CrashReport, ReadError> {
+fn read_plain_text(text: &str, opts: &ReadOptions) -> Result<CrashReport, ReadError> {
     if let Some(err) = other::classify_text(text) {
         return Err(err);
     }
@@ -447,7 +460,7 @@ fn read_plain_text(text: &str) -> Result<CrashReport, ReadError> {
             let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
             let wrapped = !text[..line_start].trim().is_empty();
             let body = unwrap_markdown(text, line_start);
-            let mut r = apple_text::parse(&body)?;
+            let mut r = apple_text::parse_with(&body, opts)?;
             r.source.wrapped |= wrapped;
             return Ok(r);
         }

@@ -4,7 +4,8 @@
 //! reader: [`ips`] for Apple's JSON `.ips`, [`apple_text`] for the legacy text
 //! layout (`.crash`, or a text body behind an `.ips` header line), [`minidump`]
 //! for Breakpad/Crashpad/minidump-writer dumps, and [`other`] for Apple report
-//! kinds that are not process crashes. Readers never
+//! kinds that are not process crashes. [`read_bytes_with`] can read only what
+//! a signature needs ([`options`]), which `group` does. Readers never
 //! panic on input: every failure is a [`ReadError`].
 //!
 //! What each input becomes:
@@ -28,12 +29,15 @@ pub mod detect;
 pub mod error;
 pub mod ips;
 pub mod minidump;
+pub mod options;
 pub mod other;
+mod skim;
 
 use std::path::Path;
 
 pub use crashlens_model::CrashReport;
 pub use error::ReadError;
+pub use options::{Detail, ImageId, ReadOptions};
 
 /// The largest file read as one report. Real reports are under 1 MiB; this bound
 /// keeps a mistaken multi-gigabyte input from exhausting memory.
@@ -56,11 +60,16 @@ pub fn read_file(path: &Path) -> Result<CrashReport, ReadError> {
 
 /// Reads one report from bytes in any supported format.
 pub fn read_bytes(bytes: &[u8]) -> Result<CrashReport, ReadError> {
+    read_bytes_with(bytes, &ReadOptions::full())
+}
+
+/// Reads one report from bytes, as much of it as `opts` asks ([`options`]).
+pub fn read_bytes_with(bytes: &[u8], opts: &ReadOptions) -> Result<CrashReport, ReadError> {
     if bytes.len() as u64 > MAX_REPORT_BYTES {
         return Err(ReadError::TooLarge {
             size: bytes.len() as u64,
             limit: MAX_REPORT_BYTES,
         });
     }
-    detect::read(bytes)
+    detect::read_with(bytes, opts)
 }

@@ -59,8 +59,10 @@ pub fn run(cx: &Context, a: &mut Analysis) {
         .unwrap_or_default();
     let field = |i: usize| format!("threads[{tidx}].frames[{i}]");
 
-    let mut views: Vec<FrameView> = thread.frames.iter().map(|f| frame_view(cx, f)).collect();
+    let mut views: Vec<FrameView> = Vec::with_capacity(thread.frames.len());
     let blamed = mark_skipped(cx, &thread.frames, &mut views);
+    let made = views.len();
+    views.extend(thread.frames.iter().skip(made).map(|f| frame_view(cx, f)));
     let owner_runs = owner_runs(&views);
 
     let mut stack = StackAnalysis {
@@ -250,8 +252,41 @@ pub fn unsymbolicated(image: &str, f: &Frame) -> String {
     }
 }
 
-/// Marks the leading crash-machinery frames; returns the position of the blamed frame.
-fn mark_skipped(cx: &Context, frames: &[Frame], views: &mut [FrameView]) -> Option<usize> {
+/// The crashed thread's blamed frame and the rows down to it (crash machinery
+/// marked with why it was passed over), without the rest of the pass: the
+/// owners of the other frames and the findings are not worked out. What
+/// `group` needs per report; the full pass gives the same blamed frame.
+pub fn blamed_prefix(cx: &Context) -> Option<StackAnalysis> {
+    let thread = cx.report.crashed()?;
+    let mut views = Vec::new();
+    let blamed = mark_skipped(cx, &thread.frames, &mut views);
+    Some(StackAnalysis {
+        thread: thread.number,
+        thread_name: thread.name.clone(),
+        queue: thread.queue.clone(),
+        blamed_frame: blamed.and_then(|i| views.get(i)).map(|v| v.index),
+        frames: views,
+        owner_runs: Vec::new(),
+    })
+}
+
+/// Views of `frames` up to position `i`, made as they are needed.
+fn view_at<'v>(
+    cx: &Context,
+    frames: &[Frame],
+    views: &'v mut Vec<FrameView>,
+    i: usize,
+) -> Option<&'v mut FrameView> {
+    while views.len() <= i {
+        views.push(frame_view(cx, frames.get(views.len())?));
+    }
+    views.get_mut(i)
+}
+
+/// Marks the leading crash-machinery frames; returns the position of the
+/// blamed frame. `views` gets the rows down to the blamed frame (more if the
+/// caller made them already).
+fn mark_skipped(cx: &Context, frames: &[Frame], views: &mut Vec<FrameView>) -> Option<usize> {
     // A `through` entry (_sigtramp): everything above it ran in a signal handler.
     let through = frames.iter().rposition(|f| {
         f.symbol
@@ -267,6 +302,7 @@ fn mark_skipped(cx: &Context, frames: &[Frame], views: &mut [FrameView]) -> Opti
             .and_then(|s| cx.frames.classify(s))
             .map(|c| c.reason().to_string())
             .unwrap_or_default();
+        view_at(cx, frames, views, t);
         for (i, v) in views.iter_mut().enumerate().take(t + 1) {
             v.skipped = Some(if i == t {
                 reason.clone()
@@ -277,7 +313,7 @@ fn mark_skipped(cx: &Context, frames: &[Frame], views: &mut [FrameView]) -> Opti
         start = t + 1;
     }
     let mut i = start;
-    while let (Some(f), Some(v)) = (frames.get(i), views.get_mut(i)) {
+    while let (Some(f), Some(v)) = (frames.get(i), view_at(cx, frames, views, i)) {
         let class = f.symbol.as_deref().and_then(|s| cx.frames.classify(s));
         if let Some(FrameClass::Skip(e)) = class {
             v.skipped = Some(e.reason.clone());

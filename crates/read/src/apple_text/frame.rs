@@ -17,6 +17,25 @@ use super::num::{parse_0x, parse_hex, parse_num};
 
 /// Parses a frame line; `None` when the line is not one.
 pub(crate) fn parse_frame_line(line: &str) -> Option<Frame> {
+    let (index, image, address, tail) = frame_head(line)?;
+    let mut frame = Frame {
+        index,
+        image: known_name(image),
+        address: Some(address),
+        ..Frame::default()
+    };
+    parse_tail(tail, &mut frame);
+    Some(frame)
+}
+
+/// Whether [`parse_frame_line`] would read `line` as a frame (without
+/// building the frame: how skimmed threads are passed over).
+pub(crate) fn is_frame_line(line: &str) -> bool {
+    frame_head(line).is_some()
+}
+
+/// A frame line's index, image column, address and the text after the address.
+fn frame_head(line: &str) -> Option<(u32, &str, u64, &str)> {
     let line = line.trim_end();
     let digits_end = line.find(|c: char| !c.is_ascii_digit())?;
     if digits_end == 0 {
@@ -32,15 +51,7 @@ pub(crate) fn parse_frame_line(line: &str) -> Option<Frame> {
     let addr_tok = after.split_whitespace().next()?;
     let address = parse_hex(addr_tok)?;
     let tail = after.get(addr_tok.len()..).unwrap_or("").trim();
-
-    let mut frame = Frame {
-        index,
-        image: known_name(image),
-        address: Some(address),
-        ..Frame::default()
-    };
-    parse_tail(tail, &mut frame);
-    Some(frame)
+    Some((index, image, address, tail))
 }
 
 /// Splits "IMAGE<sep>ADDRESS ..." into the image name and the text from the

@@ -11,6 +11,8 @@ use std::collections::HashMap;
 
 use crashlens_model::{CrashReport, Frame, Image};
 
+use crate::ImageId;
+
 use super::num::{normalize_uuid, parse_0x};
 
 const ARCHES: &[&str] = &[
@@ -35,7 +37,68 @@ fn is_arch(s: &str) -> bool {
 }
 
 /// Parses one image line; `None` when the line is not one.
+#[cfg(test)]
 pub(crate) fn parse_image_line(line: &str) -> Option<Image> {
+    parse_image_view(line).map(|v| v.to_image())
+}
+
+/// One image line, read but not copied: every string borrows the line.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ImageLine<'a> {
+    pub base: u64,
+    pub end: u64,
+    pub user_code: bool,
+    pub name: Option<&'a str>,
+    pub bundle_id: Option<&'a str>,
+    pub version: Option<&'a str>,
+    pub build: Option<&'a str>,
+    /// As printed (no dashes).
+    pub uuid: Option<&'a str>,
+    pub arch: Option<&'a str>,
+    pub path: Option<&'a str>,
+    pub placeholder: bool,
+}
+
+impl ImageLine<'_> {
+    /// The image's size, from its address range.
+    pub fn size(&self) -> Option<u64> {
+        if self.placeholder {
+            None
+        } else {
+            image_size(self.base, self.end)
+        }
+    }
+
+    pub fn id(&self) -> ImageId<'_> {
+        ImageId {
+            name: self.name,
+            bundle_id: self.bundle_id,
+            path: self.path,
+        }
+    }
+
+    pub fn to_image(&self) -> Image {
+        let own = |s: Option<&str>| s.map(str::to_string);
+        Image {
+            base: self.base,
+            size: self.size(),
+            name: own(self.name),
+            bundle_id: own(self.bundle_id),
+            version: own(self.version),
+            build: own(self.build),
+            // KSCrash prints "<(null)>" where it has no UUID.
+            uuid: self.uuid.map(normalize_uuid).filter(|u| u.len() == 36),
+            arch: own(self.arch.filter(|a| *a != "unknown-arch")),
+            path: own(self.path),
+            placeholder: self.placeholder,
+            user_code: self.user_code,
+        }
+    }
+}
+
+/// Reads one image line without copying any of it; `None` when the line is
+/// not one.
+pub(crate) fn parse_image_view(line: &str) -> Option<ImageLine<'_>> {
     let s = line.trim();
     let (base_tok, rest) = s.split_once(char::is_whitespace)?;
     let base = parse_0x(base_tok)?;
@@ -77,14 +140,14 @@ pub(crate) fn parse_image_line(line: &str) -> Option<Image> {
             let group = body.get(open + 1..).unwrap_or("").trim();
             mid = body.get(..open).unwrap_or("").trim_end();
             if is_arch(group) {
-                arch = Some(group.to_string());
+                arch = Some(group);
             } else if group != "*" && group != "???" && !group.is_empty() {
                 match group.split_once(" - ") {
                     Some((v, b)) => {
-                        version = Some(v.trim().to_string());
-                        build = Some(b.trim().to_string());
+                        version = Some(v.trim());
+                        build = Some(b.trim());
                     }
-                    None => version = Some(group.to_string()),
+                    None => version = Some(group),
                 }
             }
         }
@@ -92,7 +155,7 @@ pub(crate) fn parse_image_line(line: &str) -> Option<Image> {
     if let Some((head, last)) = mid.rsplit_once(char::is_whitespace) {
         if is_arch(last) {
             if arch.is_none() {
-                arch = Some(last.to_string());
+                arch = Some(last);
             }
             mid = head.trim_end();
         }
@@ -103,7 +166,7 @@ pub(crate) fn parse_image_line(line: &str) -> Option<Image> {
         if let Some((head, last)) = mid.rsplit_once(char::is_whitespace) {
             if looks_like_version(last) && !head.trim().is_empty() {
                 build = version.take();
-                version = Some(last.to_string());
+                version = Some(last);
                 mid = head.trim_end();
             }
         }
@@ -112,38 +175,106 @@ pub(crate) fn parse_image_line(line: &str) -> Option<Image> {
 
     let path = match path {
         "" | "???" => None,
-        p => Some(p.to_string()),
+        p => Some(p),
     };
-    // KSCrash prints "<(null)>" where it has no UUID.
-    let uuid = uuid.map(normalize_uuid).filter(|u| u.len() == 36);
-    let size = image_size(base, end);
     let placeholder = base == 0 && (printed.is_empty() || printed == "???") && path.is_none();
 
     let basename = path
-        .as_deref()
         .and_then(|p| p.rsplit('/').next())
         .filter(|b| !b.is_empty());
     let (name, bundle_id) = if printed.is_empty() || printed == "???" {
         (None, None)
     } else if looks_like_bundle_id(printed) && basename.is_some_and(|b| b != printed) {
-        (basename.map(str::to_string), Some(printed.to_string()))
+        (basename, Some(printed))
     } else {
-        (Some(printed.to_string()), None)
+        (Some(printed), None)
     };
 
-    Some(Image {
+    Some(ImageLine {
         base,
-        size: if placeholder { None } else { size },
+        end,
+        user_code,
         name,
         bundle_id,
         version,
         build,
         uuid,
-        arch: arch.filter(|a| a != "unknown-arch"),
+        arch,
         path,
         placeholder,
-        user_code,
     })
+}
+
+/// With [`Detail::Crashed`](crate::Detail): the Binary Images lines a
+/// signature needs, those the crashed thread's and the Last Exception
+/// Backtrace's frames lie in (by name, address or base) and the main executable.
+pub(crate) struct Wanted {
+    addresses: Vec<u64>,
+    bases: Vec<u64>,
+    names: Vec<String>,
+    process_name: Option<String>,
+    process_path: Option<String>,
+}
+
+impl Wanted {
+    /// `None` (keep every image) when no crashed thread has been read.
+    pub fn of(report: &CrashReport, crashed: Option<u32>) -> Option<Wanted> {
+        let thread = report
+            .threads
+            .iter()
+            .find(|t| t.crashed || Some(t.number) == crashed)?;
+        let frames = thread.frames.iter().chain(&report.last_exception_backtrace);
+        let mut w = Wanted {
+            addresses: Vec::new(),
+            bases: Vec::new(),
+            names: Vec::new(),
+            process_name: report.process.name.clone(),
+            process_path: report.process.path.as_deref().map(strip_private),
+        };
+        for f in frames {
+            w.addresses.extend(f.address);
+            if let (Some(a), Some(o)) = (f.address, f.image_offset) {
+                w.bases.extend(a.checked_sub(o));
+            }
+            if let Some(n) = f.image.as_deref() {
+                if !w.names.iter().any(|x| x == n) {
+                    w.names.push(n.to_string());
+                }
+            }
+        }
+        Some(w)
+    }
+
+    pub fn wants(&self, im: &ImageLine<'_>) -> bool {
+        if im.placeholder {
+            return false;
+        }
+        let named = |n: Option<&str>| n.is_some_and(|n| self.names.iter().any(|x| x == n));
+        if named(im.name) || named(im.bundle_id) {
+            return true;
+        }
+        if let Some(size) = im.size() {
+            if self
+                .addresses
+                .iter()
+                .any(|a| *a >= im.base && a - im.base < size)
+            {
+                return true;
+            }
+        }
+        if im.base != 0 && self.bases.contains(&im.base) {
+            return true;
+        }
+        let main_by_path = match (&self.process_path, im.path) {
+            (Some(pp), Some(ip)) => pp.as_str() == ip.strip_prefix("/private").unwrap_or(ip),
+            _ => false,
+        };
+        main_by_path || (im.name.is_some() && im.name == self.process_name.as_deref())
+    }
+}
+
+fn strip_private(p: &str) -> String {
+    p.strip_prefix("/private").unwrap_or(p).to_string()
 }
 
 /// The image size from its address range. The range's end is normally the

@@ -20,13 +20,21 @@ mod threads;
 
 use crashlens_model::{AppSpecific, CrashReport, Frame, ReportFormat, Thread};
 
-use crate::ReadError;
+use crate::{ReadError, ReadOptions};
 use threads::ThreadLine;
 
 /// Parses a legacy text report body (no `.ips` header line; a stray one-line
 /// JSON header is skipped). Console's "Translated Report" wrapper is accepted.
 pub fn parse(text: &str) -> Result<CrashReport, ReadError> {
-    let mut p = Parser::new(text);
+    parse_with(text, &ReadOptions::full())
+}
+
+/// [`parse`], reading as much as `opts` asks: with [`Detail::Crashed`](crate::Detail)
+/// the frames of threads other than the crashed one are passed over unread
+/// (those threads are left out), and of the Binary Images only those the
+/// crashed frames lie in, the main executable and those `opts` asks for are kept.
+pub fn parse_with(text: &str, opts: &ReadOptions) -> Result<CrashReport, ReadError> {
+    let mut p = Parser::new(text, *opts);
     if let Some(first) = p.lines.first() {
         if first.trim_start().starts_with("panic(") {
             return Err(ReadError::NotACrashReport {
@@ -39,7 +47,8 @@ pub fn parse(text: &str) -> Result<CrashReport, ReadError> {
     p.finish()
 }
 
-struct Parser<'a> {
+struct Parser<'a, 'k> {
+    opts: ReadOptions<'k>,
     lines: Vec<&'a str>,
     pos: usize,
     report: CrashReport,
@@ -56,8 +65,8 @@ struct Parser<'a> {
     has_microstackshots: bool,
 }
 
-impl<'a> Parser<'a> {
-    fn new(text: &'a str) -> Self {
+impl<'a, 'k> Parser<'a, 'k> {
+    fn new(text: &'a str, opts: ReadOptions<'k>) -> Self {
         let mut report = CrashReport::default();
         report.source.format = ReportFormat::AppleText;
         let mut lines: Vec<&str> = text.lines().collect();
@@ -78,6 +87,7 @@ impl<'a> Parser<'a> {
         let (lines, wrapped) = unwrap_translated(lines);
         report.source.wrapped = wrapped;
         Parser {
+            opts,
             lines,
             pos: 0,
             report,
@@ -341,6 +351,13 @@ impl<'a> Parser<'a> {
                 tqueue = tqueue.or(pq);
             }
         }
+        let skip = self.opts.skim() && !crashed && self.crashed.number.is_some_and(|n| n != number);
+        if skip {
+            while self.peek().is_some_and(frame::is_frame_line) {
+                self.pos += 1;
+            }
+            return;
+        }
         let mut frames = Vec::new();
         while let Some(l) = self.peek() {
             match frame::parse_frame_line(l) {
@@ -392,13 +409,24 @@ impl<'a> Parser<'a> {
     }
 
     fn read_images(&mut self) {
+        let wanted = if self.opts.skim() {
+            images::Wanted::of(&self.report, self.crashed.number)
+        } else {
+            None
+        };
         while let Some(l) = self.peek() {
             if l.trim().is_empty() {
                 break;
             }
-            match images::parse_image_line(l) {
-                Some(img) => self.report.images.push(img),
-                None => break,
+            let Some(view) = images::parse_image_view(l) else {
+                break;
+            };
+            let keep = match &wanted {
+                None => true,
+                Some(w) => w.wants(&view) || self.opts.wants(view.id()),
+            };
+            if keep {
+                self.report.images.push(view.to_image());
             }
             self.pos += 1;
         }

@@ -1,0 +1,83 @@
+//! How much of a report a reader fills in: everything ([`Detail::Full`], what
+//! `analyze` needs), or only what a crash's signature and summary need
+//! ([`Detail::Crashed`], what `group` reads thousands of reports with).
+//!
+//! With [`Detail::Crashed`] a reader still checks the whole file's format and
+//! fills the header, process, system, exception, termination, Application
+//! Specific Information and Last Exception Backtrace as usual, but:
+//! - of the threads, only the crashed one is kept (with its frames and
+//!   registers); the others are left out. When the report names no crashed
+//!   thread, every thread is kept;
+//! - of the images, only those that the crashed thread's and the Last
+//!   Exception Backtrace's frames lie in, the main executable, and those the
+//!   caller's [`ReadOptions::keep_image`] accepts are read. In `.ips` reports
+//!   the others stay in `images` as empty entries (base 0, no size, no name)
+//!   so that frames' image indexes keep pointing at the right image; text
+//!   reports leave them out.
+//!
+//! A report read this way must give the same signature and summary as the
+//! full read; `crates/bucket/tests` checks that over the whole corpus.
+
+use std::fmt;
+
+/// How much of a report to read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// Everything the report holds.
+    #[default]
+    Full,
+    /// The header, the exception and the crashed thread (see the module docs).
+    Crashed,
+}
+
+/// An image as a caller sees it before deciding to keep it: the report's own
+/// strings, borrowed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImageId<'a> {
+    /// The name the report prints (a file name, or a bundle id in older text).
+    pub name: Option<&'a str>,
+    pub bundle_id: Option<&'a str>,
+    pub path: Option<&'a str>,
+}
+
+/// Options for [`crate::read_bytes_with`].
+#[derive(Default, Clone, Copy)]
+pub struct ReadOptions<'k> {
+    pub detail: Detail,
+    /// With [`Detail::Crashed`]: images to read besides those the crashed
+    /// frames lie in (a GPU driver whose version a summary shows, say).
+    pub keep_image: Option<&'k (dyn Fn(ImageId<'_>) -> bool + Sync)>,
+}
+
+impl fmt::Debug for ReadOptions<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadOptions")
+            .field("detail", &self.detail)
+            .field("keep_image", &self.keep_image.is_some())
+            .finish()
+    }
+}
+
+impl<'k> ReadOptions<'k> {
+    /// Read everything.
+    pub fn full() -> Self {
+        ReadOptions::default()
+    }
+
+    /// Read what a signature needs, keeping also the images `keep` accepts.
+    pub fn crashed(keep: Option<&'k (dyn Fn(ImageId<'_>) -> bool + Sync)>) -> Self {
+        ReadOptions {
+            detail: Detail::Crashed,
+            keep_image: keep,
+        }
+    }
+
+    pub(crate) fn skim(&self) -> bool {
+        self.detail == Detail::Crashed
+    }
+
+    /// Whether the caller wants this image kept.
+    pub(crate) fn wants(&self, id: ImageId<'_>) -> bool {
+        self.keep_image.is_some_and(|k| k(id))
+    }
+}

@@ -1,0 +1,180 @@
+//! The `.ips` half of [`Detail::Crashed`](crate::Detail): the JSON body is
+//! split into raw top-level values first; `threads` and `usedImages` are then
+//! turned into JSON trees only for the crashed thread and the images a
+//! signature needs (every other entry becomes `null`, which the reader passes
+//! over), so most of a large report is scanned but never built.
+//!
+//! The text half lives in `apple_text` (it skips lines as it walks them).
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::ips::{json_error, Obj};
+use crate::{ImageId, ReadError, ReadOptions};
+
+/// A JSON object's entries, values left as raw text.
+struct RawObj<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for RawObj<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawObj<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawObj<'de>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+                    let v: &'de RawValue = map.next_value()?;
+                    out.push((k, v));
+                }
+                Ok(RawObj(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// What the keep decision reads of one `usedImages` entry.
+#[derive(serde::Deserialize)]
+struct ImageKeys<'a> {
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    path: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "CFBundleIdentifier")]
+    bundle_id: Option<Cow<'a, str>>,
+}
+
+/// [`crate::ips::parse_object`] for a body read with [`Detail::Crashed`](crate::Detail).
+pub(crate) fn parse_object(
+    s: &str,
+    what: &'static str,
+    opts: &ReadOptions,
+) -> Result<(Obj, usize), ReadError> {
+    let mut de = serde_json::Deserializer::from_str(s).into_iter::<RawObj>();
+    let (raw, end) = match de.next() {
+        Some(Ok(obj)) => (obj, de.byte_offset()),
+        Some(Err(e)) => return Err(json_error(what, &e)),
+        None => return Err(ReadError::malformed(what, "no JSON object found")),
+    };
+    let tree =
+        |v: &RawValue| serde_json::from_str::<Value>(v.get()).map_err(|e| json_error(what, &e));
+    let mut out: Vec<(String, Value)> = Vec::with_capacity(raw.0.len());
+    let (mut threads_at, mut images_at) = (None, None);
+    for (k, v) in &raw.0 {
+        match k.as_ref() {
+            "threads" if threads_at.is_none() => {
+                threads_at = Some(out.len());
+                out.push((k.to_string(), Value::Null));
+            }
+            "usedImages" if images_at.is_none() => {
+                images_at = Some(out.len());
+                out.push((k.to_string(), Value::Null));
+            }
+            _ => out.push((k.to_string(), tree(v)?)),
+        }
+    }
+    let mut obj = Obj(out);
+    let get_raw = |key: &str| raw.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
+
+    // The crashed thread: `faultingThread`, else the one marked `triggered`.
+    let mut referenced: HashSet<u64> = HashSet::new();
+    if let (Some(at), Some(v)) = (threads_at, get_raw("threads")) {
+        let threads = match serde_json::from_str::<Vec<&RawValue>>(v.get()) {
+            Ok(list) => {
+                let crashed = crashed_index(&obj, &list);
+                let mut arr = Vec::with_capacity(list.len());
+                for (i, t) in list.iter().enumerate() {
+                    if crashed.is_none() || crashed == Some(i) {
+                        let t = tree(t)?;
+                        image_indexes(t.get("frames"), &mut referenced);
+                        arr.push(t);
+                    } else {
+                        arr.push(Value::Null);
+                    }
+                }
+                Value::Array(arr)
+            }
+            // Not an array: the reader reports it as it would.
+            Err(_) => tree(v)?,
+        };
+        if let Some(slot) = obj.0.get_mut(at) {
+            slot.1 = threads;
+        }
+    }
+    image_indexes(obj.get("lastExceptionBacktrace"), &mut referenced);
+
+    if let (Some(at), Some(v)) = (images_at, get_raw("usedImages")) {
+        let proc_path = obj.get("procPath").and_then(Value::as_str);
+        let proc_name = obj.get("procName").and_then(Value::as_str);
+        let images = match serde_json::from_str::<Vec<&RawValue>>(v.get()) {
+            Ok(list) => {
+                let mut arr = Vec::with_capacity(list.len());
+                for (i, im) in list.iter().enumerate() {
+                    let keep = referenced.contains(&(i as u64))
+                        || match serde_json::from_str::<ImageKeys>(im.get()) {
+                            Ok(keys) => {
+                                let id = ImageId {
+                                    name: keys.name.as_deref(),
+                                    bundle_id: keys.bundle_id.as_deref(),
+                                    path: keys.path.as_deref(),
+                                };
+                                (id.path.is_some() && id.path == proc_path)
+                                    || (id.name.is_some() && id.name == proc_name)
+                                    || opts.wants(id)
+                            }
+                            // An older positional entry, or something odd: keep it.
+                            Err(_) => true,
+                        };
+                    arr.push(if keep { tree(im)? } else { Value::Null });
+                }
+                Value::Array(arr)
+            }
+            Err(_) => tree(v)?,
+        };
+        if let Some(slot) = obj.0.get_mut(at) {
+            slot.1 = images;
+        }
+    }
+    Ok((obj, end))
+}
+
+/// The position of the crashed thread in `threads`, when the report says.
+fn crashed_index(body: &Obj, threads: &[&RawValue]) -> Option<usize> {
+    if let Some(n) = body.get("faultingThread").and_then(Value::as_u64) {
+        let n = usize::try_from(n).ok()?;
+        return (n < threads.len()).then_some(n);
+    }
+    threads.iter().position(|t| {
+        t.get().contains("\"triggered\"")
+            && serde_json::from_str::<Value>(t.get())
+                .ok()
+                .and_then(|v| v.get("triggered").cloned())
+                .is_some_and(|v| v == Value::Bool(true) || v.as_u64() == Some(1))
+    })
+}
+
+/// Adds the `imageIndex` of every frame in a `frames` array (object frames,
+/// or the positional `[imageIndex, imageOffset]` form).
+fn image_indexes(frames: Option<&Value>, out: &mut HashSet<u64>) {
+    let Some(Value::Array(frames)) = frames else {
+        return;
+    };
+    for f in frames {
+        let ix = match f {
+            Value::Object(m) => m.get("imageIndex").and_then(Value::as_u64),
+            Value::Array(a) => a.first().and_then(Value::as_u64),
+            _ => None,
+        };
+        if let Some(ix) = ix {
+            out.insert(ix);
+        }
+    }
+}
