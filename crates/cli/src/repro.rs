@@ -23,7 +23,7 @@ Examples:
 
   crashlens repro --capture -n 20 -o exp --config nolock:USE_LOCK=0 -- ./race
       Each run under `crashlens run` (Linux, ptrace): a crashing run leaves
-      exp/captures/nolock-<run>/crash-<pid>-<ms>.dmp and its analysis (.md), listed in
+      exp/captures/nolock-NNNNN/crash-<pid>-<ms>.dmp and its analysis (.md), listed in
       the journal and the summary. Recorded in the journal, since tracing can change
       timing: rates with and without --capture are not directly comparable.
 
@@ -31,8 +31,6 @@ Examples:
       Continue exp up to 50 runs per configuration (capture stays as it was).";
 
 /// Run COMMAND many times per configuration and measure its crash rate.
-///
-/// Example: crashlens repro --runs 100 -j 4 --config lock:USE_LOCK=1 --config nolock:USE_LOCK=0 -- ./race
 #[derive(clap::Args)]
 #[command(
     args_conflicts_with_subcommands = true,

@@ -214,7 +214,10 @@ fn captures_section(out: &mut String, s: &Summary) {
     if !s.capture {
         return;
     }
-    let _ = writeln!(out, "\n### Captures\n");
+    let _ = writeln!(
+        out,
+        "\n### Captures\n\nA minidump and its analysis per crashing run; paths are relative to the experiment's folder.\n"
+    );
     let captured: u64 = s.configs.iter().map(|c| c.captures.len() as u64).sum();
     if captured == 0 {
         let _ = writeln!(out, "No crashing run left a capture.");
@@ -433,7 +436,7 @@ mod tests {
         assert!(md.contains("**Capture: on.** Every run ran under"), "{md}");
         assert!(md.contains("not directly comparable"), "{md}");
         assert!(
-            md.contains("### Captures\n\nNo crashing run left a capture."),
+            md.contains("folder.\n\nNo crashing run left a capture."),
             "{md}"
         );
         s.configs[1].captures = (0..7)
