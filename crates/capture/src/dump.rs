@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::tracer::{ptrace, Tracees};
-use crate::{signals, Capture, Options};
+use crate::{signals, writer, Capture, Options};
 
 /// What ptrace read from a thread at a fatal signal.
 pub struct Stopped {
@@ -57,6 +57,7 @@ pub fn capture(
         reraised,
         earlier: other,
         dump: None,
+        stack_cut: 0,
         error: None,
         latency: Duration::ZERO,
     };
@@ -75,7 +76,10 @@ pub fn capture(
     // 3. The dump.
     match &stopped {
         Some(s) => match write(tgid, tid, s, options) {
-            Ok(p) => cap.dump = Some(p),
+            Ok((p, cut)) => {
+                cap.dump = Some(p);
+                cap.stack_cut = cut;
+            }
             Err(e) => cap.error = Some(e),
         },
         None => {
@@ -174,7 +178,7 @@ pub fn read_thread(tgid: i32, tid: i32) -> Option<Stopped> {
     Some(Stopped { siginfo, context })
 }
 
-fn write(tgid: i32, tid: i32, s: &Stopped, options: &Options) -> Result<PathBuf, String> {
+fn write(tgid: i32, tid: i32, s: &Stopped, options: &Options) -> Result<(PathBuf, u64), String> {
     let name = format!(
         "crash-{tgid}-{}.dmp",
         std::time::SystemTime::now()
@@ -184,14 +188,14 @@ fn write(tgid: i32, tid: i32, s: &Stopped, options: &Options) -> Result<PathBuf,
     );
     let path = options.out_dir.join(name);
     let mut file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut cfg = minidump_writer::minidump_writer::MinidumpWriterConfig::new(tgid, tid);
-    cfg.set_crash_context(minidump_writer::CrashContextExt {
-        inner: s.context.clone(),
-    });
-    cfg.stop_timeout(Duration::from_millis(500));
-    cfg.write(&mut file)
-        .map_err(|e| format!("minidump-writer: {e}"))?;
-    Ok(path)
+    let written = writer::write(
+        &mut file,
+        tgid,
+        tid,
+        s.context.clone(),
+        Duration::from_millis(500),
+    )?;
+    Ok((path, written.stack_cut))
 }
 
 #[cfg(target_arch = "x86_64")]

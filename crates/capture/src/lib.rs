@@ -9,13 +9,14 @@
 //! | [`spawn`] | fork, stop before `exec`, so the tracer can seize the child first |
 //! | [`tracer`] | `PTRACE_SEIZE` following threads, forks and execs; the event loop |
 //! | [`dump`] | the stop / detach / dump / resume sequence and the crash context |
+//! | [`writer`] | the minidump file, with the crashing thread's stack capped |
 //! | [`status`] | wait statuses, and exiting with the child's own status |
 //!
 //! The sequence, per crashing process: at the fatal signal-delivery stop, read
 //! the thread's siginfo and registers; detach that thread with `SIGSTOP`
 //! instead of its signal, so the whole process stops; detach the process's
 //! other threads as they reach that group stop; write the minidump with
-//! `minidump-writer` (which attaches to every thread itself and continues the
+//! `minidump-writer`'s streams ([`writer`], which attaches to every thread itself and continues the
 //! process when done); the crashing thread then re-executes the faulting
 //! instruction and dies of the same signal, running the program's own
 //! handlers first. A signal that a re-run would not raise again (sent by
@@ -42,6 +43,8 @@ pub mod dump;
 pub mod spawn;
 #[cfg(target_os = "linux")]
 pub mod tracer;
+#[cfg(target_os = "linux")]
+pub mod writer;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -74,6 +77,12 @@ impl CaptureError {
     }
 }
 
+/// How much of the crashing thread's stack a dump keeps, from the stack
+/// pointer's page up: 1 MiB, about 4000 frames of 256 bytes, far more than an
+/// analysis needs to see a recursion, and a few milliseconds to copy (the
+/// whole 8 MiB of an overflowed main thread took tens). See [`writer`].
+pub const STACK_CAP: usize = 1 << 20;
+
 /// What `run` is told.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -98,6 +107,9 @@ pub struct Capture {
     pub earlier: Option<(i32, i32, u64)>,
     /// The dump, when it was written.
     pub dump: Option<PathBuf>,
+    /// Bytes of the crashing thread's stack left out of the dump, beyond the
+    /// [`STACK_CAP`] nearest the stack pointer (0: the whole stack).
+    pub stack_cut: u64,
     /// Why there is no dump, or what went wrong while writing it.
     pub error: Option<String>,
     /// From the fatal signal's stop to the dump being on disk.

@@ -112,11 +112,17 @@ pub fn run(argv: &[String], options: &Options) -> Result<Outcome, CaptureError> 
         }
         let sig = libc::WSTOPSIG(status);
         let event = status >> 16;
-        let tgid = *t.tgid_of.entry(tid).or_insert_with(|| tgid(tid));
+        // The thread's process, looked up only for the stops that need it:
+        // a thread's first stop often comes before its creator's clone event
+        // says whose it is, and reading /proc for it then would be wasted.
+        let tgid_of = |t: &mut Tracees| *t.tgid_of.entry(tid).or_insert_with(|| tgid(tid));
         match event {
-            0 if signals::is_fatal(sig) && !t.dumped.contains(&tgid) => {
+            0 if signals::is_fatal(sig) => {
                 let at = Instant::now();
-                if signals::caught(tgid, sig) {
+                let tgid = tgid_of(&mut t);
+                if t.dumped.contains(&tgid) {
+                    ptrace(libc::PTRACE_CONT, tid, sig as usize);
+                } else if signals::caught(tgid, sig) {
                     // The program's handler runs first: it may recover (a JVM,
                     // Go), or report and re-raise (faulthandler). Remember
                     // where the signal hit; dump only if a fatal signal
@@ -157,7 +163,7 @@ pub fn run(argv: &[String], options: &Options) -> Result<Outcome, CaptureError> 
                 }
                 if let Ok(new) = i32::try_from(new) {
                     let g = if event == libc::PTRACE_EVENT_CLONE {
-                        tgid
+                        tgid_of(&mut t)
                     } else {
                         new
                     };
@@ -167,17 +173,10 @@ pub fn run(argv: &[String], options: &Options) -> Result<Outcome, CaptureError> 
             }
             libc::PTRACE_EVENT_EXEC => {
                 // After exec the process has one thread, whose id became the
-                // process id; the others are gone.
-                let mut former: libc::c_ulong = 0;
-                // SAFETY: GETEVENTMSG writes one c_ulong.
-                unsafe {
-                    libc::ptrace(
-                        libc::PTRACE_GETEVENTMSG,
-                        tid,
-                        0usize,
-                        &mut former as *mut libc::c_ulong,
-                    );
-                }
+                // process id (the stop is reported under it); the others,
+                // including the one that called exec if it was not the
+                // leader, are gone.
+                let tgid = tgid_of(&mut t);
                 let others: Vec<i32> = t
                     .threads_of(tgid)
                     .into_iter()

@@ -147,6 +147,15 @@ fn capture_section(c: &Capture) -> String {
             signals::name(sig),
         ));
     }
+    if c.stack_cut > 0 {
+        s.push_str(&format!(
+            "- The dump keeps the {} KiB of the crashed thread's stack nearest the stack pointer (the innermost \
+             frames); the {} KiB above them, with the outermost frames (down to the thread's entry point), were \
+             left out to keep the capture fast.\n",
+            crashlens_capture::STACK_CAP >> 10,
+            c.stack_cut.div_ceil(1024)
+        ));
+    }
     s.push_str(
         "- The run was traced: thread creation, forks and handled signals were slower than untraced, which can \
          change timing.\n",

@@ -212,6 +212,8 @@ fn null_dereference_in_a_worker_among_8_threads() {
     );
     // The seven idle workers are one group.
     assert!(md.contains("7 threads: `idle-worker`"), "{md}");
+    // A stack far below the cap is kept whole.
+    assert!(!md.contains("The dump keeps the"), "{md}");
 }
 
 #[test]
@@ -248,6 +250,32 @@ fn stack_overflow() {
     assert_eq!(syms.first().map(String::as_str), Some("recurse"));
     assert!(syms.iter().take(50).all(|s| s == "recurse"), "{syms:?}");
     assert!(md.contains("stack overflow"), "{md}");
+    // With a stack limit above the dump's 1 MiB stack cap (the usual 8 MiB),
+    // the dump keeps the 1 MiB nearest the stack pointer: at most one
+    // `recurse` frame per 256-byte buffer in it, still far more than the
+    // analysis needs, and the report says what was left out.
+    if stack_limit().is_none_or(|l| l > 2 * crashlens_capture::STACK_CAP as u64) {
+        let frames = syms.iter().filter(|s| *s == "recurse").count();
+        assert!(
+            (1000..=crashlens_capture::STACK_CAP / 256).contains(&frames),
+            "{frames} recurse frames"
+        );
+        assert!(
+            md.contains("The dump keeps the 1024 KiB of the crashed thread's stack nearest the stack pointer"),
+            "{md}"
+        );
+    }
+}
+
+/// The soft stack size limit, in bytes (None: unlimited).
+fn stack_limit() -> Option<u64> {
+    let mut l = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one rlimit.
+    let r = unsafe { libc::getrlimit(libc::RLIMIT_STACK, &mut l) };
+    (r == 0 && l.rlim_cur != libc::RLIM_INFINITY).then_some(l.rlim_cur)
 }
 
 #[test]
