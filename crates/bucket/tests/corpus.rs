@@ -264,6 +264,14 @@ fn reading_only_the_crashed_thread_gives_the_summary_of_the_full_read() {
         let bytes = std::fs::read(&f).unwrap();
         let full = crashlens_read::read_bytes(&bytes);
         let skim = crashlens_read::read_bytes_with(&bytes, &opts);
+        // A second read finds every image line in the reader's cache.
+        let again = crashlens_read::read_bytes_with(&bytes, &opts);
+        assert_eq!(
+            skim.as_ref().map_err(ToString::to_string),
+            again.as_ref().map_err(ToString::to_string),
+            "{}",
+            f.display()
+        );
         match (full, skim) {
             (Ok(full), Ok(skim)) => {
                 let a = crashlens_bucket::summary::summarize(&engine, &full, "p", "h");

@@ -66,7 +66,7 @@ fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ReadError> {
 fn char_stats(text: &str) -> (usize, usize) {
     let b = text.as_bytes();
     if text.is_ascii() {
-        return (b.len(), b.iter().filter(|&&c| odd_ascii(c)).count());
+        return (b.len(), count_odd_ascii(b));
     }
     let (mut total, mut odd) = (0usize, 0usize);
     for (i, &c) in b.iter().enumerate() {
@@ -84,6 +84,24 @@ fn char_stats(text: &str) -> (usize, usize) {
         }
     }
     (total, odd)
+}
+
+/// How many bytes of ASCII text are [`odd_ascii`], counted in blocks small
+/// enough for a byte counter, without branches (so the compiler vectorizes it).
+fn count_odd_ascii(b: &[u8]) -> usize {
+    b.chunks(255)
+        .map(|block| {
+            block.iter().fold(0u8, |n, &c| {
+                let control = (c < 0x20)
+                    & (c != b'\n')
+                    & (c != b'\r')
+                    & (c != b'\t')
+                    & (c != 0x0c)
+                    & (c != 0x1b);
+                n + u8::from(control | (c == 0x7f))
+            }) as usize
+        })
+        .sum()
 }
 
 /// An ASCII control character other than \n, \r, \t, form feed and escape.
@@ -414,7 +432,11 @@ const APPLE_TEXT_MARKERS: &[&str] = &[
     "Hardware Model:",
 ];
 
-/// How many Apple markers a text has, and where the first one starts.
+/// Counting stops here: callers only ask whether a text has at least two.
+const MARKERS_ENOUGH: usize = 2;
+
+/// How many Apple markers a text has (up to [`MARKERS_ENOUGH`]), and where
+/// the first one starts.
 fn apple_text_start(text: &str) -> Option<(usize, usize)> {
     let mut first = None;
     let mut count = 0;
@@ -428,6 +450,9 @@ fn apple_text_start(text: &str) -> Option<(usize, usize)> {
             count += 1;
             if first.is_none() {
                 first = Some(offset + (line.len() - t.len()));
+            }
+            if count >= MARKERS_ENOUGH {
+                break;
             }
         }
         offset += line.len();

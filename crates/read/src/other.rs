@@ -188,6 +188,9 @@ fn resource_detail(text: &str) -> Option<String> {
 
 /// Recognizes non-crash Apple text with no header: kernel and coprocessor
 /// panics, stackshots, and non-fatal resource reports.
+/// The line a kernel panic's text carries.
+const DEBUGGER_PANIC: &str = "Debugger called: <panic>";
+
 pub fn classify_text(text: &str) -> Option<ReadError> {
     let head: Vec<&str> = text.lines().take(400).collect();
     // Kernel panic text: "panic(cpu 1 caller 0x…): …".
@@ -206,7 +209,12 @@ pub fn classify_text(text: &str) -> Option<ReadError> {
         };
         return Some(error(kind, Some(line.trim().to_string())));
     }
-    if let Some(line) = head.iter().find(|l| l.contains("Debugger called: <panic>")) {
+    // One search of the whole text first: most texts have no such line.
+    let debugger = text
+        .contains(DEBUGGER_PANIC)
+        .then(|| head.iter().find(|l| l.contains(DEBUGGER_PANIC)))
+        .flatten();
+    if let Some(line) = debugger {
         return Some(error("kernel panic", Some(line.trim().to_string())));
     }
     // One pass over the lines for what follows (as `text_field` would find it).

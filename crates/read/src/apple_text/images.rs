@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use crashlens_model::{CrashReport, Frame, Image};
 
-use crate::ImageId;
+use crate::{ImageId, ReadOptions};
 
 use super::num::{normalize_uuid, parse_0x};
 
@@ -69,14 +69,6 @@ impl ImageLine<'_> {
         }
     }
 
-    pub fn id(&self) -> ImageId<'_> {
-        ImageId {
-            name: self.name,
-            bundle_id: self.bundle_id,
-            path: self.path,
-        }
-    }
-
     pub fn to_image(&self) -> Image {
         let own = |s: Option<&str>| s.map(str::to_string);
         Image {
@@ -99,13 +91,24 @@ impl ImageLine<'_> {
 /// Reads one image line without copying any of it; `None` when the line is
 /// not one.
 pub(crate) fn parse_image_view(line: &str) -> Option<ImageLine<'_>> {
+    let (base, end, tail) = split_range(line)?;
+    parse_tail(base, end, tail)
+}
+
+/// An image line's address range and the rest of the line (its identity:
+/// name, version, UUID, path), which does not change from launch to launch.
+pub(crate) fn split_range(line: &str) -> Option<(u64, u64, &str)> {
     let s = line.trim();
     let (base_tok, rest) = s.split_once(char::is_whitespace)?;
     let base = parse_0x(base_tok)?;
     let rest = rest.trim_start().strip_prefix('-')?.trim_start();
     let (end_tok, rest) = rest.split_once(char::is_whitespace)?;
     let end = parse_0x(end_tok)?;
-    let mut rest = rest.trim_start();
+    Some((base, end, rest))
+}
+
+fn parse_tail(base: u64, end: u64, tail: &str) -> Option<ImageLine<'_>> {
+    let mut rest = tail.trim_start();
     let mut user_code = false;
     if let Some(r) = rest.strip_prefix('+') {
         user_code = true;
@@ -245,32 +248,101 @@ impl Wanted {
         Some(w)
     }
 
-    pub fn wants(&self, im: &ImageLine<'_>) -> bool {
-        if im.placeholder {
+    /// By address: a crashed frame lies in it, or names its base.
+    fn wants_range(&self, base: u64, size: Option<u64>, placeholder: bool) -> bool {
+        if placeholder {
             return false;
         }
-        let named = |n: Option<&str>| n.is_some_and(|n| self.names.iter().any(|x| x == n));
-        if named(im.name) || named(im.bundle_id) {
-            return true;
-        }
-        if let Some(size) = im.size() {
-            if self
-                .addresses
-                .iter()
-                .any(|a| *a >= im.base && a - im.base < size)
-            {
+        if let Some(size) = size {
+            if self.addresses.iter().any(|a| *a >= base && a - base < size) {
                 return true;
             }
         }
-        if im.base != 0 && self.bases.contains(&im.base) {
+        base != 0 && self.bases.contains(&base)
+    }
+
+    /// By name: a crashed frame names it, or it is the main executable.
+    fn wants_id(&self, id: ImageId<'_>) -> bool {
+        let named = |n: Option<&str>| n.is_some_and(|n| self.names.iter().any(|x| x == n));
+        if named(id.name) || named(id.bundle_id) {
             return true;
         }
-        let main_by_path = match (&self.process_path, im.path) {
+        let main_by_path = match (&self.process_path, id.path) {
             (Some(pp), Some(ip)) => pp.as_str() == ip.strip_prefix("/private").unwrap_or(ip),
             _ => false,
         };
-        main_by_path || (im.name.is_some() && im.name == self.process_name.as_deref())
+        main_by_path || (id.name.is_some() && id.name == self.process_name.as_deref())
     }
+
+    /// The skimmed read of one image line: `None` when it is not an image line
+    /// (the list ends), else whether to keep it, with the line parsed only
+    /// when it is kept. What a line's identity names is cached per thread.
+    pub fn check_line(&self, line: &str, opts: &ReadOptions) -> Option<Option<Image>> {
+        let (base, end, tail) = split_range(line)?;
+        let keep = IDENTITIES.with(|cache| -> Option<bool> {
+            let mut cache = cache.borrow_mut();
+            let key = xxhash_rust::xxh3::xxh3_64(tail.as_bytes());
+            if !cache.get(&key).is_some_and(|i| &*i.tail == tail) {
+                let view = parse_tail(base, end, tail)?;
+                if cache.len() >= IDENTITY_CACHE_MAX {
+                    cache.clear();
+                }
+                cache.insert(key, Identity::of(tail, &view));
+            }
+            let i = cache.get(&key)?;
+            let placeholder = base == 0 && i.nameless && i.path.is_none();
+            let size = if placeholder {
+                None
+            } else {
+                image_size(base, end)
+            };
+            let id = i.id();
+            Some(self.wants_range(base, size, placeholder) || self.wants_id(id) || opts.wants(id))
+        })?;
+        if !keep {
+            return Some(None);
+        }
+        Some(parse_tail(base, end, tail).map(|v| v.to_image()))
+    }
+}
+
+/// What an image line's identity part names (see [`Wanted::check_line`]).
+struct Identity {
+    tail: Box<str>,
+    name: Option<Box<str>>,
+    bundle_id: Option<Box<str>>,
+    path: Option<Box<str>>,
+    /// The printed name is empty or `???`.
+    nameless: bool,
+}
+
+impl Identity {
+    fn of(tail: &str, v: &ImageLine<'_>) -> Identity {
+        let own = |s: Option<&str>| s.map(Box::from);
+        Identity {
+            tail: tail.into(),
+            name: own(v.name),
+            bundle_id: own(v.bundle_id),
+            path: own(v.path),
+            nameless: v.name.is_none() && v.bundle_id.is_none(),
+        }
+    }
+
+    fn id(&self) -> ImageId<'_> {
+        ImageId {
+            name: self.name.as_deref(),
+            bundle_id: self.bundle_id.as_deref(),
+            path: self.path.as_deref(),
+        }
+    }
+}
+
+/// Distinct image identities remembered per thread before the cache starts over.
+const IDENTITY_CACHE_MAX: usize = 50_000;
+
+thread_local! {
+    static IDENTITIES: std::cell::RefCell<HashMap<u64, Identity>> =
+        std::cell::RefCell::new(HashMap::new());
 }
 
 fn strip_private(p: &str) -> String {

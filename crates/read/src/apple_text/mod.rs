@@ -418,16 +418,17 @@ impl<'a, 'k> Parser<'a, 'k> {
             if l.trim().is_empty() {
                 break;
             }
-            let Some(view) = images::parse_image_view(l) else {
-                break;
+            let image = match &wanted {
+                Some(w) => match w.check_line(l, &self.opts) {
+                    Some(kept) => kept,
+                    None => break,
+                },
+                None => match images::parse_image_view(l) {
+                    Some(view) => Some(view.to_image()),
+                    None => break,
+                },
             };
-            let keep = match &wanted {
-                None => true,
-                Some(w) => w.wants(&view) || self.opts.wants(view.id()),
-            };
-            if keep {
-                self.report.images.push(view.to_image());
-            }
+            self.report.images.extend(image);
             self.pos += 1;
         }
     }

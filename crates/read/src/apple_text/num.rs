@@ -7,14 +7,24 @@ pub(crate) fn parse_hex(s: &str) -> Option<u64> {
         .strip_prefix("0x")
         .or_else(|| s.strip_prefix("0X"))
         .unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if digits.is_empty() {
         return None;
     }
-    let trimmed = digits.trim_start_matches('0');
-    if trimmed.is_empty() {
-        return Some(0);
+    // Every digit is checked; leading zeros may make the text longer than 16.
+    let mut value: u64 = 0;
+    for b in digits.bytes() {
+        let d = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            _ => return None,
+        };
+        if value >> 60 != 0 {
+            return None; // more than 64 bits
+        }
+        value = (value << 4) | u64::from(d);
     }
-    u64::from_str_radix(trimmed, 16).ok()
+    Some(value)
 }
 
 /// Parses hex only when written with `0x`.
