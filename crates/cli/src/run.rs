@@ -23,8 +23,9 @@ Examples:
       Analyze the minidumps again later, or on another machine.
 
 Needs ptrace permission over the child (the default for your own children;
-no root, no core_pattern change). Tracing adds a stop per new thread, so it can
-change timing; the report's Capture section says so.";
+no root, no core_pattern change). Tracing stops every new thread, fork and exec
+for a moment (tens of microseconds each), so it can change timing; the report's
+Capture section says so.";
 
 #[derive(clap::Args)]
 #[command(after_help = AFTER_HELP)]
