@@ -16,8 +16,10 @@
 //! the thread's siginfo and registers; detach that thread with `SIGSTOP`
 //! instead of its signal, so the whole process stops; detach the process's
 //! other threads as they reach that group stop; write the minidump with
-//! `minidump-writer`'s streams ([`writer`], which attaches to every thread itself and continues the
-//! process when done); the crashing thread then re-executes the faulting
+//! `minidump-writer`'s stream writers ([`writer`]: the writer attaches to
+//! every thread itself and continues the process when done; the crashing
+//! thread's stack is capped at [`STACK_CAP`]); the crashing thread then
+//! re-executes the faulting
 //! instruction and dies of the same signal, running the program's own
 //! handlers first. A signal that a re-run would not raise again (sent by
 //! `kill`/`raise`, a breakpoint trap, a seccomp `SIGSYS`) is sent again to the

@@ -5,7 +5,7 @@
 //! capture latency. It has no option to limit that copy (its size limit
 //! spares the crashing thread). So this module runs the writer's own stream
 //! writers, in its order, through its public parts, with one difference: the
-//! crashing thread's stack is cut to the [`STACK_CAP`](crate::STACK_CAP) bytes nearest the stack
+//! crashing thread's stack is cut to the [`STACK_CAP`] bytes nearest the stack
 //! pointer (the innermost frames, which unwind as before; the outermost ones
 //! beyond the cut are lost). A stack that uses less than the cap, as nearly
 //! all do unless they overflowed, is written whole. The one stream left out is
