@@ -3,6 +3,11 @@
 //! pids, capture times), and one copy in ten a signature variant (image
 //! offsets shifted, so unsymbolicated frames land in new buckets).
 //!
+//! Image UUIDs are kept, as in a real fleet where reports of one OS and app
+//! build name the same binaries. With `GEN_UNIQUE_IMAGES=1` every UUID in a
+//! copy is rewritten instead (every copy then names binaries no other copy
+//! has: the worst case for the reader's cache of Binary Images lines).
+//!
 //! Usage: cargo run --release -p crashlens-bucket --example gen_reports -- CORPUS_DIR OUT_DIR COUNT
 
 use regex::{Captures, Regex};
@@ -27,9 +32,10 @@ fn main() {
         eprintln!("no reports under {corpus}");
         std::process::exit(1);
     }
-    let uuid =
-        Regex::new(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
-            .unwrap();
+    const UUID: &str =
+        r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}";
+    let uuid = Regex::new(UUID).unwrap();
+    let unique_images = std::env::var_os("GEN_UNIQUE_IMAGES").is_some();
     let pid = Regex::new(r#"("pid" : |Process:\s+\S+ \[)(\d+)"#).unwrap();
     let time = Regex::new(r"(\d{4}-\d\d-\d\d \d\d:)(\d\d):(\d\d)").unwrap();
     let ips_offset = Regex::new(r#""imageOffset":(\d+)"#).unwrap();
@@ -38,11 +44,25 @@ fn main() {
     for i in 0..count {
         let (src, text) = &sources[i % sources.len()];
         let round = i / sources.len();
-        let mut t = uuid
-            .replace_all(text, |c: &Captures| {
-                format!("{}-{:04X}", &c[0][..23], (i * 7 + 1) % 0x10000 + round)
+        // UUIDs of images (text after "Binary Images", `uuid` keys of the
+        // .ips) stay as they are unless GEN_UNIQUE_IMAGES is set.
+        let images_at = text.find("Binary Images").unwrap_or(usize::MAX);
+        let rewrite_uuids = |images: bool| {
+            uuid.replace_all(text, |c: &Captures| {
+                let at = c.get(0).map_or(0, |m| m.start());
+                let key = text.get(at.saturating_sub(12)..at).unwrap_or("");
+                let image = at > images_at || key.contains("uuid\"");
+                if image && !images {
+                    return c[0].to_string();
+                }
+                // The UUID's last four digits become the copy's own.
+                let m = &c[0];
+                let keep = m.len().saturating_sub(4);
+                format!("{}{:04X}", &m[..keep], ((i * 7 + 1) + round) % 0x10000)
             })
-            .into_owned();
+            .into_owned()
+        };
+        let mut t = rewrite_uuids(unique_images);
         t = pid
             .replace_all(&t, |c: &Captures| format!("{}{}", &c[1], 100 + (i % 90000)))
             .into_owned();
@@ -51,6 +71,10 @@ fn main() {
                 format!("{}{:02}:{:02}", &c[1], (round / 60) % 60, round % 60)
             })
             .into_owned();
+        if t == *text {
+            // Nothing but its images' UUIDs can tell this report's copies apart.
+            t = rewrite_uuids(true);
+        }
         if i % 10 == 0 {
             let k = (round % 8) as u64 * 4;
             t = ips_offset

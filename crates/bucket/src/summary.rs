@@ -132,12 +132,15 @@ fn image_key(img: &Image) -> u64 {
 }
 
 fn id_key(name: Option<&str>, bundle_id: Option<&str>, path: Option<&str>) -> u64 {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    // Each part seeds the next (absent parts hash differently from empty ones).
+    let mut h = 0x9e37_79b9_7f4a_7c15u64;
     for part in [name, bundle_id, path] {
-        h.update(part.unwrap_or("").as_bytes());
-        h.update(&[0]);
+        h = match part {
+            Some(p) => xxhash_rust::xxh3::xxh3_64_with_seed(p.as_bytes(), h),
+            None => h.rotate_left(17) ^ 0xff51_afd7_ed55_8ccd,
+        };
     }
-    h.digest()
+    h
 }
 
 fn is_gpu_driver(img: &Image) -> bool {

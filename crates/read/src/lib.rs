@@ -32,6 +32,7 @@ pub mod minidump;
 pub mod options;
 pub mod other;
 mod skim;
+mod text;
 
 use std::path::Path;
 

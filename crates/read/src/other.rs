@@ -30,7 +30,7 @@ fn clip(s: &str) -> String {
 }
 
 fn first_line(s: &str) -> &str {
-    s.lines()
+    crate::text::lines(s)
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or("")
@@ -137,7 +137,7 @@ fn raw_string_field(raw: &str, key: &str) -> Option<String> {
 
 /// The value of a `Key:  value` line in a text report.
 fn text_field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
-    text.lines().find_map(|l| field_value(l.trim_start(), key))
+    crate::text::lines(text).find_map(|l| field_value(l.trim_start(), key))
 }
 
 /// The non-empty value of a `key: value` line (already trimmed at the start).
@@ -192,7 +192,7 @@ fn resource_detail(text: &str) -> Option<String> {
 const DEBUGGER_PANIC: &str = "Debugger called: <panic>";
 
 pub fn classify_text(text: &str) -> Option<ReadError> {
-    let head: Vec<&str> = text.lines().take(400).collect();
+    let head: Vec<&str> = crate::text::lines(text).take(400).collect();
     // Kernel panic text: "panic(cpu 1 caller 0x…): …".
     if let Some(line) = head.iter().find(|l| {
         l.trim_start()
@@ -219,7 +219,7 @@ pub fn classify_text(text: &str) -> Option<ReadError> {
     }
     // One pass over the lines for what follows (as `text_field` would find it).
     let (mut reason, mut code, mut exc_type, mut non_fatal) = (None, None, None, false);
-    for l in text.lines() {
+    for l in crate::text::lines(text) {
         let t = l.trim_start();
         if reason.is_none() {
             reason = field_value(t, "Reason");
@@ -257,7 +257,7 @@ pub fn classify_text(text: &str) -> Option<ReadError> {
 
 /// "Thread 3 Crashed:" or "Crashed Thread:" — the report names a crash.
 fn has_crashed_thread(text: &str) -> bool {
-    text.lines().any(|l| {
+    crate::text::lines(text).any(|l| {
         let l = l.trim_start();
         l.starts_with("Crashed Thread:") || (l.starts_with("Thread ") && l.contains(" Crashed:"))
     })

@@ -72,10 +72,9 @@ fn split_image(rest: &str) -> Option<(&str, &str)> {
         }
     }
     let mut seen_name = false;
-    let mut pos = 0usize;
     for tok in rest.split_whitespace() {
-        let start = pos + rest.get(pos..)?.find(tok)?;
-        pos = start + tok.len();
+        // `tok` is a slice of `rest`: its offset is where it starts.
+        let start = (tok.as_ptr() as usize).checked_sub(rest.as_ptr() as usize)?;
         if seen_name && parse_0x(tok).is_some() {
             return Some((rest.get(..start)?.trim(), rest.get(start..)?));
         }

@@ -98,6 +98,56 @@ pub(crate) fn parse_image_view(line: &str) -> Option<ImageLine<'_>> {
 /// An image line's address range and the rest of the line (its identity:
 /// name, version, UUID, path), which does not change from launch to launch.
 pub(crate) fn split_range(line: &str) -> Option<(u64, u64, &str)> {
+    split_range_ascii(line).or_else(|| split_range_any(line))
+}
+
+/// [`split_range`] for the usual shape, `0x1000 - 0x1fff NAME...` with ASCII
+/// spaces and tabs, byte by byte; `None` for anything else (including lines
+/// that are not image lines), which [`split_range_any`] then reads.
+fn split_range_ascii(line: &str) -> Option<(u64, u64, &str)> {
+    let text = line.trim_end();
+    let s = text.as_bytes();
+    let blank = |c: u8| c == b' ' || c == b'\t';
+    let mut i = s.iter().position(|&c| !blank(c))?;
+    let hex = |i: &mut usize| -> Option<u64> {
+        if s.get(*i..*i + 2)? != b"0x" {
+            return None;
+        }
+        *i += 2;
+        let start = *i;
+        let mut v: u64 = 0;
+        while let Some(d) = s.get(*i).and_then(|c| (*c as char).to_digit(16)) {
+            if v >> 60 != 0 {
+                return None;
+            }
+            v = (v << 4) | u64::from(d);
+            *i += 1;
+        }
+        (*i > start).then_some(v)
+    };
+    let base = hex(&mut i)?;
+    if !blank(*s.get(i)?) {
+        return None;
+    }
+    while s.get(i).is_some_and(|&c| blank(c)) {
+        i += 1;
+    }
+    if *s.get(i)? != b'-' {
+        return None;
+    }
+    i += 1;
+    while s.get(i).is_some_and(|&c| blank(c)) {
+        i += 1;
+    }
+    let end = hex(&mut i)?;
+    if !blank(*s.get(i)?) {
+        return None;
+    }
+    // `i` is at an ASCII byte, so the rest starts on a character boundary.
+    Some((base, end, text.get(i + 1..)?))
+}
+
+fn split_range_any(line: &str) -> Option<(u64, u64, &str)> {
     let s = line.trim();
     let (base_tok, rest) = s.split_once(char::is_whitespace)?;
     let base = parse_0x(base_tok)?;
@@ -215,6 +265,8 @@ pub(crate) struct Wanted {
     addresses: Vec<u64>,
     bases: Vec<u64>,
     names: Vec<String>,
+    /// [`hash`] of each of `names`.
+    name_hashes: Vec<u64>,
     process_name: Option<String>,
     process_path: Option<String>,
 }
@@ -231,6 +283,7 @@ impl Wanted {
             addresses: Vec::new(),
             bases: Vec::new(),
             names: Vec::new(),
+            name_hashes: Vec::new(),
             process_name: report.process.name.clone(),
             process_path: report.process.path.as_deref().map(strip_private),
         };
@@ -242,6 +295,7 @@ impl Wanted {
             if let Some(n) = f.image.as_deref() {
                 if !w.names.iter().any(|x| x == n) {
                     w.names.push(n.to_string());
+                    w.name_hashes.push(hash(n));
                 }
             }
         }
@@ -262,11 +316,20 @@ impl Wanted {
     }
 
     /// By name: a crashed frame names it, or it is the main executable.
-    fn wants_id(&self, id: ImageId<'_>) -> bool {
-        let named = |n: Option<&str>| n.is_some_and(|n| self.names.iter().any(|x| x == n));
-        if named(id.name) || named(id.bundle_id) {
+    /// Names are compared by hash first; a string compare confirms a match.
+    fn wants_id(&self, i: &Identity) -> bool {
+        let named = |n: Option<&str>, h: u64| {
+            n.is_some_and(|n| {
+                self.name_hashes
+                    .iter()
+                    .zip(&self.names)
+                    .any(|(xh, x)| *xh == h && x == n)
+            })
+        };
+        if named(i.name.as_deref(), i.name_hash) || named(i.bundle_id.as_deref(), i.bundle_hash) {
             return true;
         }
+        let id = i.id();
         let main_by_path = match (&self.process_path, id.path) {
             (Some(pp), Some(ip)) => pp.as_str() == ip.strip_prefix("/private").unwrap_or(ip),
             _ => false,
@@ -281,13 +344,14 @@ impl Wanted {
         let (base, end, tail) = split_range(line)?;
         let keep = IDENTITIES.with(|cache| -> Option<bool> {
             let mut cache = cache.borrow_mut();
-            let key = xxhash_rust::xxh3::xxh3_64(tail.as_bytes());
-            if !cache.get(&key).is_some_and(|i| &*i.tail == tail) {
+            // 128 bits: two different lines never share a key in practice.
+            let key = xxhash_rust::xxh3::xxh3_128(tail.as_bytes());
+            if !cache.contains_key(&key) {
                 let view = parse_tail(base, end, tail)?;
                 if cache.len() >= IDENTITY_CACHE_MAX {
                     cache.clear();
                 }
-                cache.insert(key, Identity::of(tail, &view));
+                cache.insert(key, Identity::of(&view));
             }
             let i = cache.get(&key)?;
             let placeholder = base == 0 && i.nameless && i.path.is_none();
@@ -296,8 +360,10 @@ impl Wanted {
             } else {
                 image_size(base, end)
             };
-            let id = i.id();
-            Some(self.wants_range(base, size, placeholder) || self.wants_id(id) || opts.wants(id))
+            if self.wants_range(base, size, placeholder) || self.wants_id(i) {
+                return Some(true);
+            }
+            Some(opts.wants(i.id()))
         })?;
         if !keep {
             return Some(None);
@@ -308,22 +374,24 @@ impl Wanted {
 
 /// What an image line's identity part names (see [`Wanted::check_line`]).
 struct Identity {
-    tail: Box<str>,
     name: Option<Box<str>>,
     bundle_id: Option<Box<str>>,
     path: Option<Box<str>>,
+    name_hash: u64,
+    bundle_hash: u64,
     /// The printed name is empty or `???`.
     nameless: bool,
 }
 
 impl Identity {
-    fn of(tail: &str, v: &ImageLine<'_>) -> Identity {
+    fn of(v: &ImageLine<'_>) -> Identity {
         let own = |s: Option<&str>| s.map(Box::from);
         Identity {
-            tail: tail.into(),
             name: own(v.name),
             bundle_id: own(v.bundle_id),
             path: own(v.path),
+            name_hash: v.name.map_or(0, hash),
+            bundle_hash: v.bundle_id.map_or(0, hash),
             nameless: v.name.is_none() && v.bundle_id.is_none(),
         }
     }
@@ -340,8 +408,12 @@ impl Identity {
 /// Distinct image identities remembered per thread before the cache starts over.
 const IDENTITY_CACHE_MAX: usize = 50_000;
 
+fn hash(s: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(s.as_bytes())
+}
+
 thread_local! {
-    static IDENTITIES: std::cell::RefCell<HashMap<u64, Identity>> =
+    static IDENTITIES: std::cell::RefCell<HashMap<u128, Identity>> =
         std::cell::RefCell::new(HashMap::new());
 }
 
@@ -490,6 +562,34 @@ fn resolve_frame(images: &[Image], by_name: &HashMap<&str, Vec<usize>>, f: &mut 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_byte_reader_of_address_ranges_agrees_with_the_general_one() {
+        for line in [
+            "0x102230000 - 0x102237fff iOSCrashingTest arm64  <82d13d98219e3040b62a07a297007a7c> /p",
+            "       0x100000000 -        0x100600fff +com.apple.Safari 5.0.5 (6533.21.1) <A5F4> /S  ",
+            "\t0x0 - 0xffffffffffffffff ??? unknown-arch  <00000000000000000000000000000000> ???",
+            "0x1000 -0x2000\tname",
+            "0x1000-0x2000 name",
+            "0x1000 - 0x2000",
+            "0x1000 - 0x2000 ",
+            "0x1g00 - 0x2000 name",
+            "0x10000000000000000 - 0x2 name",
+            "0x - 0x2 name",
+            "1000 - 0x2000 name",
+            "0x1000 \u{2003}- 0x2000 name",
+            "0x1000 - 0x2000\u{2003}name",
+            "0x1000 - 0x2000 näme /p",
+            "",
+            "Binary Images:",
+        ] {
+            let fast = split_range_ascii(line);
+            if fast.is_some() {
+                assert_eq!(fast, split_range_any(line), "{line:?}");
+            }
+            assert_eq!(split_range(line), split_range_any(line), "{line:?}");
+        }
+    }
 
     #[test]
     fn ios_line() {

@@ -69,7 +69,7 @@ impl<'a, 'k> Parser<'a, 'k> {
     fn new(text: &'a str, opts: ReadOptions<'k>) -> Self {
         let mut report = CrashReport::default();
         report.source.format = ReportFormat::AppleText;
-        let mut lines: Vec<&str> = text.lines().collect();
+        let mut lines: Vec<&str> = crate::text::lines(text).collect();
         // A one-line JSON header left on the text.
         if let Some(first) = lines.first() {
             let t = first.trim();
