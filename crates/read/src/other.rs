@@ -192,16 +192,14 @@ fn resource_detail(text: &str) -> Option<String> {
 const DEBUGGER_PANIC: &str = "Debugger called: <panic>";
 
 pub fn classify_text(text: &str) -> Option<ReadError> {
-    let head: Vec<&str> = crate::text::lines(text).take(400).collect();
+    let head = || crate::text::lines(text).take(400);
     // Kernel panic text: "panic(cpu 1 caller 0x…): …".
-    if let Some(line) = head.iter().find(|l| {
+    if let Some(line) = head().find(|l| {
         l.trim_start()
             .get(..9)
             .is_some_and(|p| p.eq_ignore_ascii_case("panic(cpu"))
     }) {
-        let rtkit = head
-            .iter()
-            .any(|l| l.starts_with("RTKit:") || l.contains("RTKit Task List"));
+        let rtkit = head().any(|l| l.starts_with("RTKit:") || l.contains("RTKit Task List"));
         let kind = if rtkit {
             "coprocessor panic (RTKit firmware, e.g. DCP display coprocessor)"
         } else {
@@ -212,15 +210,19 @@ pub fn classify_text(text: &str) -> Option<ReadError> {
     // One search of the whole text first: most texts have no such line.
     let debugger = text
         .contains(DEBUGGER_PANIC)
-        .then(|| head.iter().find(|l| l.contains(DEBUGGER_PANIC)))
+        .then(|| head().find(|l| l.contains(DEBUGGER_PANIC)))
         .flatten();
     if let Some(line) = debugger {
         return Some(error("kernel panic", Some(line.trim().to_string())));
     }
     // One pass over the lines for what follows (as `text_field` would find it).
+    // Each field starts with 'R' or 'E'; other lines are passed over at once.
     let (mut reason, mut code, mut exc_type, mut non_fatal) = (None, None, None, false);
     for l in crate::text::lines(text) {
         let t = l.trim_start();
+        if !(t.starts_with('R') || t.starts_with('E')) {
+            continue;
+        }
         if reason.is_none() {
             reason = field_value(t, "Reason");
         }

@@ -7,6 +7,7 @@
 //! - the placeholder `0x0 - 0xffffffffffffffff ??? unknown-arch  <000...> ???`
 //! - names with spaces (`App Namespace`), `+ Name` with a space, trailing JSON.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use crashlens_model::{CrashReport, Frame, Image};
@@ -346,14 +347,13 @@ impl Wanted {
             let mut cache = cache.borrow_mut();
             // 128 bits: two different lines never share a key in practice.
             let key = xxhash_rust::xxh3::xxh3_128(tail.as_bytes());
-            if !cache.contains_key(&key) {
-                let view = parse_tail(base, end, tail)?;
-                if cache.len() >= IDENTITY_CACHE_MAX {
-                    cache.clear();
-                }
-                cache.insert(key, Identity::of(&view));
+            if cache.len() >= IDENTITY_CACHE_MAX {
+                cache.clear();
             }
-            let i = cache.get(&key)?;
+            let i = match cache.entry(key) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(Identity::of(&parse_tail(base, end, tail)?)),
+            };
             let placeholder = base == 0 && i.nameless && i.path.is_none();
             let size = if placeholder {
                 None
@@ -408,13 +408,33 @@ impl Identity {
 /// Distinct image identities remembered per thread before the cache starts over.
 const IDENTITY_CACHE_MAX: usize = 50_000;
 
+/// A map key that is already a hash is its own hash.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 ^= (n as u64) ^ ((n >> 64) as u64);
+    }
+}
+
+type KeyIsHash = std::hash::BuildHasherDefault<KeyHasher>;
+
 fn hash(s: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(s.as_bytes())
 }
 
 thread_local! {
-    static IDENTITIES: std::cell::RefCell<HashMap<u128, Identity>> =
-        std::cell::RefCell::new(HashMap::new());
+    static IDENTITIES: std::cell::RefCell<HashMap<u128, Identity, KeyIsHash>> =
+        std::cell::RefCell::new(HashMap::default());
 }
 
 fn strip_private(p: &str) -> String {

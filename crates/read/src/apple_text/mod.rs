@@ -590,7 +590,8 @@ fn split_key(line: &str) -> Option<(&str, &str)> {
     if !first.is_ascii_alphabetic() {
         return None;
     }
-    let colon = line.find(':')?;
+    // A key is at most 48 bytes: look for its colon no further.
+    let colon = line.bytes().take(49).position(|b| b == b':')?;
     let key = line.get(..colon)?;
     let value = line.get(colon + 1..)?;
     if key.len() > 48 || !(value.is_empty() || value.starts_with([' ', '\t'])) {

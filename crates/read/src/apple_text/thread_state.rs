@@ -10,6 +10,10 @@ use super::num::parse_hex;
 /// The header "Thread 9 crashed with ARM Thread State (64-bit):" -> (9, flavor
 /// text). "Unknown thread crashed with ..." gives no number.
 pub(crate) fn parse_state_header(line: &str) -> Option<(Option<u32>, String)> {
+    // Every line passes through here: rule most out before searching.
+    if !(line.starts_with("Thread ") || line.starts_with("Unknown thread")) {
+        return None;
+    }
     let (who, flavor) = line.split_once(" crashed with ")?;
     let flavor = flavor.trim().trim_end_matches(':').to_string();
     if who == "Unknown thread" {
