@@ -6,6 +6,9 @@
 # Usage: crates/bucket/bench.sh BIN_DIR CORPUS_DIR [COUNT]
 #   BIN_DIR holds release builds of `crashlens` and the `gen_reports` example:
 #   cargo build --release -p crashlens && cargo build --release -p crashlens-bucket --examples
+# BASELINE=path/to/older/crashlens also times that binary (no --db) on the
+# same files, right after the first run. GEN_UNIQUE_IMAGES=1 makes every
+# copy's image UUIDs unique (see gen_reports.rs).
 set -euo pipefail
 BIN=$1
 CORPUS=$2
@@ -17,13 +20,16 @@ echo "input: $(find "$WORK/reports" -type f | wc -l) files, $(du -sh "$WORK/repo
 find "$WORK/reports" -type f -print0 | xargs -0 cat > /dev/null   # warm the page cache
 run() {
   local name=$1; shift
-  /usr/bin/time -v taskset -c 0,1 "$BIN/crashlens" group -j 2 "$@" > "$WORK/$name.out" 2> "$WORK/$name.time"
+  local bin="$BIN/crashlens"
+  if [ "$name" = baseline ]; then bin=$BASELINE; fi
+  /usr/bin/time -v taskset -c 0,1 "$bin" group -j 2 "$@" > "$WORK/$name.out" 2> "$WORK/$name.time"
   local wall rss
   wall=$(grep 'Elapsed (wall clock)' "$WORK/$name.time" | awk '{print $NF}')
   rss=$(grep 'Maximum resident set size' "$WORK/$name.time" | awk '{print $NF}')
   echo "$name: wall $wall, peak RSS $((rss / 1024)) MB, user $(grep 'User time' "$WORK/$name.time" | awk '{print $NF}') s"
 }
 [ -z "${SKIP_NODB:-}" ] && run no-db "$WORK/reports" -f json
+[ -n "${BASELINE:-}" ] && run baseline "$WORK/reports" -f json
 run db-first "$WORK/reports" --db "$WORK/db.sqlite" -f json
 run db-second "$WORK/reports" --db "$WORK/db.sqlite" -f json
 run db-stored --db "$WORK/db.sqlite" -f json
@@ -31,7 +37,7 @@ python3 - "$WORK" <<'PY' || true
 import json, sys
 w = sys.argv[1]
 import os
-for n in ["no-db", "db-first", "db-second", "db-stored"]:
+for n in ["no-db", "baseline", "db-first", "db-second", "db-stored"]:
     if not os.path.exists(f"{w}/{n}.out"): continue
     d = json.load(open(f"{w}/{n}.out"))
     print(n, d["totals"], "largest bucket", d["buckets"][0]["count"], len(d["possibly_the_same"]), "near pairs")

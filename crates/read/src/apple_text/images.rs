@@ -70,7 +70,7 @@ impl ImageLine<'_> {
         }
     }
 
-    pub fn to_image(&self) -> Image {
+    pub fn to_image(self) -> Image {
         let own = |s: Option<&str>| s.map(str::to_string);
         Image {
             base: self.base,
