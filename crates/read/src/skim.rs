@@ -148,7 +148,9 @@ pub(crate) fn parse_object(
 
 /// The position of the crashed thread in `threads`, when the report says.
 fn crashed_index(body: &Obj, threads: &[&RawValue]) -> Option<usize> {
-    if let Some(n) = body.get("faultingThread").and_then(Value::as_u64) {
+    // The reader takes the last `faultingThread` when a file repeats it.
+    let faulting = body.0.iter().rev().find(|(k, _)| k == "faultingThread");
+    if let Some(n) = faulting.and_then(|(_, v)| v.as_u64()) {
         let n = usize::try_from(n).ok()?;
         return (n < threads.len()).then_some(n);
     }

@@ -273,12 +273,11 @@ pub(crate) struct Wanted {
 }
 
 impl Wanted {
-    /// `None` (keep every image) when no crashed thread has been read.
+    /// For the thread numbered `crashed` (as the parser will decide it);
+    /// `None` (keep every image) when there is none yet.
     pub fn of(report: &CrashReport, crashed: Option<u32>) -> Option<Wanted> {
-        let thread = report
-            .threads
-            .iter()
-            .find(|t| t.crashed || Some(t.number) == crashed)?;
+        let crashed = crashed?;
+        let thread = report.threads.iter().find(|t| t.number == crashed)?;
         let frames = thread.frames.iter().chain(&report.last_exception_backtrace);
         let mut w = Wanted {
             addresses: Vec::new(),

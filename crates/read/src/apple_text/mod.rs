@@ -44,6 +44,11 @@ pub fn parse_with(text: &str, opts: &ReadOptions) -> Result<CrashReport, ReadErr
         }
     }
     p.run();
+    if !p.skim_held() {
+        // The crashed thread changed after threads or images were passed over
+        // (two "Crashed Thread" lines, say): read it all.
+        return parse_with(text, &ReadOptions::full());
+    }
     p.finish()
 }
 
@@ -63,6 +68,10 @@ struct Parser<'a, 'k> {
     /// The open section was a multi-line one (it goes on after blank lines).
     open_extra_multiline: bool,
     has_microstackshots: bool,
+    /// With [`Detail::Crashed`](crate::Detail): threads whose frames were passed over.
+    skipped: Vec<u32>,
+    /// With [`Detail::Crashed`](crate::Detail): the crashed thread the images were chosen for.
+    images_for: Option<Option<u32>>,
 }
 
 impl<'a, 'k> Parser<'a, 'k> {
@@ -98,6 +107,8 @@ impl<'a, 'k> Parser<'a, 'k> {
             open_extra: None,
             open_extra_multiline: false,
             has_microstackshots: false,
+            skipped: Vec::new(),
+            images_for: None,
         }
     }
 
@@ -356,6 +367,7 @@ impl<'a, 'k> Parser<'a, 'k> {
             while self.peek().is_some_and(frame::is_frame_line) {
                 self.pos += 1;
             }
+            self.skipped.push(number);
             return;
         }
         let mut frames = Vec::new();
@@ -410,7 +422,8 @@ impl<'a, 'k> Parser<'a, 'k> {
 
     fn read_images(&mut self) {
         let wanted = if self.opts.skim() {
-            images::Wanted::of(&self.report, self.crashed.number)
+            self.images_for = Some(self.crashed_number());
+            images::Wanted::of(&self.report, self.crashed_number())
         } else {
             None
         };
@@ -475,6 +488,26 @@ impl<'a, 'k> Parser<'a, 'k> {
             }
         }
         frames
+    }
+
+    /// The crashed thread's number as [`Parser::finish`] will decide it.
+    fn crashed_number(&self) -> Option<u32> {
+        self.crashed.number.or_else(|| {
+            self.report
+                .threads
+                .iter()
+                .find(|t| t.crashed)
+                .map(|t| t.number)
+        })
+    }
+
+    /// Whether a skimmed read kept what the final crashed thread needs: its
+    /// frames were not passed over, and the images were chosen for it.
+    fn skim_held(&self) -> bool {
+        let crashed = self.crashed_number();
+        let frames_kept = crashed.is_none_or(|n| !self.skipped.contains(&n));
+        let images_right = self.images_for.is_none_or(|n| n == crashed);
+        frames_kept && images_right
     }
 
     fn finish(mut self) -> Result<CrashReport, ReadError> {
