@@ -58,6 +58,12 @@ pub(crate) fn parse_object(
     what: &'static str,
     opts: &ReadOptions,
 ) -> Result<(Obj, usize), ReadError> {
+    // The full read stops at serde_json's nesting limit anywhere in the body;
+    // scanning raw values does not. Deep bodies take the full road, so both
+    // reads fail (or succeed) alike.
+    if nesting_exceeds(s, SKIM_MAX_DEPTH) {
+        return crate::ips::parse_object(s, what);
+    }
     let mut de = serde_json::Deserializer::from_str(s).into_iter::<RawObj>();
     let (raw, end) = match de.next() {
         Some(Ok(obj)) => (obj, de.byte_offset()),
@@ -146,6 +152,40 @@ pub(crate) fn parse_object(
     Ok((obj, end))
 }
 
+/// Nesting deeper than this sends a body to the full parse (serde_json's
+/// own limit is 128; real reports nest about 8 deep).
+const SKIM_MAX_DEPTH: usize = 100;
+
+/// Whether JSON text nests arrays and objects deeper than `limit` (strings,
+/// with their escapes, are passed over).
+fn nesting_exceeds(json: &str, limit: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in json.as_bytes() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
 /// The position of the crashed thread in `threads`, when the report says.
 fn crashed_index(body: &Obj, threads: &[&RawValue]) -> Option<usize> {
     // The reader takes the last `faultingThread` when a file repeats it.
@@ -178,5 +218,20 @@ fn image_indexes(frames: Option<&Value>, out: &mut HashSet<u64>) {
         if let Some(ix) = ix {
             out.insert(ix);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nesting_exceeds;
+
+    #[test]
+    fn nesting_depth_skips_strings() {
+        assert!(!nesting_exceeds(r#"{"a":[1,{"b":[]}]}"#, 4));
+        assert!(nesting_exceeds(r#"{"a":[1,{"b":[]}]}"#, 3));
+        assert!(nesting_exceeds(r#"{"a":[1,{"b":[[]]}]}"#, 4));
+        assert!(!nesting_exceeds(r#"{"a":"[[[[[[","b":"\"[[[["}"#, 1));
+        let deep = format!("{}{}", "[".repeat(101), "]".repeat(101));
+        assert!(nesting_exceeds(&deep, 100));
     }
 }
