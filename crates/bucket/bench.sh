@@ -18,6 +18,10 @@ echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 "$BIN/gen_reports" "$CORPUS" "$WORK/reports" "$COUNT"
 echo "input: $(find "$WORK/reports" -type f | wc -l) files, $(du -sh "$WORK/reports" | cut -f1)"
 find "$WORK/reports" -type f -print0 | xargs -0 cat > /dev/null   # warm the page cache
+# The floor: only reading every file (two `cat`s at a time, as `-j 2` reads them).
+start=$(date +%s.%N)
+find "$WORK/reports" -type f -print0 | taskset -c 0,1 xargs -0 -P 2 -n 500 cat > /dev/null
+echo "read-only floor: wall $(echo "$(date +%s.%N) - $start" | bc) s (cat of every file, 2 at a time)"
 run() {
   local name=$1; shift
   local bin="$BIN/crashlens"
@@ -45,5 +49,10 @@ PY
 cmp <(python3 -c "import json,sys; d=json.load(open('$WORK/db-first.out')); print([(b['signature'],b['count']) for b in d['buckets']])") \
     <(python3 -c "import json,sys; d=json.load(open('$WORK/db-second.out')); print([(b['signature'],b['count']) for b in d['buckets']])") \
   && echo "first and second run: same buckets"
+if [ -n "${BASELINE:-}" ] && [ -z "${SKIP_NODB:-}" ]; then
+  cmp <(python3 -c "import json; d=json.load(open('$WORK/no-db.out')); print(sorted((b['signature'],b['count']) for b in d['buckets']))") \
+      <(python3 -c "import json; d=json.load(open('$WORK/baseline.out')); print(sorted((b['signature'],b['count']) for b in d['buckets']))") \
+    && echo "this build and the baseline: same buckets"
+fi
 "$BIN/phases" "$WORK/reports/000" | sed 's/^/phases (1 thread, first 1000 files): /'
 rm -rf "$WORK"

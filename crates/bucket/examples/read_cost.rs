@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Every file is read once first (so one-time work such as compiling the owner
-//! rules is not counted), then five times inside `measured`.
+//! rules is not counted), then five times inside `measured`. With
+//! `READ_COST_FULL=1` the reads are full ones (what `analyze` does), for comparison.
 
 #[inline(never)]
 fn measured(b: &[u8], opts: &crashlens_read::ReadOptions) -> usize {
@@ -22,7 +23,11 @@ fn measured(b: &[u8], opts: &crashlens_read::ReadOptions) -> usize {
 fn main() {
     let dir = std::env::args().nth(1).unwrap();
     let (files, _) = crashlens_bucket::walk::walk(&[dir.into()]);
-    let opts = crashlens_read::ReadOptions::crashed(Some(&crashlens_bucket::summary::keep_image));
+    let opts = if std::env::var_os("READ_COST_FULL").is_some() {
+        crashlens_read::ReadOptions::full()
+    } else {
+        crashlens_read::ReadOptions::crashed(Some(&crashlens_bucket::summary::keep_image))
+    };
     let bytes: Vec<Vec<u8>> = files.iter().filter_map(|f| std::fs::read(f).ok()).collect();
     for b in &bytes {
         let _ = crashlens_read::read_bytes_with(b, &opts);
