@@ -166,7 +166,7 @@ fn is_gpu_driver_id(id: ImageId<'_>) -> bool {
 /// Owner rules run once per distinct image per thread.
 pub fn keep_image(id: ImageId<'_>) -> bool {
     thread_local! {
-        static CACHE: RefCell<HashMap<u64, bool, KeyIsHash>> = RefCell::new(HashMap::default());
+        static CACHE: RefCell<HashMap<u64, bool>> = RefCell::new(HashMap::new());
     }
     let key = id_key(id.name, id.bundle_id, id.path);
     CACHE.with(|cache| {
@@ -177,23 +177,3 @@ pub fn keep_image(id: ImageId<'_>) -> bool {
         *cache.entry(key).or_insert_with(|| is_gpu_driver_id(id))
     })
 }
-
-/// The cache keys above are hashes already: a key is its own hash.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 ^= n;
-    }
-}
-
-type KeyIsHash = std::hash::BuildHasherDefault<KeyHasher>;
