@@ -16,7 +16,11 @@
 //!   reports leave them out.
 //!
 //! A report read this way must give the same signature and summary as the
-//! full read; `crates/bucket/tests` checks that over the whole corpus.
+//! full read. When a text report turns out to name a different crashed thread
+//! after threads or images were passed over (two "Crashed Thread" lines), or
+//! an `.ips` body nests deeper than 100 levels, the reader starts over in full.
+//! `tests/skim.rs` and `crates/bucket/tests/corpus.rs` check the agreement over
+//! the whole corpus, and the `read_skim` fuzz target on mutated input.
 
 use std::fmt;
 
