@@ -58,18 +58,18 @@ pub(crate) fn parse_object(
     what: &'static str,
     opts: &ReadOptions,
 ) -> Result<(Obj, usize), ReadError> {
-    // The full read stops at serde_json's nesting limit anywhere in the body;
-    // scanning raw values does not. Deep bodies take the full road, so both
-    // reads fail (or succeed) alike.
-    if nesting_exceeds(s, SKIM_MAX_DEPTH) {
-        return crate::ips::parse_object(s, what);
-    }
     let mut de = serde_json::Deserializer::from_str(s).into_iter::<RawObj>();
     let (raw, end) = match de.next() {
         Some(Ok(obj)) => (obj, de.byte_offset()),
-        Some(Err(e)) => return Err(json_error(what, &e)),
-        None => return Err(ReadError::malformed(what, "no JSON object found")),
+        // The full parse says what is wrong, with the same words and position.
+        _ => return crate::ips::parse_object(s, what),
     };
+    // The full read fails on nesting past serde_json's limit and on numbers
+    // out of f64's range anywhere in the body; scanning raw values does not.
+    // Such bodies take the full road, so both reads fail (or succeed) alike.
+    if needs_full_parse(s.get(..end).unwrap_or(s)) {
+        return crate::ips::parse_object(s, what);
+    }
     let tree =
         |v: &RawValue| serde_json::from_str::<Value>(v.get()).map_err(|e| json_error(what, &e));
     let mut out: Vec<(String, Value)> = Vec::with_capacity(raw.0.len());
@@ -156,10 +156,23 @@ pub(crate) fn parse_object(
 /// own limit is 128; real reports nest about 8 deep).
 const SKIM_MAX_DEPTH: usize = 100;
 
-/// Whether JSON text nests arrays and objects deeper than `limit` (strings,
-/// with their escapes, are passed over).
+/// A run of digits longer than this may not fit an f64 (serde_json fails on
+/// it when building a value, not when scanning).
+const SKIM_MAX_DIGITS: usize = 300;
+
+/// Whether a body must be parsed whole for the skimmed read to fail where the
+/// full one fails: it nests deeper than [`SKIM_MAX_DEPTH`], or has a number
+/// with an exponent or more than [`SKIM_MAX_DIGITS`] digits (which may be out
+/// of f64's range). Real reports have neither.
+fn needs_full_parse(json: &str) -> bool {
+    nesting_exceeds(json, SKIM_MAX_DEPTH)
+}
+
+/// Whether JSON text nests arrays and objects deeper than `limit`, or has a
+/// number that may not fit an f64 (strings, with their escapes, are passed over).
 fn nesting_exceeds(json: &str, limit: usize) -> bool {
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let (mut digits, mut prev) = (0usize, 0u8);
     for &b in json.as_bytes() {
         if in_string {
             if escaped {
@@ -180,8 +193,19 @@ fn nesting_exceeds(json: &str, limit: usize) -> bool {
                 }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
+            b'0'..=b'9' => {
+                digits += 1;
+                if digits > SKIM_MAX_DIGITS {
+                    return true;
+                }
+            }
+            b'e' | b'E' if prev.is_ascii_digit() => return true,
             _ => {}
         }
+        if !b.is_ascii_digit() {
+            digits = 0;
+        }
+        prev = b;
     }
     false
 }
@@ -233,5 +257,17 @@ mod tests {
         assert!(!nesting_exceeds(r#"{"a":"[[[[[[","b":"\"[[[["}"#, 1));
         let deep = format!("{}{}", "[".repeat(101), "]".repeat(101));
         assert!(nesting_exceeds(&deep, 100));
+    }
+
+    #[test]
+    fn numbers_that_may_not_fit_an_f64_need_the_full_parse() {
+        use super::needs_full_parse;
+        assert!(needs_full_parse("[1e400]"));
+        assert!(needs_full_parse("[1.5E3]"));
+        assert!(needs_full_parse(&format!("[{}]", "9".repeat(301))));
+        assert!(!needs_full_parse(&format!("[{}]", "9".repeat(300))));
+        assert!(!needs_full_parse(
+            r#"{"a":true,"b":false,"c":"1e400","d":12345}"#
+        ));
     }
 }
