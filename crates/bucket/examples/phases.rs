@@ -52,6 +52,6 @@ fn main() {
         n += 1;
     }
     let per = |d: Duration, k: usize| d.as_secs_f64() * 1e6 / k.max(1) as f64;
-    println!("{n} reports: read+hash {:.0} µs, parse (what group reads) {:.0} µs [the full read: {:.0} µs], blamed frame {:.0} µs, summarize (incl. stack pass) {:.0} µs; full analysis {:.0} µs",
+    println!("{n} reports: read+hash {:.0} µs, parse (what group reads) {:.0} µs [the full read: {:.0} µs], blamed frame {:.0} µs, signature and summary (incl. the blamed frame) {:.0} µs; full analysis {:.0} µs",
         per(io, n), per(parse, n), per(parse_full, n), per(stack, n), per(sig, n), per(full, n.min(20)));
 }

@@ -4,7 +4,7 @@
 
 use crate::signature::Engine;
 use crashlens_knowledge::owners::{self, Subject};
-use crashlens_model::{CrashReport, Image, Owner};
+use crashlens_model::{CrashReport, Owner};
 use crashlens_read::ImageId;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -91,46 +91,61 @@ pub fn summarize(engine: &Engine, report: &CrashReport, path: &str, hash: &str) 
     }
 }
 
-/// The GPU driver images a report loaded, with versions. Owner rules are
-/// consulted once per distinct image per thread (reports share images).
+/// The GPU driver images a report loaded, with versions.
 fn gpu_drivers(report: &CrashReport) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for img in report.images.iter().filter(|i| !i.placeholder) {
+        let id = ImageId {
+            name: img.name.as_deref(),
+            bundle_id: img.bundle_id.as_deref(),
+            path: img.path.as_deref(),
+        };
+        if is_gpu_driver(id) {
+            let v = img
+                .version
+                .as_deref()
+                .or(img.build.as_deref())
+                .unwrap_or("unknown version");
+            let s = format!("{} {v}", img.display_name());
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
+/// The images a summary needs besides the crashed frames' own: GPU drivers
+/// (the reader's `keep_image` for [`crashlens_read::Detail::Crashed`]).
+pub fn keep_image(id: ImageId<'_>) -> bool {
+    is_gpu_driver(id)
+}
+
+/// Whether the owner rules call an image a GPU driver. They run once per
+/// distinct image per thread (reports share images).
+fn is_gpu_driver(id: ImageId<'_>) -> bool {
     thread_local! {
         static CACHE: RefCell<HashMap<u64, bool>> = RefCell::new(HashMap::new());
     }
-    let mut out: Vec<String> = Vec::new();
+    let key = id_key(id.name, id.bundle_id, id.path);
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         if cache.len() > 100_000 {
             cache.clear();
         }
-        for img in report.images.iter().filter(|i| !i.placeholder) {
-            let key = image_key(img);
-            let is_gpu = *cache.entry(key).or_insert_with(|| is_gpu_driver(img));
-            if is_gpu {
-                let v = img
-                    .version
-                    .as_deref()
-                    .or(img.build.as_deref())
-                    .unwrap_or("unknown version");
-                let s = format!("{} {v}", img.display_name());
-                if !out.contains(&s) {
-                    out.push(s);
-                }
-            }
-        }
-    });
-    out
+        *cache.entry(key).or_insert_with(|| {
+            let subject = Subject {
+                image_name: id.name,
+                bundle_id: id.bundle_id,
+                path: id.path,
+                ..Default::default()
+            };
+            owners::builtin().classify(&subject).owner == Owner::GpuDriver
+        })
+    })
 }
 
 /// A cache key for an image's identity as the owner rules see it.
-fn image_key(img: &Image) -> u64 {
-    id_key(
-        img.name.as_deref(),
-        img.bundle_id.as_deref(),
-        img.path.as_deref(),
-    )
-}
-
 fn id_key(name: Option<&str>, bundle_id: Option<&str>, path: Option<&str>) -> u64 {
     // Each part seeds the next (absent parts hash differently from empty ones).
     let mut h = 0x9e37_79b9_7f4a_7c15u64;
@@ -141,39 +156,4 @@ fn id_key(name: Option<&str>, bundle_id: Option<&str>, path: Option<&str>) -> u6
         };
     }
     h
-}
-
-fn is_gpu_driver(img: &Image) -> bool {
-    is_gpu_driver_id(ImageId {
-        name: img.name.as_deref(),
-        bundle_id: img.bundle_id.as_deref(),
-        path: img.path.as_deref(),
-    })
-}
-
-fn is_gpu_driver_id(id: ImageId<'_>) -> bool {
-    let subject = Subject {
-        image_name: id.name,
-        bundle_id: id.bundle_id,
-        path: id.path,
-        ..Default::default()
-    };
-    owners::builtin().classify(&subject).owner == Owner::GpuDriver
-}
-
-/// The images a summary needs besides the crashed frames' own: GPU drivers
-/// (the reader's `keep_image` for [`crashlens_read::Detail::Crashed`]).
-/// Owner rules run once per distinct image per thread.
-pub fn keep_image(id: ImageId<'_>) -> bool {
-    thread_local! {
-        static CACHE: RefCell<HashMap<u64, bool>> = RefCell::new(HashMap::new());
-    }
-    let key = id_key(id.name, id.bundle_id, id.path);
-    CACHE.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.len() > 100_000 {
-            cache.clear();
-        }
-        *cache.entry(key).or_insert_with(|| is_gpu_driver_id(id))
-    })
 }
