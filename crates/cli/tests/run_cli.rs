@@ -537,15 +537,9 @@ fn main() {
 /// dump shows the fault in the named thread.
 #[test]
 fn rust_null_dereference_in_a_named_thread() {
-    if !ptrace_ok() {
+    let Some((dir, exe)) = rust_program("rsnull", RUST_NULL) else {
         return;
-    }
-    if Command::new("rustc").arg("--version").output().is_err() {
-        eprintln!("rustc missing: skipped");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let exe = rustc(dir.path(), "rsnull", RUST_NULL);
+    };
     let (r, md) = capture(dir.path(), &[exe.to_str().unwrap()], libc::SIGSEGV);
     let t = r.crashed().unwrap();
     assert_eq!(t.name.as_deref(), Some("rs-worker"));
@@ -553,6 +547,21 @@ fn rust_null_dereference_in_a_named_thread() {
     assert!(md.contains("NULL + 0x18"), "{md}");
     let syms = frame_symbols(&r);
     assert!(syms.iter().any(|s| s == "rsnull::read_counter"), "{syms:?}");
+}
+
+/// A Rust test program built in a new temporary folder; `None` (the test is
+/// skipped) where ptrace is not allowed or there is no `rustc`.
+fn rust_program(name: &str, src: &str) -> Option<(tempfile::TempDir, PathBuf)> {
+    if !ptrace_ok() {
+        return None;
+    }
+    if Command::new("rustc").arg("--version").output().is_err() {
+        eprintln!("rustc missing: skipped");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let exe = rustc(dir.path(), name, src);
+    Some((dir, exe))
 }
 
 fn rustc(dir: &Path, name: &str, src: &str) -> PathBuf {
@@ -580,15 +589,9 @@ fn main() { println!("{}", deep(0)); }
 /// the handler took first.
 #[test]
 fn rust_stack_overflow_names_the_handled_fault() {
-    if !ptrace_ok() {
+    let Some((dir, exe)) = rust_program("rsover", RUST_OVERFLOW) else {
         return;
-    }
-    if Command::new("rustc").arg("--version").output().is_err() {
-        eprintln!("rustc missing: skipped");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let exe = rustc(dir.path(), "rsover", RUST_OVERFLOW);
+    };
     let (r, md) = capture(dir.path(), &[exe.to_str().unwrap()], libc::SIGABRT);
     assert_eq!(
         r.exception.as_ref().and_then(|e| e.signal.as_deref()),
