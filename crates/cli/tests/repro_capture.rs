@@ -23,6 +23,24 @@ fn repro(args: &[&str]) -> Output {
         .expect("run crashlens")
 }
 
+/// `crashlens repro --capture -n N --progress none --format json -o OUT -- CMD...`
+fn captured(n: &str, out: &Path, cmd: &[&str]) -> Output {
+    let mut args = vec![
+        "--capture",
+        "-n",
+        n,
+        "--progress",
+        "none",
+        "--format",
+        "json",
+        "-o",
+        s(out),
+        "--",
+    ];
+    args.extend_from_slice(cmd);
+    repro(&args)
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -250,19 +268,7 @@ fn a_run_without_crashes_leaves_no_captures_and_resume_cannot_add_capture() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     // No ALT_COUNTER: the program exits 0 every time.
-    let o = repro(&[
-        "--capture",
-        "-n",
-        "3",
-        "--progress",
-        "none",
-        "--format",
-        "json",
-        "-o",
-        s(&out),
-        "--",
-        s(&prog),
-    ]);
+    let o = captured("3", &out, &[s(&prog)]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let v = json(&o);
     assert_eq!(v["capture"], true);
@@ -314,19 +320,7 @@ fn failures_of_the_capture_itself_are_harness_errors_not_crashes() {
     let out = dir.path().join("out");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("captures"), "in the way").unwrap();
-    let o = repro(&[
-        "--capture",
-        "-n",
-        "2",
-        "--progress",
-        "none",
-        "--format",
-        "json",
-        "-o",
-        s(&out),
-        "--",
-        s(&prog),
-    ]);
+    let o = captured("2", &out, &[s(&prog)]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let v = json(&o);
     assert_eq!(v["configs"][0]["runs"], 0);
@@ -344,19 +338,7 @@ fn failures_of_the_capture_itself_are_harness_errors_not_crashes() {
 
     // A command that cannot be executed: `crashlens run` says so and exits 127.
     let out = dir.path().join("missing");
-    let o = repro(&[
-        "--capture",
-        "-n",
-        "1",
-        "--progress",
-        "none",
-        "--format",
-        "json",
-        "-o",
-        s(&out),
-        "--",
-        s(&dir.path().join("no-such-program")),
-    ]);
+    let o = captured("1", &out, &[s(&dir.path().join("no-such-program"))]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let (_, runs) = journal(&out);
     assert_eq!(runs[0]["outcome"]["kind"], "harness_error", "{}", runs[0]);
@@ -394,21 +376,7 @@ fn a_python_faulthandler_signature_stays_the_key_and_the_capture_is_attached() {
     let out = dir.path().join("out");
     // Reads address 0x18 through ctypes, in a function named crash_here.
     let code = "import ctypes\ndef crash_here():\n    ctypes.string_at(0x18)\ncrash_here()\n";
-    let o = repro(&[
-        "--capture",
-        "-n",
-        "1",
-        "--progress",
-        "none",
-        "--format",
-        "json",
-        "-o",
-        s(&out),
-        "--",
-        s(&python),
-        "-c",
-        code,
-    ]);
+    let o = captured("1", &out, &[s(&python), "-c", code]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let (_, runs) = journal(&out);
     let r = &runs[0];
