@@ -42,6 +42,12 @@ impl Obj {
     pub fn has(&self, key: &str) -> bool {
         self.get(key).is_some()
     }
+
+    /// The last value for `key`: the one the reader ends up with when a file
+    /// repeats a key.
+    pub fn last(&self, key: &str) -> Option<&Value> {
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
 }
 
 impl<'de> Deserialize<'de> for Obj {

@@ -118,8 +118,8 @@ pub(crate) fn parse_object(
     image_indexes(obj.get("lastExceptionBacktrace"), &mut referenced);
 
     if let (Some(at), Some(v)) = (images_at, get_raw("usedImages")) {
-        let proc_path = obj.get("procPath").and_then(Value::as_str);
-        let proc_name = obj.get("procName").and_then(Value::as_str);
+        let proc_path = obj.last("procPath").and_then(Value::as_str);
+        let proc_name = obj.last("procName").and_then(Value::as_str);
         let images = match serde_json::from_str::<Vec<&RawValue>>(v.get()) {
             Ok(list) => {
                 let mut arr = Vec::with_capacity(list.len());
@@ -132,8 +132,10 @@ pub(crate) fn parse_object(
                                     bundle_id: keys.bundle_id.as_deref(),
                                     path: keys.path.as_deref(),
                                 };
+                                // The main executable, as the analysis finds it.
                                 (id.path.is_some() && id.path == proc_path)
-                                    || (id.name.is_some() && id.name == proc_name)
+                                    || (proc_name.is_some()
+                                        && (id.name == proc_name || id.bundle_id == proc_name))
                                     || opts.wants(id)
                             }
                             // An older positional entry, or something odd: keep it.
@@ -212,9 +214,7 @@ fn nesting_exceeds(json: &str, limit: usize) -> bool {
 
 /// The position of the crashed thread in `threads`, when the report says.
 fn crashed_index(body: &Obj, threads: &[&RawValue]) -> Option<usize> {
-    // The reader takes the last `faultingThread` when a file repeats it.
-    let faulting = body.0.iter().rev().find(|(k, _)| k == "faultingThread");
-    if let Some(n) = faulting.and_then(|(_, v)| v.as_u64()) {
+    if let Some(n) = body.last("faultingThread").and_then(Value::as_u64) {
         let n = usize::try_from(n).ok()?;
         return (n < threads.len()).then_some(n);
     }

@@ -334,7 +334,10 @@ impl Wanted {
             (Some(pp), Some(ip)) => pp.as_str() == ip.strip_prefix("/private").unwrap_or(ip),
             _ => false,
         };
-        main_by_path || (id.name.is_some() && id.name == self.process_name.as_deref())
+        // As the analysis finds the main executable: by path, else by name or
+        // bundle id equal to the process name.
+        let process = self.process_name.as_deref();
+        main_by_path || (process.is_some() && (id.name == process || id.bundle_id == process))
     }
 
     /// The skimmed read of one image line: `None` when it is not an image line
