@@ -490,7 +490,9 @@ impl<'a, 'k> Parser<'a, 'k> {
         frames
     }
 
-    /// The crashed thread's number as [`Parser::finish`] will decide it.
+    /// The crashed thread's number: the "Crashed Thread" line's, else the
+    /// first thread marked crashed. [`Parser::finish`] records it; a skimmed
+    /// read chooses by it.
     fn crashed_number(&self) -> Option<u32> {
         self.crashed.number.or_else(|| {
             self.report
@@ -512,12 +514,11 @@ impl<'a, 'k> Parser<'a, 'k> {
 
     fn finish(mut self) -> Result<CrashReport, ReadError> {
         header::finish(&mut self.report, std::mem::take(&mut self.pending));
+        let crashed = self.crashed_number();
         let r = &mut self.report;
 
-        if let Some(n) = self.crashed.number {
-            r.crashed_thread = Some(n);
-        } else if let Some(t) = r.threads.iter().find(|t| t.crashed) {
-            r.crashed_thread = Some(t.number);
+        if crashed.is_some() {
+            r.crashed_thread = crashed;
         }
         if let Some(n) = r.crashed_thread {
             if let Some(t) = r.threads.iter_mut().find(|t| t.number == n) {
