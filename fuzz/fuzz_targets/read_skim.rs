@@ -10,7 +10,7 @@ fn keep(id: ImageId<'_>) -> bool {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let skim = crashlens_read::read_bytes_with(data, &ReadOptions::crashed(Some(&keep)));
+    let skim = crashlens_read::read_bytes_with(data, &ReadOptions::crashed(Some(keep)));
     let full = crashlens_read::read_bytes(data);
     match (&skim, &full) {
         (Ok(s), Ok(f)) => {

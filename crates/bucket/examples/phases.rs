@@ -11,7 +11,7 @@ fn main() {
     let dir = std::env::args().nth(1).unwrap_or_else(|| ".".into());
     let (files, _) = crashlens_bucket::walk::walk(&[dir.into()]);
     let engine = Engine::default();
-    let opts = crashlens_read::ReadOptions::crashed(Some(&crashlens_bucket::summary::keep_image));
+    let opts = crashlens_read::ReadOptions::crashed(Some(crashlens_bucket::summary::keep_image));
     let mut parse_full = Duration::ZERO;
     let (mut io, mut parse, mut stack, mut sig, mut full) = (
         Duration::ZERO,

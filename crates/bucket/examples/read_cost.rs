@@ -26,7 +26,7 @@ fn main() {
     let opts = if std::env::var_os("READ_COST_FULL").is_some() {
         crashlens_read::ReadOptions::full()
     } else {
-        crashlens_read::ReadOptions::crashed(Some(&crashlens_bucket::summary::keep_image))
+        crashlens_read::ReadOptions::crashed(Some(crashlens_bucket::summary::keep_image))
     };
     let bytes: Vec<Vec<u8>> = files.iter().filter_map(|f| std::fs::read(f).ok()).collect();
     for b in &bytes {

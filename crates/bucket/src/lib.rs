@@ -209,7 +209,7 @@ fn process(
         };
     }
     // Only what the signature and summary need (see `crashlens_read::options`).
-    let opts = crashlens_read::ReadOptions::crashed(Some(&summary::keep_image));
+    let opts = crashlens_read::ReadOptions::crashed(Some(summary::keep_image));
     match crashlens_read::read_bytes_with(&bytes, &opts) {
         Ok(report) if report.exception.is_none() && report.crashed().is_none() => bad(
             "incomplete report: no exception and no crashed thread, nothing to group by".into(),

@@ -258,7 +258,7 @@ fn reading_only_the_crashed_thread_gives_the_summary_of_the_full_read() {
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     let (files, _) = crashlens_bucket::walk::walk(&[apple(), examples]);
     let engine = Engine::default();
-    let opts = crashlens_read::ReadOptions::crashed(Some(&crashlens_bucket::summary::keep_image));
+    let opts = crashlens_read::ReadOptions::crashed(Some(crashlens_bucket::summary::keep_image));
     let mut compared = 0;
     for f in files {
         let bytes = std::fs::read(&f).unwrap();

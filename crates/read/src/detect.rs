@@ -354,10 +354,10 @@ fn read_json(s: &str, opts: &ReadOptions) -> Result<CrashReport, ReadError> {
     if body_text.starts_with('{') || body_text.starts_with('[') {
         // Non-crash kinds (panics, jetsam) are read whole: they have no crashed thread.
         let crash_kind = bug.as_deref().and_then(other::kind_for_bug_type).is_none();
-        let parsed = if opts.skim() && crash_kind {
-            crate::skim::parse_object(body_text, "ips", opts)
-        } else {
-            ips::parse_object(body_text, "ips")
+        let parsed = match (opts.skim(), crash_kind) {
+            (true, true) => crate::skim::parse_object(body_text, "ips", opts),
+            (true, false) => crate::skim::parse_detail(body_text, "ips"),
+            (false, _) => ips::parse_object(body_text, "ips"),
         };
         let trailing = parsed
             .as_ref()

@@ -256,15 +256,44 @@ struct Reader {
     image_extra: Vec<Value>,
 }
 
+/// A field's path in the body ("threads[3].frames[0].symbol"), written out
+/// only when a problem with the field is reported.
+#[derive(Clone, Copy)]
+struct At<'a>(&'a dyn fmt::Display, Step<'a>);
+
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+impl<'a> At<'a> {
+    fn key(parent: &'a dyn fmt::Display, key: &'a str) -> Self {
+        At(parent, Step::Key(key))
+    }
+    fn index(parent: &'a dyn fmt::Display, i: usize) -> Self {
+        At(parent, Step::Index(i))
+    }
+}
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.1 {
+            Step::Key(k) => write!(f, "{}.{k}", self.0),
+            Step::Index(i) => write!(f, "{}[{i}]", self.0),
+        }
+    }
+}
+
 impl Reader {
-    fn skip(&mut self, path: &str, expected: &str, found: &Value) {
+    fn skip(&mut self, path: &dyn fmt::Display, expected: &str, found: &Value) {
         self.skipped.push(format!(
             "{path}: expected {expected}, found {}",
             type_name(found)
         ));
     }
 
-    fn string(&mut self, path: &str, v: &Value) -> Option<String> {
+    fn string(&mut self, path: &dyn fmt::Display, v: &Value) -> Option<String> {
         match v {
             Value::String(s) => Some(s.clone()),
             Value::Null => None,
@@ -275,7 +304,7 @@ impl Reader {
         }
     }
 
-    fn u64(&mut self, path: &str, v: &Value) -> Option<u64> {
+    fn u64(&mut self, path: &dyn fmt::Display, v: &Value) -> Option<u64> {
         match v {
             Value::Null => None,
             other => match other.as_u64() {
@@ -288,7 +317,7 @@ impl Reader {
         }
     }
 
-    fn u32(&mut self, path: &str, v: &Value) -> Option<u32> {
+    fn u32(&mut self, path: &dyn fmt::Display, v: &Value) -> Option<u32> {
         let n = self.u64(path, v)?;
         match u32::try_from(n) {
             Ok(n) => Some(n),
@@ -299,7 +328,7 @@ impl Reader {
         }
     }
 
-    fn bool(&mut self, path: &str, v: &Value) -> Option<bool> {
+    fn bool(&mut self, path: &dyn fmt::Display, v: &Value) -> Option<bool> {
         match v {
             Value::Bool(b) => Some(*b),
             Value::Number(n) if n.as_u64() == Some(0) => Some(false),
@@ -314,7 +343,7 @@ impl Reader {
 
     fn object<'v>(
         &mut self,
-        path: &str,
+        path: &dyn fmt::Display,
         v: &'v Value,
     ) -> Option<&'v serde_json::Map<String, Value>> {
         match v {
@@ -327,7 +356,7 @@ impl Reader {
         }
     }
 
-    fn array<'v>(&mut self, path: &str, v: &'v Value) -> Option<&'v Vec<Value>> {
+    fn array<'v>(&mut self, path: &dyn fmt::Display, v: &'v Value) -> Option<&'v Vec<Value>> {
         match v {
             Value::Array(a) => Some(a),
             Value::Null => None,
@@ -362,7 +391,7 @@ pub fn parse_body(header: Option<&Header>, body: &Obj) -> Result<CrashReport, Re
         .unwrap_or_default();
     // Images first: frames everywhere refer to them by index.
     let images: Vec<Option<Image>> = match body.get("usedImages") {
-        Some(v) => match rd.array("usedImages", v) {
+        Some(v) => match rd.array(&"usedImages", v) {
             Some(arr) => arr
                 .iter()
                 .enumerate()
@@ -483,7 +512,7 @@ fn mark_main_image(r: &mut CrashReport, header: Option<&Header>) {
 }
 
 fn bundle_info(rd: &mut Reader, r: &mut CrashReport, v: &Value) {
-    let Some(m) = rd.object("bundleInfo", v) else {
+    let Some(m) = rd.object(&"bundleInfo", v) else {
         return;
     };
     for (k, val) in m {
@@ -498,7 +527,7 @@ fn bundle_info(rd: &mut Reader, r: &mut CrashReport, v: &Value) {
 }
 
 fn os_version(rd: &mut Reader, r: &mut CrashReport, v: &Value) {
-    let Some(m) = rd.object("osVersion", v) else {
+    let Some(m) = rd.object(&"osVersion", v) else {
         return;
     };
     for (k, val) in m {
@@ -513,7 +542,7 @@ fn os_version(rd: &mut Reader, r: &mut CrashReport, v: &Value) {
 }
 
 fn exception(rd: &mut Reader, extras: &mut Vec<(String, String)>, v: &Value) -> Option<Exception> {
-    let m = rd.object("exception", v)?;
+    let m = rd.object(&"exception", v)?;
     let mut e = Exception::default();
     for (k, val) in m {
         let path = format!("exception.{k}");
@@ -531,7 +560,7 @@ fn exception(rd: &mut Reader, extras: &mut Vec<(String, String)>, v: &Value) -> 
                         match (c.as_u64(), c.as_i64()) {
                             (Some(n), _) => e.codes.push(n),
                             (None, Some(n)) => e.codes.push(n as u64),
-                            _ => rd.skip(&format!("{path}[{i}]"), "an integer", c),
+                            _ => rd.skip(&At::index(&path, i), "an integer", c),
                         }
                     }
                 }
@@ -556,7 +585,7 @@ fn termination(
     extras: &mut Vec<(String, String)>,
     v: &Value,
 ) -> Option<Termination> {
-    let m = rd.object("termination", v)?;
+    let m = rd.object(&"termination", v)?;
     let mut t = Termination::default();
     for (k, val) in m {
         let path = format!("termination.{k}");
@@ -591,7 +620,7 @@ fn termination(
 }
 
 fn asi(rd: &mut Reader, v: &Value) -> Vec<AppSpecific> {
-    let Some(m) = rd.object("asi", v) else {
+    let Some(m) = rd.object(&"asi", v) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -613,7 +642,7 @@ fn asi(rd: &mut Reader, v: &Value) -> Vec<AppSpecific> {
 }
 
 fn legacy_info(rd: &mut Reader, r: &mut CrashReport, v: &Value) {
-    let Some(m) = rd.object("legacyInfo", v) else {
+    let Some(m) = rd.object(&"legacyInfo", v) else {
         return;
     };
     for (k, val) in m {
@@ -621,7 +650,7 @@ fn legacy_info(rd: &mut Reader, r: &mut CrashReport, v: &Value) {
             r.extras.push((format!("legacyInfo.{k}"), extra_text(val)));
             continue;
         }
-        let Some(tt) = rd.object("legacyInfo.threadTriggered", val) else {
+        let Some(tt) = rd.object(&"legacyInfo.threadTriggered", val) else {
             continue;
         };
         let name = tt.get("name").and_then(Value::as_str).map(str::to_string);
@@ -645,7 +674,7 @@ fn legacy_info(rd: &mut Reader, r: &mut CrashReport, v: &Value) {
 }
 
 fn image(rd: &mut Reader, i: usize, v: &Value) -> Option<Image> {
-    let path = format!("usedImages[{i}]");
+    let path = At::index(&"usedImages", i);
     if let Value::Array(a) = v {
         return positional_image(rd, &path, i, a);
     }
@@ -653,7 +682,7 @@ fn image(rd: &mut Reader, i: usize, v: &Value) -> Option<Image> {
     let mut im = Image::default();
     let mut have_base = false;
     for (k, val) in m {
-        let p = format!("{path}.{k}");
+        let p = At::key(&path, k);
         match k.as_str() {
             "base" => {
                 if let Some(b) = rd.u64(&p, val) {
@@ -670,7 +699,7 @@ fn image(rd: &mut Reader, i: usize, v: &Value) -> Option<Image> {
             "CFBundleIdentifier" => im.bundle_id = rd.string(&p, val),
             "CFBundleShortVersionString" => im.version = rd.string(&p, val),
             "CFBundleVersion" => im.build = rd.string(&p, val),
-            _ => rd.extras.push((p, extra_text(val))),
+            _ => rd.extras.push((p.to_string(), extra_text(val))),
         }
     }
     if !have_base {
@@ -682,7 +711,12 @@ fn image(rd: &mut Reader, i: usize, v: &Value) -> Option<Image> {
 
 /// The early macOS 12 layout: `[uuid, base, source]`, with the name and path
 /// in `legacyInfo.imageExtraInfo[i]`.
-fn positional_image(rd: &mut Reader, path: &str, i: usize, a: &[Value]) -> Option<Image> {
+fn positional_image(
+    rd: &mut Reader,
+    path: &dyn fmt::Display,
+    i: usize,
+    a: &[Value],
+) -> Option<Image> {
     let Some(base) = a.get(1).and_then(Value::as_u64) else {
         rd.skipped.push(format!(
             "{path}: a positional image without a base address at [1]"
@@ -724,10 +758,15 @@ fn positional_frame(a: &[Value]) -> Option<(Option<u64>, Option<u64>)> {
     }
 }
 
-fn frames(rd: &mut Reader, path: &str, arr: &[Value], images: &[Option<Image>]) -> Vec<Frame> {
+fn frames(
+    rd: &mut Reader,
+    path: &dyn fmt::Display,
+    arr: &[Value],
+    images: &[Option<Image>],
+) -> Vec<Frame> {
     let mut out = Vec::new();
     for (i, v) in arr.iter().enumerate() {
-        let p = format!("{path}[{i}]");
+        let p = At::index(path, i);
         let mut f = Frame {
             index: u32::try_from(out.len()).unwrap_or(u32::MAX),
             ..Frame::default()
@@ -752,7 +791,7 @@ fn frames(rd: &mut Reader, path: &str, arr: &[Value], images: &[Option<Image>]) 
             },
         };
         for (k, val) in m {
-            let kp = format!("{p}.{k}");
+            let kp = At::key(&p, k);
             match k.as_str() {
                 "imageIndex" => image_index = rd.u64(&kp, val),
                 "imageOffset" => f.image_offset = rd.u64(&kp, val),
@@ -789,14 +828,14 @@ fn frames(rd: &mut Reader, path: &str, arr: &[Value], images: &[Option<Image>]) 
 }
 
 fn thread(rd: &mut Reader, i: usize, v: &Value, images: &[Option<Image>]) -> Option<Thread> {
-    let path = format!("threads[{i}]");
+    let path = At::index(&"threads", i);
     let m = rd.object(&path, v)?;
     let mut t = Thread {
         number: u32::try_from(i).ok()?,
         ..Thread::default()
     };
     for (k, val) in m {
-        let p = format!("{path}.{k}");
+        let p = At::key(&path, k);
         match k.as_str() {
             "id" => t.id = rd.u64(&p, val),
             "name" => t.name = rd.string(&p, val),
@@ -808,7 +847,7 @@ fn thread(rd: &mut Reader, i: usize, v: &Value, images: &[Option<Image>]) -> Opt
                 }
             }
             "threadState" => t.state = thread_state(rd, &p, val),
-            _ => rd.extras.push((p, extra_text(val))),
+            _ => rd.extras.push((p.to_string(), extra_text(val))),
         }
     }
     Some(t)
@@ -822,7 +861,7 @@ const X86_64_NAMED: &[&str] = &[
     "r14", "r15", "rip", "rflags", "cr2", "err", "trap", "cpu",
 ];
 
-fn thread_state(rd: &mut Reader, path: &str, v: &Value) -> Option<ThreadState> {
+fn thread_state(rd: &mut Reader, path: &dyn fmt::Display, v: &Value) -> Option<ThreadState> {
     let m = rd.object(path, v)?;
     let flavor = m.get("flavor").and_then(Value::as_str).unwrap_or("");
     let (arch, array_key, array_prefix, named): (Arch, &str, &str, &[&str]) = match flavor {
@@ -836,10 +875,11 @@ fn thread_state(rd: &mut Reader, path: &str, v: &Value) -> Option<ThreadState> {
     let mut regs = Vec::new();
     if !array_key.is_empty() {
         if let Some(val) = m.get(array_key) {
-            if let Some(arr) = rd.array(&format!("{path}.{array_key}"), val) {
+            if let Some(arr) = rd.array(&At::key(path, array_key), val) {
                 for (i, rv) in arr.iter().enumerate() {
                     let name = format!("{array_prefix}{i}");
-                    if let Some(reg) = register(rd, &format!("{path}.{array_key}[{i}]"), name, rv) {
+                    let at = At::key(path, array_key);
+                    if let Some(reg) = register(rd, &At::index(&at, i), name, rv) {
                         regs.push(reg);
                     }
                 }
@@ -848,7 +888,7 @@ fn thread_state(rd: &mut Reader, path: &str, v: &Value) -> Option<ThreadState> {
     }
     for name in named {
         if let Some(rv) = m.get(*name) {
-            if let Some(reg) = register(rd, &format!("{path}.{name}"), name.to_string(), rv) {
+            if let Some(reg) = register(rd, &At::key(path, name), name.to_string(), rv) {
                 regs.push(reg);
             }
         }
@@ -858,7 +898,7 @@ fn thread_state(rd: &mut Reader, path: &str, v: &Value) -> Option<ThreadState> {
         if k == "flavor" || k == array_key || named.contains(&k.as_str()) {
             continue;
         }
-        if let Some(reg) = register(rd, &format!("{path}.{k}"), k.to_ascii_lowercase(), rv) {
+        if let Some(reg) = register(rd, &At::key(path, k), k.to_ascii_lowercase(), rv) {
             regs.push(reg);
         }
     }
@@ -868,10 +908,10 @@ fn thread_state(rd: &mut Reader, path: &str, v: &Value) -> Option<ThreadState> {
     })
 }
 
-fn register(rd: &mut Reader, path: &str, name: String, v: &Value) -> Option<Register> {
+fn register(rd: &mut Reader, path: &dyn fmt::Display, name: String, v: &Value) -> Option<Register> {
     let m = rd.object(path, v)?;
     let value = match m.get("value") {
-        Some(val) => rd.u64(&format!("{path}.value"), val)?,
+        Some(val) => rd.u64(&At::key(path, "value"), val)?,
         None => {
             rd.skipped.push(format!("{path}: no value"));
             return None;

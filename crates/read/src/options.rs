@@ -44,16 +44,22 @@ pub struct ImageId<'a> {
     pub path: Option<&'a str>,
 }
 
+/// Which images to keep besides those the crashed frames lie in. A plain
+/// function of the image's identity, never a closure with state: the reader
+/// remembers its answer per distinct image (per thread, for as long as the
+/// thread reads reports), so it must give the same answer for the same image.
+pub type KeepImage = fn(ImageId<'_>) -> bool;
+
 /// Options for [`crate::read_bytes_with`].
 #[derive(Default, Clone, Copy)]
-pub struct ReadOptions<'k> {
+pub struct ReadOptions {
     pub detail: Detail,
     /// With [`Detail::Crashed`]: images to read besides those the crashed
     /// frames lie in (a GPU driver whose version a summary shows, say).
-    pub keep_image: Option<&'k (dyn Fn(ImageId<'_>) -> bool + Sync)>,
+    pub keep_image: Option<KeepImage>,
 }
 
-impl fmt::Debug for ReadOptions<'_> {
+impl fmt::Debug for ReadOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReadOptions")
             .field("detail", &self.detail)
@@ -62,14 +68,14 @@ impl fmt::Debug for ReadOptions<'_> {
     }
 }
 
-impl<'k> ReadOptions<'k> {
+impl ReadOptions {
     /// Read everything.
     pub fn full() -> Self {
         ReadOptions::default()
     }
 
     /// Read what a signature needs, keeping also the images `keep` accepts.
-    pub fn crashed(keep: Option<&'k (dyn Fn(ImageId<'_>) -> bool + Sync)>) -> Self {
+    pub fn crashed(keep: Option<KeepImage>) -> Self {
         ReadOptions {
             detail: Detail::Crashed,
             keep_image: keep,
@@ -83,5 +89,12 @@ impl<'k> ReadOptions<'k> {
     /// Whether the caller wants this image kept.
     pub(crate) fn wants(&self, id: ImageId<'_>) -> bool {
         self.keep_image.is_some_and(|k| k(id))
+    }
+
+    /// A tag for the keep function, for remembering its answers: the same
+    /// function gives the same tag (two functions merged into one by the
+    /// compiler give one tag, and the same answers). 0 is no function.
+    pub(crate) fn keep_tag(&self) -> usize {
+        self.keep_image.map_or(0, |k| k as usize)
     }
 }

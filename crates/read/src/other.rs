@@ -43,6 +43,19 @@ fn error(kind: &str, detail: Option<String>) -> ReadError {
     }
 }
 
+/// The body fields [`from_json`] makes its message from; a skimmed read
+/// ([`crate::Detail::Crashed`]) builds only these.
+pub const JSON_DETAIL_KEYS: &[&str] = &[
+    "panicString",
+    "string",
+    "product",
+    "largestProcess",
+    "processes",
+];
+
+/// The fields of a jetsam event's `processes` entry that [`jetsam_detail`] reads.
+pub const JETSAM_PROCESS_KEYS: &[&str] = &["reason", "name", "pid"];
+
 /// A non-crash report with a JSON body. `body` is None when the JSON did not
 /// parse (hand-edited files); `raw` is the body text, searched for the key
 /// fields then.

@@ -365,7 +365,16 @@ impl Wanted {
             if self.wants_range(base, size, placeholder) || self.wants_id(i) {
                 return Some(true);
             }
-            Some(opts.wants(i.id()))
+            // The caller's answer for this identity, asked once per keep function.
+            let tag = opts.keep_tag();
+            match i.keep {
+                Some((t, keep)) if t == tag => Some(keep),
+                _ => {
+                    let keep = opts.wants(i.id());
+                    i.keep = Some((tag, keep));
+                    Some(keep)
+                }
+            }
         })?;
         if !keep {
             return Some(None);
@@ -383,6 +392,8 @@ struct Identity {
     bundle_hash: u64,
     /// The printed name is empty or `???`.
     nameless: bool,
+    /// The caller's keep function (its [`ReadOptions::keep_tag`]) and its answer.
+    keep: Option<(usize, bool)>,
 }
 
 impl Identity {
@@ -395,6 +406,7 @@ impl Identity {
             name_hash: v.name.map_or(0, hash),
             bundle_hash: v.bundle_id.map_or(0, hash),
             nameless: v.name.is_none() && v.bundle_id.is_none(),
+            keep: None,
         }
     }
 

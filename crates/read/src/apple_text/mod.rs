@@ -52,8 +52,8 @@ pub fn parse_with(text: &str, opts: &ReadOptions) -> Result<CrashReport, ReadErr
     p.finish()
 }
 
-struct Parser<'a, 'k> {
-    opts: ReadOptions<'k>,
+struct Parser<'a> {
+    opts: ReadOptions,
     lines: Vec<&'a str>,
     pos: usize,
     report: CrashReport,
@@ -74,8 +74,8 @@ struct Parser<'a, 'k> {
     images_for: Option<Option<u32>>,
 }
 
-impl<'a, 'k> Parser<'a, 'k> {
-    fn new(text: &'a str, opts: ReadOptions<'k>) -> Self {
+impl<'a> Parser<'a> {
+    fn new(text: &'a str, opts: ReadOptions) -> Self {
         let mut report = CrashReport::default();
         report.source.format = ReportFormat::AppleText;
         let mut lines: Vec<&str> = crate::text::lines(text).collect();
