@@ -221,8 +221,8 @@ pub fn classify_text(text: &str) -> Option<ReadError> {
         return Some(error(kind, Some(line.trim().to_string())));
     }
     // One search of the whole text first: most texts have no such line.
-    let debugger = text
-        .contains(DEBUGGER_PANIC)
+    let debugger = memchr::memmem::find(text.as_bytes(), DEBUGGER_PANIC.as_bytes())
+        .is_some()
         .then(|| head().find(|l| l.contains(DEBUGGER_PANIC)))
         .flatten();
     if let Some(line) = debugger {

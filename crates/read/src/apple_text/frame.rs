@@ -31,7 +31,49 @@ pub(crate) fn parse_frame_line(line: &str) -> Option<Frame> {
 /// Whether [`parse_frame_line`] would read `line` as a frame (without
 /// building the frame: how skimmed threads are passed over).
 pub(crate) fn is_frame_line(line: &str) -> bool {
-    frame_head(line).is_some()
+    // Not starting with a digit: never a frame. The usual tabbed layout is
+    // a frame without more ado; anything else gets the full check.
+    match line.as_bytes().first() {
+        Some(b) if b.is_ascii_digit() => usual_frame_line(line) || frame_head(line).is_some(),
+        _ => false,
+    }
+}
+
+/// `INDEX<blanks>NAME...\t<blanks>0xADDRESS[<blank>...]` in ASCII: what
+/// [`frame_head`] reads through its tab rule (an index that fits a `u32`, a
+/// name before the first tab, an address token after it). `false` means
+/// "not sure", never "not a frame".
+fn usual_frame_line(line: &str) -> bool {
+    let s = line.as_bytes();
+    let blank = |c: u8| c == b' ' || c == b'\t';
+    let digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    if !(1..=9).contains(&digits) || !s.get(digits).copied().is_some_and(blank) {
+        return false;
+    }
+    let rest = s.get(digits..).unwrap_or(&[]);
+    // The name's first character, and the first tab, after it.
+    let Some(name) = rest.iter().position(|&c| !blank(c)) else {
+        return false;
+    };
+    if !rest.get(name).is_some_and(|c| c.is_ascii_graphic()) {
+        return false;
+    }
+    let Some(tab) = memchr::memchr(b'\t', rest.get(name..).unwrap_or(&[])).map(|t| t + name) else {
+        return false;
+    };
+    let after = rest.get(tab + 1..).unwrap_or(&[]);
+    let Some(start) = after.iter().position(|&c| !blank(c)) else {
+        return false;
+    };
+    let token = after.get(start..).unwrap_or(&[]);
+    let end = token.iter().position(|&c| blank(c)).unwrap_or(token.len());
+    let Some(tok) = token.get(..end) else {
+        return false;
+    };
+    // An ASCII token, ended by a blank or the end of the line.
+    tok.is_ascii()
+        && tok.first().is_some_and(u8::is_ascii_graphic)
+        && std::str::from_utf8(tok).ok().and_then(parse_hex).is_some()
 }
 
 /// A frame line's index, image column, address and the text after the address.

@@ -117,7 +117,7 @@ fn split_range_ascii(line: &str) -> Option<(u64, u64, &str)> {
         *i += 2;
         let start = *i;
         let mut v: u64 = 0;
-        while let Some(d) = s.get(*i).and_then(|c| (*c as char).to_digit(16)) {
+        while let Some(d) = s.get(*i).and_then(|c| super::num::hex_digit(*c)) {
             if v >> 60 != 0 {
                 return None;
             }
@@ -262,14 +262,20 @@ fn parse_tail(base: u64, end: u64, tail: &str) -> Option<ImageLine<'_>> {
 /// With [`Detail::Crashed`](crate::Detail): the Binary Images lines a
 /// signature needs, those the crashed thread's and the Last Exception
 /// Backtrace's frames lie in (by name, address or base) and the main executable.
+///
+/// Every image line is checked against this, so the checks are lookups:
+/// addresses and bases sorted for a binary search, names by hash first.
 pub(crate) struct Wanted {
+    /// Sorted, without repeats.
     addresses: Vec<u64>,
+    /// Sorted, without repeats.
     bases: Vec<u64>,
-    names: Vec<String>,
-    /// [`hash`] of each of `names`.
-    name_hashes: Vec<u64>,
-    process_name: Option<String>,
-    process_path: Option<String>,
+    /// Frame image names and their [`hash`].
+    names: Vec<(u64, String)>,
+    /// The process name and its [`hash`].
+    process_name: Option<(u64, String)>,
+    /// The process path (without `/private`) and its [`hash`].
+    process_path: Option<(u64, String)>,
 }
 
 impl Wanted {
@@ -279,13 +285,17 @@ impl Wanted {
         let crashed = crashed?;
         let thread = report.threads.iter().find(|t| t.number == crashed)?;
         let frames = thread.frames.iter().chain(&report.last_exception_backtrace);
+        let hashed = |s: &str| (hash(s), s.to_string());
         let mut w = Wanted {
             addresses: Vec::new(),
             bases: Vec::new(),
             names: Vec::new(),
-            name_hashes: Vec::new(),
-            process_name: report.process.name.clone(),
-            process_path: report.process.path.as_deref().map(strip_private),
+            process_name: report.process.name.as_deref().map(hashed),
+            process_path: report
+                .process
+                .path
+                .as_deref()
+                .map(|p| hashed(strip_private(p).as_str())),
         };
         for f in frames {
             w.addresses.extend(f.address);
@@ -293,11 +303,14 @@ impl Wanted {
                 w.bases.extend(a.checked_sub(o));
             }
             if let Some(n) = f.image.as_deref() {
-                if !w.names.iter().any(|x| x == n) {
-                    w.names.push(n.to_string());
-                    w.name_hashes.push(hash(n));
+                if !w.names.iter().any(|(_, x)| x == n) {
+                    w.names.push(hashed(n));
                 }
             }
+        }
+        for v in [&mut w.addresses, &mut w.bases] {
+            v.sort_unstable();
+            v.dedup();
         }
         Some(w)
     }
@@ -308,36 +321,37 @@ impl Wanted {
             return false;
         }
         if let Some(size) = size {
-            if self.addresses.iter().any(|a| *a >= base && a - base < size) {
+            // The first address at or above the base, if below base + size.
+            let at = self.addresses.partition_point(|a| *a < base);
+            if self.addresses.get(at).is_some_and(|a| a - base < size) {
                 return true;
             }
         }
-        base != 0 && self.bases.contains(&base)
+        base != 0 && self.bases.binary_search(&base).is_ok()
     }
 
     /// By name: a crashed frame names it, or it is the main executable.
     /// Names are compared by hash first; a string compare confirms a match.
     fn wants_id(&self, i: &Identity) -> bool {
-        let named = |n: Option<&str>, h: u64| {
-            n.is_some_and(|n| {
-                self.name_hashes
-                    .iter()
-                    .zip(&self.names)
-                    .any(|(xh, x)| *xh == h && x == n)
-            })
+        let same = |want: &(u64, String), have: Option<&str>, h: u64| {
+            want.0 == h && have == Some(want.1.as_str())
         };
+        let named =
+            |n: Option<&str>, h: u64| n.is_some() && self.names.iter().any(|w| same(w, n, h));
         if named(i.name.as_deref(), i.name_hash) || named(i.bundle_id.as_deref(), i.bundle_hash) {
             return true;
         }
-        let id = i.id();
-        let main_by_path = match (&self.process_path, id.path) {
-            (Some(pp), Some(ip)) => pp.as_str() == ip.strip_prefix("/private").unwrap_or(ip),
-            _ => false,
-        };
         // As the analysis finds the main executable: by path, else by name or
         // bundle id equal to the process name.
-        let process = self.process_name.as_deref();
-        main_by_path || (process.is_some() && (id.name == process || id.bundle_id == process))
+        let main_by_path = self
+            .process_path
+            .as_ref()
+            .is_some_and(|p| i.path.is_some() && same(p, i.unprivate_path(), i.path_hash));
+        main_by_path
+            || self.process_name.as_ref().is_some_and(|p| {
+                same(p, i.name.as_deref(), i.name_hash)
+                    || same(p, i.bundle_id.as_deref(), i.bundle_hash)
+            })
     }
 
     /// The skimmed read of one image line: `None` when it is not an image line
@@ -390,6 +404,8 @@ struct Identity {
     path: Option<Box<str>>,
     name_hash: u64,
     bundle_hash: u64,
+    /// [`hash`] of the path without a leading `/private`.
+    path_hash: u64,
     /// The printed name is empty or `???`.
     nameless: bool,
     /// The caller's keep function (its [`ReadOptions::keep_tag`]) and its answer.
@@ -405,9 +421,18 @@ impl Identity {
             path: own(v.path),
             name_hash: v.name.map_or(0, hash),
             bundle_hash: v.bundle_id.map_or(0, hash),
+            path_hash: v
+                .path
+                .map_or(0, |p| hash(p.strip_prefix("/private").unwrap_or(p))),
             nameless: v.name.is_none() && v.bundle_id.is_none(),
             keep: None,
         }
+    }
+
+    fn unprivate_path(&self) -> Option<&str> {
+        self.path
+            .as_deref()
+            .map(|p| p.strip_prefix("/private").unwrap_or(p))
     }
 
     fn id(&self) -> ImageId<'_> {

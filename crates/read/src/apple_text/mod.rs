@@ -581,10 +581,10 @@ fn not_a_crash(r: &CrashReport, microstackshots: bool) -> Option<ReadError> {
 /// Drops Console's "Translated Report (Full Report Below)" banner and stops
 /// at its "Full Report" part (the JSON that follows belongs to the .ips reader).
 fn unwrap_translated(lines: Vec<&str>) -> (Vec<&str>, bool) {
-    let Some(banner) = lines
-        .iter()
-        .position(|l| l.trim() == "Translated Report (Full Report Below)")
-    else {
+    let Some(banner) = lines.iter().position(|l| {
+        l.trim_start().starts_with("Translated Report")
+            && l.trim() == "Translated Report (Full Report Below)"
+    }) else {
         return (lines, false);
     };
     let mut out = Vec::new();

@@ -13,18 +13,24 @@ pub(crate) fn parse_hex(s: &str) -> Option<u64> {
     // Every digit is checked; leading zeros may make the text longer than 16.
     let mut value: u64 = 0;
     for b in digits.bytes() {
-        let d = match b {
-            b'0'..=b'9' => b - b'0',
-            b'a'..=b'f' => b - b'a' + 10,
-            b'A'..=b'F' => b - b'A' + 10,
-            _ => return None,
-        };
+        let d = hex_digit(b)?;
         if value >> 60 != 0 {
             return None; // more than 64 bits
         }
         value = (value << 4) | u64::from(d);
     }
     Some(value)
+}
+
+/// The value of one hex digit.
+#[inline]
+pub(crate) fn hex_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
 }
 
 /// Parses hex only when written with `0x`.
