@@ -489,11 +489,24 @@ fn apple_text_start(text: &str) -> Option<(usize, usize)> {
     let mut first = None;
     let mut count = 0;
     let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let t = line.trim_start();
-        let marker = APPLE_TEXT_MARKERS.iter().any(|m| t.starts_with(m))
-            || (t.starts_with("Process:") && t.contains('['))
-            || is_apple_thread_header(t);
+    let b = text.as_bytes();
+    while offset < b.len() {
+        // The line with its newline, as `split_inclusive('\n')` gives it.
+        let end = b
+            .get(offset..)
+            .and_then(|r| memchr::memchr(b'\n', r))
+            .map_or(b.len(), |i| offset + i + 1);
+        let line = text.get(offset..end).unwrap_or("");
+        let t = crate::text::trim_start(line);
+        // Every marker starts with one of these letters.
+        let candidate = matches!(
+            t.as_bytes().first(),
+            Some(b'I' | b'E' | b'C' | b'T' | b'B' | b'H' | b'P')
+        );
+        let marker = candidate
+            && (APPLE_TEXT_MARKERS.iter().any(|m| t.starts_with(m))
+                || (t.starts_with("Process:") && t.contains('['))
+                || is_apple_thread_header(t));
         if marker {
             count += 1;
             if first.is_none() {
@@ -503,7 +516,7 @@ fn apple_text_start(text: &str) -> Option<(usize, usize)> {
                 break;
             }
         }
-        offset += line.len();
+        offset = end;
     }
     first.map(|f| (f, count))
 }

@@ -205,13 +205,42 @@ fn resource_detail(text: &str) -> Option<String> {
 const DEBUGGER_PANIC: &str = "Debugger called: <panic>";
 
 pub fn classify_text(text: &str) -> Option<ReadError> {
+    // One pass over the lines gathers what each test below looks at: a
+    // kernel panic's "panic(cpu 1 caller 0x…): …" among the first 400 lines
+    // (any case), and the first Reason, Exception Code and Exception Type
+    // fields (as `text_field` would find them) and any non-fatal note. Those
+    // lines start with 'p', 'R' or 'E'; the others are passed over at once.
     let head = || crate::text::lines(text).take(400);
-    // Kernel panic text: "panic(cpu 1 caller 0x…): …".
-    if let Some(line) = head().find(|l| {
-        l.trim_start()
-            .get(..9)
-            .is_some_and(|p| p.eq_ignore_ascii_case("panic(cpu"))
-    }) {
+    let mut panic_line = None;
+    let (mut reason, mut code, mut exc_type, mut non_fatal) = (None, None, None, false);
+    for (i, l) in crate::text::lines(text).enumerate() {
+        let t = crate::text::trim_start(l);
+        match t.as_bytes().first() {
+            Some(b'p' | b'P') if i < 400 && panic_line.is_none() => {
+                if t.get(..9)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("panic(cpu"))
+                {
+                    panic_line = Some(l);
+                }
+            }
+            Some(b'R' | b'E') => {
+                if reason.is_none() {
+                    reason = field_value(t, "Reason");
+                }
+                if code.is_none() {
+                    code = field_value(t, "Exception Code");
+                }
+                if exc_type.is_none() {
+                    exc_type = field_value(t, "Exception Type");
+                }
+                // Apple marks resource reports the system only recorded this way.
+                non_fatal = non_fatal
+                    || (t.starts_with("Exception Note:") && l.contains("NON-FATAL CONDITION"));
+            }
+            _ => {}
+        }
+    }
+    if let Some(line) = panic_line {
         let rtkit = head().any(|l| l.starts_with("RTKit:") || l.contains("RTKit Task List"));
         let kind = if rtkit {
             "coprocessor panic (RTKit firmware, e.g. DCP display coprocessor)"
@@ -227,27 +256,6 @@ pub fn classify_text(text: &str) -> Option<ReadError> {
         .flatten();
     if let Some(line) = debugger {
         return Some(error("kernel panic", Some(line.trim().to_string())));
-    }
-    // One pass over the lines for what follows (as `text_field` would find it).
-    // Each field starts with 'R' or 'E'; other lines are passed over at once.
-    let (mut reason, mut code, mut exc_type, mut non_fatal) = (None, None, None, false);
-    for l in crate::text::lines(text) {
-        let t = l.trim_start();
-        if !(t.starts_with('R') || t.starts_with('E')) {
-            continue;
-        }
-        if reason.is_none() {
-            reason = field_value(t, "Reason");
-        }
-        if code.is_none() {
-            code = field_value(t, "Exception Code");
-        }
-        if exc_type.is_none() {
-            exc_type = field_value(t, "Exception Type");
-        }
-        // Apple marks resource reports the system only recorded this way.
-        non_fatal =
-            non_fatal || (t.starts_with("Exception Note:") && l.contains("NON-FATAL CONDITION"));
     }
     let stackshot = reason.is_some_and(|r| r.contains("stackshot"))
         || code.is_some_and(|c| c.eq_ignore_ascii_case("0xbaaaaaad"));

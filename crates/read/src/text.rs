@@ -22,8 +22,40 @@ pub(crate) fn lines(s: &str) -> impl Iterator<Item = &str> + Clone {
     })
 }
 
+/// [`str::trim_start`], with ASCII blanks passed over a byte at a time (the
+/// standard one checks every character for Unicode white space).
+pub(crate) fn trim_start(s: &str) -> &str {
+    let b = s.as_bytes();
+    let n = b
+        .iter()
+        .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+        .count();
+    // `n` bytes of ASCII: the rest starts on a character boundary.
+    let rest = s.get(n..).unwrap_or("");
+    match rest.as_bytes().first() {
+        Some(c) if !c.is_ascii() => rest.trim_start(),
+        _ => rest,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn trim_start_as_std_does() {
+        for s in [
+            "",
+            "  a",
+            "\t\r\x0b\x0cb ",
+            "\u{a0} x",
+            " \u{2003}\u{a0}y",
+            "é",
+            "   ",
+            " \u{85}z",
+        ] {
+            assert_eq!(super::trim_start(s), s.trim_start(), "{s:?}");
+        }
+    }
+
     #[test]
     fn same_as_str_lines() {
         for s in [
