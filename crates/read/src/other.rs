@@ -216,12 +216,13 @@ pub fn classify_text(text: &str) -> Option<ReadError> {
     for (i, l) in crate::text::lines(text).enumerate() {
         let t = crate::text::trim_start(l);
         match t.as_bytes().first() {
-            Some(b'p' | b'P') if i < 400 && panic_line.is_none() => {
-                if t.get(..9)
-                    .is_some_and(|p| p.eq_ignore_ascii_case("panic(cpu"))
-                {
-                    panic_line = Some(l);
-                }
+            Some(b'p' | b'P')
+                if i < 400
+                    && panic_line.is_none()
+                    && t.get(..9)
+                        .is_some_and(|p| p.eq_ignore_ascii_case("panic(cpu")) =>
+            {
+                panic_line = Some(l);
             }
             Some(b'R' | b'E') => {
                 if reason.is_none() {
