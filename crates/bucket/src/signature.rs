@@ -16,6 +16,8 @@ use crashlens_knowledge::frames::{self, FrameClass, FrameLists};
 use crashlens_knowledge::signature::{self as sigrules, SignatureRules};
 use crashlens_model::{CrashReport, Frame, StackAnalysis};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// A report's signature.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +87,81 @@ impl Default for Engine<'static> {
     }
 }
 
+/// Distinct symbols whose normalized text is remembered per thread before
+/// the memo starts over.
+const MEMO_LIMIT: usize = 16_384;
+
+/// Per thread: XXH3 of a symbol -> the symbol and its normalized text under the
+/// built-in rules. A hit is checked against the whole symbol, so two symbols
+/// never share an answer; a colliding one replaces it.
+type NormMemo = HashMap<u64, (Box<str>, Box<str>), KeyIsHash>;
+
+thread_local! {
+    static NORMALIZED: RefCell<NormMemo> = RefCell::new(NormMemo::default());
+}
+
+/// A map key that is already a hash is its own hash.
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
+}
+
+/// Hash maps keyed by a hash.
+pub(crate) type KeyIsHash = std::hash::BuildHasherDefault<KeyHasher>;
+
+/// A frame on a list: a skip rule of `signature.toml` or a frame-list entry.
+enum Listed<'a> {
+    Rule(&'a sigrules::SkipRule),
+    List(FrameClass<'a>),
+}
+
+impl Listed<'_> {
+    fn is_skip(&self) -> bool {
+        match self {
+            Listed::Rule(_) => true,
+            Listed::List(c) => c.is_skip(),
+        }
+    }
+
+    /// A skip entry marked `through`.
+    fn through(&self) -> bool {
+        match self {
+            Listed::Rule(_) => false,
+            Listed::List(c) => c.entry().through,
+        }
+    }
+
+    fn reason(&self) -> String {
+        match self {
+            Listed::Rule(r) => r.what.clone(),
+            Listed::List(c) => format!("{} ({})", c.reason(), c.category()),
+        }
+    }
+}
+
+/// Why a frame is passed over in the walk.
+#[derive(Clone, Copy)]
+enum Skip {
+    /// Above the stack analysis's blamed frame.
+    Analysis,
+    /// On a skip list.
+    Listed,
+    /// Above a `through` frame (signal trampoline).
+    Trampoline,
+}
+
 impl Engine<'_> {
     /// The signature of a report.
     ///
@@ -92,13 +169,16 @@ impl Engine<'_> {
     /// frame and the frames above it) rather than the whole analysis; [`Engine::signature_with`] takes
     /// the stack section of a full analysis and gives the same signature.
     pub fn signature(&self, report: &CrashReport) -> Signature {
-        let stack = stack_pass(report);
-        self.walk(report, stack.as_ref(), false).signature
+        let blamed_at = crashlens_analyze::passes::stack::blamed_frame(
+            &crashlens_analyze::Context::new(report),
+        );
+        self.walk(report, blamed_at, None, false).signature
     }
 
     /// The signature from an existing analysis's `crashed_stack`.
     pub fn signature_with(&self, report: &CrashReport, stack: Option<&StackAnalysis>) -> Signature {
-        self.walk(report, stack, false).signature
+        self.walk(report, stack.and_then(|s| s.blamed_frame), stack, false)
+            .signature
     }
 
     /// The signature and how each frame counted toward it (runs the `stack` pass).
@@ -115,20 +195,22 @@ impl Engine<'_> {
         report: &CrashReport,
         blamed: Option<&StackAnalysis>,
     ) -> Explanation {
-        self.walk(report, blamed, true)
+        self.walk(report, blamed.and_then(|s| s.blamed_frame), blamed, true)
     }
 
-    /// The walk; `full` records every frame (for the explanation), otherwise
-    /// it stops once the signature and the similarity frames are complete.
+    /// The walk from the blamed frame `blamed_at` (frames above it are skipped,
+    /// for the reason `analysis` gives); `full` records every frame (for the
+    /// explanation), otherwise it stops once the signature and the similarity
+    /// frames are complete, and makes no reasons.
     fn walk(
         &self,
         report: &CrashReport,
-        blamed: Option<&StackAnalysis>,
+        blamed_at: Option<u32>,
+        analysis: Option<&StackAnalysis>,
         full: bool,
     ) -> Explanation {
-        let blamed_at = blamed.and_then(|s| s.blamed_frame);
         let analysis_reason = |index: u32| -> Option<String> {
-            let s = blamed?;
+            let s = analysis?;
             let v = s.frames.iter().find(|v| v.index == index)?;
             Some(
                 v.skipped
@@ -136,7 +218,7 @@ impl Engine<'_> {
                     .unwrap_or_else(|| "above the blamed frame".to_string()),
             )
         };
-        let (exception, exception_parts) = self.exception_part(report);
+        let (exception, exception_parts) = self.exception_part(report, full);
         let thread = report.crashed();
         let mut steps = Vec::new();
         let mut sig_frames: Vec<String> = Vec::new();
@@ -150,7 +232,10 @@ impl Engine<'_> {
             } else {
                 t.frames
                     .iter()
-                    .rposition(|f| matches!(self.classify(report, f), Some((true, _, true))))
+                    .rposition(|f| {
+                        self.listed(report, f)
+                            .is_some_and(|l| l.is_skip() && l.through())
+                    })
                     .unwrap_or(0)
             };
             let mut counted = 0usize;
@@ -160,26 +245,42 @@ impl Engine<'_> {
                 if !full && done && stack.len() >= self.rules.similarity_frames {
                     break;
                 }
-                let raw = if full {
-                    raw_frame(report, f)
-                } else {
-                    String::new()
-                };
-                let normalized = self.normalize_frame(report, f);
                 let before_blamed = blamed_at.is_some_and(|b| f.index < b);
-                let decision = match self.classify(report, f) {
-                    _ if before_blamed => Decision::Skipped {
+                if before_blamed && !full {
+                    continue;
+                }
+                let listed = self.listed(report, f);
+                // Skipped frames need no normalized text unless explained.
+                let skip = if before_blamed {
+                    Some(Skip::Analysis)
+                } else if listed.as_ref().is_some_and(Listed::is_skip) {
+                    Some(Skip::Listed)
+                } else if i < through {
+                    Some(Skip::Trampoline)
+                } else {
+                    None
+                };
+                if skip.is_some() && !full {
+                    continue;
+                }
+                let normalized = self.normalize_frame(report, f);
+                let decision = match (skip, &listed) {
+                    (Some(Skip::Analysis), _) => Decision::Skipped {
                         reason: analysis_reason(f.index)
                             .unwrap_or_else(|| "above the blamed frame".into()),
                     },
-                    Some((true, reason, _)) => Decision::Skipped { reason },
-                    _ if i < through => Decision::Skipped {
+                    (Some(Skip::Listed), _) => Decision::Skipped {
+                        reason: listed.as_ref().map(Listed::reason).unwrap_or_default(),
+                    },
+                    (Some(Skip::Trampoline), _) => Decision::Skipped {
                         reason: "above a signal trampoline: ran in the signal handler".into(),
                     },
                     _ if last.as_deref() == Some(normalized.as_str()) => Decision::Repeat,
                     _ if done => Decision::After,
-                    Some((false, reason, _)) => Decision::Prefix { reason },
-                    None => Decision::Counted,
+                    (None, Some(l)) => Decision::Prefix {
+                        reason: if full { l.reason() } else { String::new() },
+                    },
+                    (None, None) => Decision::Counted,
                 };
                 match &decision {
                     Decision::Counted => {
@@ -197,18 +298,24 @@ impl Engine<'_> {
                 {
                     stack.push(normalized.clone());
                 }
+                if !full {
+                    // Never skipped here (see above).
+                    last = Some(normalized);
+                    continue;
+                }
                 if !matches!(decision, Decision::Skipped { .. }) {
                     last = Some(normalized.clone());
                 }
                 steps.push(FrameStep {
                     index: f.index,
-                    raw,
+                    raw: raw_frame(report, f),
                     normalized,
                     decision,
                 });
             }
         }
-        let mut parts = vec![exception.clone()];
+        // "<exception> | <frame> | <frame>".
+        let mut text = exception.clone();
         if sig_frames.is_empty() {
             // Nothing to name the crash by: keep it apart from other programs'
             // frameless crashes rather than merging them all into one bucket.
@@ -218,13 +325,17 @@ impl Engine<'_> {
                 "no frames"
             };
             let process = report.process.name.as_deref().unwrap_or("unknown process");
-            parts.push(format!("<{what} in {process}>"));
+            text.push_str(&format!(" | <{what} in {process}>"));
         } else {
-            parts.extend(sig_frames.iter().cloned());
+            text.reserve(sig_frames.iter().map(|f| f.len() + 3).sum());
+            for f in &sig_frames {
+                text.push_str(" | ");
+                text.push_str(f);
+            }
         }
         Explanation {
             signature: Signature {
-                text: parts.join(" | "),
+                text,
                 exception,
                 frames: sig_frames,
                 stack,
@@ -235,12 +346,12 @@ impl Engine<'_> {
         }
     }
 
-    /// (is_skip, reason, through) for a frame on a list.
-    fn classify(&self, report: &CrashReport, f: &Frame) -> Option<(bool, String, bool)> {
+    /// Which list a frame is on, if any (the reason is made only when asked).
+    fn listed<'s>(&'s self, report: &CrashReport, f: &Frame) -> Option<Listed<'s>> {
         let image = image_name(report, f);
         let symbol = usable_symbol(f);
-        if let Some(rule) = self.rules.skip_rule(symbol, image.as_deref()) {
-            return Some((true, rule.what.clone(), false));
+        if let Some(rule) = self.rules.skip_rule(symbol, image) {
+            return Some(Listed::Rule(rule));
         }
         let symbol = symbol?;
         // A Swift closure belongs to the function it is in: a closure inside
@@ -255,11 +366,7 @@ impl Engine<'_> {
                 None
             }
         })?;
-        let reason = format!("{} ({})", class.reason(), class.category());
-        Some(match class {
-            FrameClass::Skip(e) => (true, reason, e.through),
-            FrameClass::Prefix(_) => (false, reason, false),
-        })
+        Some(Listed::List(class))
     }
 
     /// The frame as a signature writes it: the normalized symbol, or
@@ -276,7 +383,31 @@ impl Engine<'_> {
 
     /// Strips arguments, templates and generics, then applies the rewrites of
     /// `signature.toml` (Rust hashes, `.cold.N`, block_invoke numbers, addresses).
+    /// Remembered per thread for the built-in rules (reports repeat symbols).
     pub fn normalize_symbol(&self, symbol: &str) -> String {
+        if !std::ptr::eq(self.rules, sigrules::builtin()) {
+            return self.normalize_uncached(symbol);
+        }
+        let key = xxhash_rust::xxh3::xxh3_64(symbol.as_bytes());
+        let known = NORMALIZED.with_borrow(|memo| match memo.get(&key) {
+            Some((text, norm)) if **text == *symbol => Some(String::from(&**norm)),
+            _ => None,
+        });
+        if let Some(norm) = known {
+            return norm;
+        }
+        let norm = self.normalize_uncached(symbol);
+        NORMALIZED.with_borrow_mut(|memo| {
+            if memo.len() >= MEMO_LIMIT {
+                memo.clear();
+            }
+            memo.insert(key, (symbol.into(), norm.as_str().into()));
+        });
+        norm
+    }
+
+    /// [`Engine::normalize_symbol`] worked out, not remembered.
+    fn normalize_uncached(&self, symbol: &str) -> String {
         let objc = symbol.starts_with("-[") || symbol.starts_with("+[");
         let stripped = if objc {
             symbol.to_string()
@@ -286,10 +417,16 @@ impl Engine<'_> {
         collapse_spaces(&self.rules.rewrite(&collapse_spaces(&stripped)))
     }
 
-    /// The exception part and where each element came from.
-    fn exception_part(&self, report: &CrashReport) -> (String, Vec<String>) {
-        let mut parts: Vec<String> = Vec::new();
+    /// The exception part and, when `full`, where each element came from.
+    fn exception_part(&self, report: &CrashReport, full: bool) -> (String, Vec<String>) {
+        let mut text = String::new();
         let mut why: Vec<String> = Vec::new();
+        let mut part = |p: &str| {
+            if !text.is_empty() {
+                text.push_str(" / ");
+            }
+            text.push_str(p);
+        };
         let exc = report.exception.as_ref();
         let kind = exc
             .and_then(|e| e.kind.as_deref())
@@ -301,31 +438,43 @@ impl Engine<'_> {
             .filter(|s| !s.is_empty());
         match kind {
             Some(k) => {
-                parts.push(k.to_string());
-                why.push(format!("exception type {k}"));
+                part(k);
+                if full {
+                    why.push(format!("exception type {k}"));
+                }
             }
             None => {
-                parts.push("no exception".into());
-                why.push("the report names no exception type".into());
+                part("no exception");
+                if full {
+                    why.push("the report names no exception type".into());
+                }
             }
         }
         if let Some(s) = signal {
             if Some(s) != kind {
-                parts.push(s.to_string());
-                why.push(format!("signal {s}"));
+                part(s);
+                if full {
+                    why.push(format!("signal {s}"));
+                }
             }
         }
         if let Some(off) = self.null_offset(report) {
-            parts.push(format!("NULL+0x{off:x}"));
-            why.push(format!(
-                "the faulting address 0x{off:x} is below 0x{:x}: a NULL pointer plus a field offset",
-                self.rules.null_below
-            ));
+            let mut p = String::from("NULL+0x");
+            push_hex(&mut p, off);
+            part(&p);
+            if full {
+                why.push(format!(
+                    "the faulting address 0x{off:x} is below 0x{:x}: a NULL pointer plus a field offset",
+                    self.rules.null_below
+                ));
+            }
         } else if let Some(code) = subtype_code(report) {
-            why.push(format!(
-                "subtype {code} (the address itself varies, so it is left out)"
-            ));
-            parts.push(code);
+            if full {
+                why.push(format!(
+                    "subtype {code} (the address itself varies, so it is left out)"
+                ));
+            }
+            part(code);
         }
         if let Some(t) = &report.termination {
             if let Some(ns) = t
@@ -335,16 +484,19 @@ impl Engine<'_> {
                 .filter(|n| !n.is_empty())
             {
                 if !ns.eq_ignore_ascii_case("SIGNAL") {
-                    let p = match t.code {
-                        Some(c) => format!("{ns} 0x{c:x}"),
-                        None => ns.to_string(),
-                    };
-                    why.push(format!("termination namespace {p}"));
-                    parts.push(p);
+                    let mut p = ns.to_string();
+                    if let Some(c) = t.code {
+                        p.push_str(" 0x");
+                        push_hex(&mut p, c);
+                    }
+                    if full {
+                        why.push(format!("termination namespace {p}"));
+                    }
+                    part(&p);
                 }
             }
         }
-        (parts.join(" / "), why)
+        (text, why)
     }
 
     /// The NULL offset of a bad access, from the subtype ("at 0x5c8") or, for a
@@ -394,26 +546,30 @@ fn usable_symbol(f: &Frame) -> Option<&str> {
 
 /// The image's file name: the path's last part where known (the same in every
 /// format), else the name the report gives.
-fn image_name(report: &CrashReport, f: &Frame) -> Option<String> {
+fn image_name<'r>(report: &'r CrashReport, f: &'r Frame) -> Option<&'r str> {
     if let Some(img) = report.image_of(f).filter(|i| !i.placeholder) {
-        if let Some(base) = img
-            .path
-            .as_deref()
-            .and_then(|p| p.rsplit('/').next())
-            .filter(|b| !b.is_empty())
-        {
-            return Some(base.to_string());
+        if let Some(base) = img.path.as_deref().map(base_name).filter(|b| !b.is_empty()) {
+            return Some(base);
         }
         let n = img.display_name();
         if n != "???" && !n.is_empty() {
-            return Some(n.to_string());
+            return Some(n);
         }
     }
     f.image
         .as_deref()
         .map(str::trim)
         .filter(|n| !n.is_empty() && *n != "???")
-        .map(str::to_string)
+}
+
+/// The part of a path after its last `/` (all of it without one): what
+/// `path.rsplit('/').next()` gives, scanning from the end (names are short,
+/// paths long).
+fn base_name(path: &str) -> &str {
+    match path.bytes().rposition(|b| b == b'/') {
+        Some(i) => path.get(i + 1..).unwrap_or_default(),
+        None => path,
+    }
 }
 
 /// `image+0xoffset`, else `???@0xaddress`, else `???`. Two different code
@@ -422,17 +578,32 @@ fn unsymbolicated(report: &CrashReport, f: &Frame) -> String {
     let img = report.image_of(f).filter(|i| !i.placeholder);
     let offset = f.image_offset.or_else(|| f.address?.checked_sub(img?.base));
     match (image_name(report, f), offset) {
-        (Some(name), Some(off)) => format!("{name}+0x{off:x}"),
+        (Some(name), Some(off)) => {
+            let mut s = String::with_capacity(name.len() + 19);
+            s.push_str(name);
+            s.push_str("+0x");
+            push_hex(&mut s, off);
+            s
+        }
         (name, _) => match f.address {
-            Some(a) => format!("{}@0x{a:x}", name.as_deref().unwrap_or("???")),
-            None => format!("{}#{}", name.as_deref().unwrap_or("???"), f.index),
+            Some(a) => format!("{}@0x{a:x}", name.unwrap_or("???")),
+            None => format!("{}#{}", name.unwrap_or("???"), f.index),
         },
+    }
+}
+
+/// Appends `v` in lowercase hex without leading zeros (as `{:x}` writes it).
+pub(crate) fn push_hex(out: &mut String, v: u64) {
+    let digits = (64 - v.leading_zeros()).div_ceil(4).max(1);
+    for k in (0..digits).rev() {
+        let nibble = ((v >> (4 * k)) & 0xf) as u32;
+        out.extend(char::from_digit(nibble, 16));
     }
 }
 
 /// The frame as the report shows it, for the explanation.
 fn raw_frame(report: &CrashReport, f: &Frame) -> String {
-    let image = image_name(report, f).unwrap_or_else(|| "???".into());
+    let image = image_name(report, f).unwrap_or("???");
     match f.symbol.as_deref() {
         Some(s) => match f.symbol_offset {
             Some(o) => format!("{image}: {s} + {o}"),
@@ -441,14 +612,14 @@ fn raw_frame(report: &CrashReport, f: &Frame) -> String {
         None => match (f.image_offset, f.address) {
             (Some(o), _) => format!("{image} + 0x{o:x}"),
             (None, Some(a)) => format!("{image} @ 0x{a:x}"),
-            (None, None) => image,
+            (None, None) => image.to_string(),
         },
     }
 }
 
 /// "KERN_INVALID_ADDRESS" of "KERN_INVALID_ADDRESS at 0x...": the subtype's
 /// leading code name, when it is one.
-fn subtype_code(report: &CrashReport) -> Option<String> {
+fn subtype_code(report: &CrashReport) -> Option<&str> {
     let sub = report.exception.as_ref()?.subtype.as_deref()?.trim();
     let word = sub.split([' ', ',', '(']).next()?;
     let is_code = word.len() > 2
@@ -457,7 +628,7 @@ fn subtype_code(report: &CrashReport) -> Option<String> {
         && word
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-    is_code.then(|| word.to_string())
+    is_code.then_some(word)
 }
 
 /// The address in "... at 0x5c8 ..." or "... at 0x5c8 -> 0x..." (the first).
@@ -826,5 +997,85 @@ mod tests {
         let x = Engine::default().explain(&r);
         assert_eq!(x.steps[1].decision, Decision::Repeat);
         assert_eq!(x.signature.frames, vec!["f", "g"]);
+    }
+
+    /// The signature `group` makes (no rows, no reasons, remembered answers)
+    /// is the one the explanation and the full analysis give, on every Apple
+    /// report read as `group` reads it, twice over (the second time from the
+    /// per-thread memos).
+    #[test]
+    fn the_summary_path_gives_the_explained_signature_on_the_corpus() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/apple");
+        let (files, _) = crate::walk::walk(&[dir.into()]);
+        let opts = crashlens_read::ReadOptions::crashed(Some(crate::summary::keep_image));
+        let mut compared = 0;
+        for _round in 0..2 {
+            for f in &files {
+                let Ok(bytes) = std::fs::read(f) else {
+                    continue;
+                };
+                let Ok(r) = crashlens_read::read_bytes_with(&bytes, &opts) else {
+                    continue;
+                };
+                let e = Engine::default();
+                let fast = e.signature(&r);
+                assert_eq!(fast, e.explain(&r).signature, "{}", f.display());
+                let analysis = crashlens_analyze::analyze(&r);
+                assert_eq!(
+                    fast,
+                    e.signature_with(&r, analysis.crashed_stack.as_ref()),
+                    "{}",
+                    f.display()
+                );
+                compared += 1;
+            }
+        }
+        assert!(compared > 80, "{compared}");
+    }
+
+    /// The per-thread memo of normalized symbols gives what the rules give,
+    /// for symbols that differ by a character, and only for the built-in rules.
+    #[test]
+    fn remembered_normalization_is_exact() {
+        let e = Engine::default();
+        let symbols = [
+            "foo(int)",
+            "foo(long)",
+            "foo",
+            "foo ",
+            "_dispatch_semaphore_dispose.cold.1",
+            "_dispatch_semaphore_dispose.cold.2",
+            "core::ptr::drop_in_place<u8>::h0123456789abcdef",
+            "core::ptr::drop_in_place<u8>::h0123456789abcdeg",
+            "__64-[UIScene scene:]_block_invoke.215",
+            "-[NSObject(NSObject) doesNotRecognizeSelector:]",
+            "",
+        ];
+        for _round in 0..3 {
+            for s in symbols {
+                assert_eq!(e.normalize_symbol(s), e.normalize_uncached(s), "{s:?}");
+            }
+        }
+        // Other rules are never answered from the built-in rules' memo.
+        let mut rules = sigrules::builtin().clone();
+        rules.normalize.clear();
+        let other = Engine {
+            rules: &rules,
+            lists: frames::builtin(),
+        };
+        assert_eq!(e.normalize_symbol("f.cold.1"), "f");
+        assert_eq!(other.normalize_symbol("f.cold.1"), "f.cold.1");
+    }
+
+    #[test]
+    fn hex_is_written_as_format_writes_it() {
+        for v in [0, 1, 0xf, 0x10, 0x5c8, 0xdead_beef, u64::MAX, 1 << 63] {
+            let mut s = String::new();
+            push_hex(&mut s, v);
+            assert_eq!(s, format!("{v:x}"));
+        }
+        for p in ["/a/b/c", "c", "/", "a/", "", "/usr/lib/libc.dylib"] {
+            assert_eq!(base_name(p), p.rsplit('/').next().unwrap_or_default());
+        }
     }
 }

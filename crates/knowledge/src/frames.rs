@@ -14,8 +14,13 @@
 //! [`normalize_symbol`] (so `pthread_kill$VARIANT$mp` is `pthread_kill` and
 //! `std::terminate()` is `std::terminate`). Skip entries are tried before
 //! prefix entries; within a kind, file order.
+//!
+//! Answers are remembered per thread by symbol (see [`FrameLists::classify`]):
+//! a report's stack is classified more than once, and reports repeat symbols.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -87,16 +92,16 @@ impl Exact {
         Exact(m)
     }
 
-    /// The first entry matching `norm` by name, prefix or regex.
-    fn first<'a>(&self, entries: &'a [FrameEntry], norm: &str) -> Option<&'a FrameEntry> {
+    /// The position of the first entry matching `norm` by name, prefix or regex.
+    fn first(&self, entries: &[FrameEntry], norm: &str) -> Option<usize> {
         let exact = self.0.get(norm).copied();
         let before = entries
             .get(..exact.unwrap_or(entries.len()))
             .unwrap_or(entries);
         before
             .iter()
-            .find(|e| e.matches_pattern(norm))
-            .or_else(|| exact.and_then(|i| entries.get(i)))
+            .position(|e| e.matches_pattern(norm))
+            .or(exact)
     }
 }
 
@@ -133,6 +138,77 @@ pub struct FrameLists {
     prefix: Vec<FrameEntry>,
     skip_exact: Exact,
     prefix_exact: Exact,
+    /// Names these lists (and their clones, which cannot differ: the fields are
+    /// private and never changed after [`FrameLists::new`]) in the per-thread
+    /// memo. 0 is the empty default lists.
+    id: u64,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A list answer without the borrow: (is a skip entry, position in its list).
+type Answer = Option<(bool, usize)>;
+
+/// Distinct symbols remembered per thread before the memo starts over.
+const MEMO_LIMIT: usize = 16_384;
+
+/// Per thread: key (a hash of the lists' id and the symbol) -> the lists' id,
+/// the symbol, and the answer. A hit is checked against the id and the whole
+/// symbol, so two symbols never share an answer; a colliding one replaces it.
+type Memo = HashMap<u64, (u64, Box<str>, Answer), KeyIsHash>;
+
+thread_local! {
+    static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
+}
+
+/// A map key that is already a hash is its own hash.
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
+}
+
+/// Hash maps keyed by [`text_hash`] values.
+pub(crate) type KeyIsHash = std::hash::BuildHasherDefault<KeyHasher>;
+
+/// A fast 64-bit hash of a text for per-thread memo keys (not for anything
+/// that must never collide: memo hits are checked against the text itself).
+pub(crate) fn text_hash(text: &str, seed: u64) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let bytes = text.as_bytes();
+    let mut h = seed ^ (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        for (d, s) in w.iter_mut().zip(rest) {
+            *d = *s;
+        }
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+    }
+    // Final mix (murmur3's fmix64): every input bit reaches the top bits the
+    // hash map uses.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 impl FrameLists {
@@ -155,6 +231,7 @@ impl FrameLists {
             prefix_exact: Exact::build(&prefix),
             skip,
             prefix,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         }
     }
 
@@ -167,18 +244,50 @@ impl FrameLists {
         FrameLists::new(skip, prefix)
     }
 
-    /// Classifies a symbol (as the report writes it).
+    /// Classifies a symbol (as the report writes it). The answer is
+    /// remembered per thread: a stack is classified more than once, and
+    /// reports repeat symbols.
     pub fn classify(&self, symbol: &str) -> Option<FrameClass<'_>> {
+        let key = text_hash(symbol, self.id);
+        let known = MEMO.with_borrow(|memo| match memo.get(&key) {
+            Some((id, text, answer)) if *id == self.id && **text == *symbol => Some(*answer),
+            _ => None,
+        });
+        let answer = match known {
+            Some(answer) => answer,
+            None => {
+                let answer = self.answer(symbol);
+                MEMO.with_borrow_mut(|memo| {
+                    if memo.len() >= MEMO_LIMIT {
+                        memo.clear();
+                    }
+                    memo.insert(key, (self.id, symbol.into(), answer));
+                });
+                answer
+            }
+        };
+        self.class_of(answer)
+    }
+
+    /// [`FrameLists::classify`] worked out, not remembered.
+    fn answer(&self, symbol: &str) -> Answer {
         let norm = normalize_symbol(symbol);
         if norm.is_empty() {
             return None;
         }
-        if let Some(e) = self.skip_exact.first(&self.skip, norm) {
-            return Some(FrameClass::Skip(e));
+        if let Some(i) = self.skip_exact.first(&self.skip, norm) {
+            return Some((true, i));
         }
         self.prefix_exact
             .first(&self.prefix, norm)
-            .map(FrameClass::Prefix)
+            .map(|i| (false, i))
+    }
+
+    fn class_of(&self, answer: Answer) -> Option<FrameClass<'_>> {
+        match answer? {
+            (true, i) => self.skip.get(i).map(FrameClass::Skip),
+            (false, i) => self.prefix.get(i).map(FrameClass::Prefix),
+        }
     }
 
     pub fn skip_entries(&self) -> &[FrameEntry] {
@@ -343,5 +452,61 @@ mod index_tests {
                 assert_eq!(got, want, "{p:?}");
             }
         }
+    }
+
+    /// The per-thread memo gives each set of lists its own answers, and
+    /// symbols that differ (even by a space or a variant suffix) their own.
+    #[test]
+    fn memo_keeps_lists_and_symbols_apart() {
+        let builtin = FrameLists::load_builtin().unwrap();
+        let extra = FrameLists::parse(
+            "extra.toml",
+            "[[skip]]\ncategory = \"test\"\nreason = \"test skip\"\nsymbols = [\"main\"]\n",
+        )
+        .unwrap();
+        let combined = extra.clone().with_lists(builtin.clone());
+        let empty = FrameLists::default();
+        let mut probes: Vec<String> = vec![
+            "main".into(),
+            "main ".into(),
+            " main".into(),
+            "main2".into(),
+            "abort".into(),
+            "abort$VARIANT$mp".into(),
+            "objc_msgSend".into(),
+            "closure #1 in _assertionFailure".into(),
+            String::new(),
+        ];
+        for e in builtin.skip.iter().chain(&builtin.prefix) {
+            probes.extend(e.symbols.iter().cloned());
+            probes.extend(e.prefixes.iter().map(|p| format!("{p}x")));
+        }
+        let want = |l: &FrameLists, p: &str| {
+            l.class_of(l.answer(p)).map(|c| {
+                (
+                    c.is_skip(),
+                    c.category().to_string(),
+                    c.reason().to_string(),
+                )
+            })
+        };
+        for _round in 0..3 {
+            for p in &probes {
+                for l in [&builtin, &extra, &combined, &empty] {
+                    let got = l.classify(p).map(|c| {
+                        (
+                            c.is_skip(),
+                            c.category().to_string(),
+                            c.reason().to_string(),
+                        )
+                    });
+                    assert_eq!(got, want(l, p), "{p:?}");
+                }
+            }
+        }
+        assert!(extra.classify("main").is_some_and(|c| c.is_skip()));
+        assert!(builtin.classify("main").is_none());
+        assert!(combined.classify("main").is_some_and(|c| c.is_skip()));
+        assert!(extra.classify("main2").is_none());
     }
 }

@@ -255,7 +255,7 @@ pub fn unsymbolicated(image: &str, f: &Frame) -> String {
 /// The crashed thread's blamed frame and the rows down to it (crash machinery
 /// marked with why it was passed over), without the rest of the pass: the
 /// owners of the other frames and the findings are not worked out. What
-/// `group` needs per report; the full pass gives the same blamed frame.
+/// `group --explain` needs per report; the full pass gives the same blamed frame.
 pub fn blamed_prefix(cx: &Context) -> Option<StackAnalysis> {
     let thread = cx.report.crashed()?;
     let mut views = Vec::new();
@@ -268,6 +268,15 @@ pub fn blamed_prefix(cx: &Context) -> Option<StackAnalysis> {
         frames: views,
         owner_runs: Vec::new(),
     })
+}
+
+/// The index of the crashed thread's blamed frame, as [`blamed_prefix`] gives
+/// it (`None` without a crashed thread, or when every frame is crash
+/// machinery), without making the rows: what a signature needs per report.
+pub fn blamed_frame(cx: &Context) -> Option<u32> {
+    let frames = &cx.report.crashed()?.frames;
+    let i = blamed_position(cx, frames, |_, _| {})?;
+    frames.get(i).map(|f| f.index)
 }
 
 /// Views of `frames` up to position `i`, made as they are needed.
@@ -283,57 +292,85 @@ fn view_at<'v>(
     views.get_mut(i)
 }
 
+/// Why a leading frame was passed over (the row's text is made from it).
+enum Passed<'a> {
+    /// The `through` entry itself (`_sigtramp`), with the entry's reason.
+    Through(&'a str),
+    /// Above the `through` frame at this position: ran in the signal handler.
+    InHandler(usize),
+    /// On the skip list, with the entry's reason.
+    Listed(&'a str),
+    /// The top frame's program counter is in the NULL page, outside every image.
+    NullPc(u64),
+    /// An OS frame at `symbol + 0` right after skipped frames.
+    Spill,
+}
+
 /// Marks the leading crash-machinery frames; returns the position of the
 /// blamed frame. `views` gets the rows down to the blamed frame (more if the
 /// caller made them already).
 fn mark_skipped(cx: &Context, frames: &[Frame], views: &mut Vec<FrameView>) -> Option<usize> {
-    // A `through` entry (_sigtramp): everything above it ran in a signal handler.
-    let through = frames.iter().rposition(|f| {
-        f.symbol
-            .as_deref()
-            .and_then(|s| cx.frames.classify(s))
-            .is_some_and(|c| c.is_skip() && c.entry().through)
-    });
-    let mut start = 0;
-    if let Some(t) = through {
-        let reason = frames
-            .get(t)
-            .and_then(|f| f.symbol.as_deref())
-            .and_then(|s| cx.frames.classify(s))
-            .map(|c| c.reason().to_string())
-            .unwrap_or_default();
-        view_at(cx, frames, views, t);
-        for (i, v) in views.iter_mut().enumerate().take(t + 1) {
-            v.skipped = Some(if i == t {
-                reason.clone()
-            } else {
-                format!("ran in the signal handler (above frame {t})")
-            });
-        }
-        start = t + 1;
+    let mut passed: Vec<(usize, Passed<'_>)> = Vec::new();
+    let blamed = blamed_position(cx, frames, |i, why| passed.push((i, why)));
+    // The rows down to the blamed frame, else every row.
+    if let Some(last) = blamed.or_else(|| frames.len().checked_sub(1)) {
+        view_at(cx, frames, views, last);
     }
-    let mut i = start;
-    while let (Some(f), Some(v)) = (frames.get(i), view_at(cx, frames, views, i)) {
-        let class = f.symbol.as_deref().and_then(|s| cx.frames.classify(s));
-        if let Some(FrameClass::Skip(e)) = class {
-            v.skipped = Some(e.reason.clone());
-        } else if i == start && is_null_pc(cx, f) {
-            v.skipped = Some(format!(
-                "the program counter is {:#x}, inside no image: the code jumped or called through a \
-                 NULL (or NULL + small offset) pointer, so the frame below made the bad call",
-                pc_of(cx, f).unwrap_or_default()
-            ));
-        } else if i > start && is_noreturn_spill(f, v) {
-            v.skipped = Some(format!(
+    for (i, why) in passed {
+        let Some(v) = views.get_mut(i) else {
+            continue;
+        };
+        v.skipped = Some(match why {
+            Passed::Through(reason) | Passed::Listed(reason) => reason.to_string(),
+            Passed::InHandler(t) => format!("ran in the signal handler (above frame {t})"),
+            Passed::NullPc(pc) => format!(
+                "the program counter is {pc:#x}, inside no image: the code jumped or called through a \
+                 NULL (or NULL + small offset) pointer, so the frame below made the bad call"
+            ),
+            Passed::Spill => format!(
                 "return address is the very start of `{}`: the call to the no-return function above \
                  was the last instruction of the function before it, so this symbol is misattributed \
                  (it is most likely the end of an abort, assert or raise helper)",
                 v.symbol
-            ));
+            ),
+        });
+    }
+    blamed
+}
+
+/// The position of the blamed frame; `pass` hears of each frame passed over,
+/// and why. Owners are worked out only for the few frames whose owner decides
+/// (an OS frame at `symbol + 0` right after skipped frames).
+fn blamed_position<'c>(
+    cx: &'c Context,
+    frames: &'c [Frame],
+    mut pass: impl FnMut(usize, Passed<'c>),
+) -> Option<usize> {
+    let class = |f: &Frame| f.symbol.as_deref().and_then(|s| cx.frames.classify(s));
+    // A `through` entry (_sigtramp): everything above it ran in a signal handler.
+    let through = frames.iter().enumerate().rev().find_map(|(i, f)| {
+        class(f)
+            .filter(|c| c.is_skip() && c.entry().through)
+            .map(|c| (i, c.reason()))
+    });
+    let mut start = 0;
+    if let Some((t, reason)) = through {
+        for i in 0..t {
+            pass(i, Passed::InHandler(t));
+        }
+        pass(t, Passed::Through(reason));
+        start = t + 1;
+    }
+    for (i, f) in frames.iter().enumerate().skip(start) {
+        if let Some(FrameClass::Skip(e)) = class(f) {
+            pass(i, Passed::Listed(&e.reason));
+        } else if i == start && is_null_pc(cx, f) {
+            pass(i, Passed::NullPc(pc_of(cx, f).unwrap_or_default()));
+        } else if i > start && is_noreturn_spill(cx, f) {
+            pass(i, Passed::Spill);
         } else {
             return Some(i);
         }
-        i += 1;
     }
     None
 }
@@ -344,12 +381,16 @@ fn is_null_pc(cx: &Context, f: &Frame) -> bool {
 }
 
 /// After a skipped frame: an OS frame at `symbol + 0` (`err + 0` after abort,
-/// `+[NSException exceptionWithName:reason:userInfo:] + 0` after a throw).
-fn is_noreturn_spill(f: &Frame, v: &FrameView) -> bool {
+/// `+[NSException exceptionWithName:reason:userInfo:] + 0` after a throw). The
+/// owner (the same as the frame's row shows) is asked last: it costs the most.
+fn is_noreturn_spill(cx: &Context, f: &Frame) -> bool {
     f.symbol.is_some()
         && f.symbol_offset == Some(0)
         && !f.inlined
-        && matches!(v.owner, Owner::OsRuntime | Owner::OsFramework)
+        && matches!(
+            cx.frame_owner(f).owner,
+            Owner::OsRuntime | Owner::OsFramework
+        )
 }
 
 /// Consecutive frames with one owner and detail; OS-runtime runs between two
@@ -547,4 +588,164 @@ fn distinct<'s>(it: impl Iterator<Item = &'s str>) -> Vec<&'s str> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crashlens_model::{CrashReport, Image, Thread};
+
+    const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
+
+    /// The blamed frame as the rows give it, and as the full pass gives it.
+    fn blamed_three_ways(r: &CrashReport) -> (Option<u32>, Option<u32>, Option<u32>) {
+        let cx = Context::new(r);
+        let rows = blamed_prefix(&cx).and_then(|s| s.blamed_frame);
+        let mut a = Analysis::default();
+        run(&cx, &mut a);
+        let full = a.crashed_stack.and_then(|s| s.blamed_frame);
+        (blamed_frame(&cx), rows, full)
+    }
+
+    /// `blamed_frame` (no rows, owners only where they decide) agrees with the
+    /// rows of `blamed_prefix` and with the whole pass, on every Apple report,
+    /// read fully and read as `group` reads them.
+    #[test]
+    fn blamed_frame_agrees_with_the_rows_on_the_corpus() {
+        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for p in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+                if p.is_dir() {
+                    files(&p, out);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        let mut paths = Vec::new();
+        files(&std::path::Path::new(CORPUS).join("apple"), &mut paths);
+        paths.sort();
+        let mut compared = 0;
+        for p in &paths {
+            let Ok(bytes) = std::fs::read(p) else {
+                continue;
+            };
+            for opts in [
+                crashlens_read::ReadOptions::full(),
+                crashlens_read::ReadOptions::crashed(None),
+            ] {
+                let Ok(r) = crashlens_read::read_bytes_with(&bytes, &opts) else {
+                    continue;
+                };
+                let (fast, rows, full) = blamed_three_ways(&r);
+                assert_eq!(fast, rows, "{}", p.display());
+                assert_eq!(fast, full, "{}", p.display());
+                compared += 1;
+            }
+        }
+        assert!(compared > 40, "{compared}");
+    }
+
+    fn frame(i: u32, image: &str, symbol: Option<&str>, offset: Option<u64>) -> Frame {
+        Frame {
+            index: i,
+            image: Some(image.into()),
+            symbol: symbol.map(str::to_string),
+            symbol_offset: offset,
+            image_offset: Some(0x100 * u64::from(i + 1)),
+            ..Default::default()
+        }
+    }
+
+    fn report(frames: Vec<Frame>) -> CrashReport {
+        CrashReport {
+            crashed_thread: Some(0),
+            threads: vec![Thread {
+                number: 0,
+                crashed: true,
+                frames,
+                ..Default::default()
+            }],
+            images: vec![Image {
+                base: 0x1000,
+                size: Some(0x1000),
+                name: Some("libsystem_c.dylib".into()),
+                path: Some("/usr/lib/system/libsystem_c.dylib".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    /// The cases each rule of the walk decides: a signal trampoline, skip
+    /// entries, an OS frame at `symbol + 0` after them (and an app frame at
+    /// `+ 0`, which is not passed over), a NULL program counter, nothing left.
+    #[test]
+    fn blamed_frame_agrees_with_the_rows_case_by_case() {
+        let cases: Vec<(Vec<Frame>, Option<u32>)> = vec![
+            (
+                vec![
+                    frame(0, "App", Some("handler"), Some(4)),
+                    frame(1, "libsystem_platform.dylib", Some("_sigtramp"), Some(8)),
+                    frame(2, "App", Some("crash"), Some(12)),
+                ],
+                Some(2),
+            ),
+            (
+                vec![
+                    frame(0, "libsystem_kernel.dylib", Some("__pthread_kill"), Some(8)),
+                    frame(1, "libsystem_c.dylib", Some("abort"), Some(120)),
+                    frame(2, "libsystem_c.dylib", Some("err"), Some(0)),
+                    frame(3, "App", Some("main"), Some(40)),
+                ],
+                Some(3),
+            ),
+            (
+                vec![
+                    frame(0, "libsystem_c.dylib", Some("abort"), Some(120)),
+                    frame(1, "App", Some("start_of_app_fn"), Some(0)),
+                ],
+                Some(1),
+            ),
+            (
+                vec![
+                    Frame {
+                        index: 0,
+                        address: Some(0x10),
+                        ..Default::default()
+                    },
+                    frame(1, "App", Some("caller"), Some(20)),
+                ],
+                Some(1),
+            ),
+            (
+                vec![
+                    frame(0, "libsystem_c.dylib", Some("abort"), Some(120)),
+                    frame(1, "libsystem_platform.dylib", Some("_sigtramp"), Some(8)),
+                ],
+                None,
+            ),
+            (vec![], None),
+        ];
+        for (frames, want) in cases {
+            let mut r = report(frames);
+            // The frames name their images; only libsystem_c has an entry.
+            for f in &mut r.threads[0].frames {
+                if f.image.as_deref() == Some("libsystem_c.dylib") {
+                    f.image_index = Some(0);
+                }
+            }
+            let (fast, rows, full) = blamed_three_ways(&r);
+            assert_eq!(fast, want, "{:?}", r.threads[0].frames);
+            assert_eq!(rows, want);
+            assert_eq!(full, want);
+        }
+        // No crashed thread: nothing to blame.
+        let mut r = report(vec![frame(0, "App", Some("main"), Some(4))]);
+        r.crashed_thread = Some(7);
+        r.threads[0].crashed = false;
+        assert_eq!(blamed_frame(&Context::new(&r)), None);
+    }
 }
