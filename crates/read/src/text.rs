@@ -38,8 +38,39 @@ pub(crate) fn trim_start(s: &str) -> &str {
     }
 }
 
+/// [`str::trim_end`], ASCII blanks first (as [`trim_start`]).
+pub(crate) fn trim_end(s: &str) -> &str {
+    let b = s.as_bytes();
+    let n = b
+        .iter()
+        .rev()
+        .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+        .count();
+    let rest = s.get(..b.len() - n).unwrap_or("");
+    match rest.as_bytes().last() {
+        Some(c) if !c.is_ascii() => rest.trim_end(),
+        _ => rest,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn trim_end_as_std_does() {
+        for s in [
+            "",
+            "a  ",
+            " b\t\r\x0b\x0c",
+            "x \u{a0}",
+            "y\u{2003} \u{a0} ",
+            "é",
+            "   ",
+            "z\u{85} ",
+        ] {
+            assert_eq!(super::trim_end(s), s.trim_end(), "{s:?}");
+        }
+    }
+
     #[test]
     fn trim_start_as_std_does() {
         for s in [

@@ -78,7 +78,7 @@ fn usual_frame_line(line: &str) -> bool {
 
 /// A frame line's index, image column, address and the text after the address.
 fn frame_head(line: &str) -> Option<(u32, &str, u64, &str)> {
-    let line = line.trim_end();
+    let line = crate::text::trim_end(line);
     let digits_end = line.find(|c: char| !c.is_ascii_digit())?;
     if digits_end == 0 {
         return None;
@@ -88,7 +88,7 @@ fn frame_head(line: &str) -> Option<(u32, &str, u64, &str)> {
     if !rest.starts_with([' ', '\t']) {
         return None;
     }
-    let rest = rest.trim_start();
+    let rest = crate::text::trim_start(rest);
     let (image, after) = split_image(rest)?;
     let addr_tok = after.split_whitespace().next()?;
     let address = parse_hex(addr_tok)?;

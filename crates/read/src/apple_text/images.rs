@@ -106,25 +106,16 @@ pub(crate) fn split_range(line: &str) -> Option<(u64, u64, &str)> {
 /// spaces and tabs, byte by byte; `None` for anything else (including lines
 /// that are not image lines), which [`split_range_any`] then reads.
 fn split_range_ascii(line: &str) -> Option<(u64, u64, &str)> {
-    let text = line.trim_end();
+    let text = crate::text::trim_end(line);
     let s = text.as_bytes();
     let blank = |c: u8| c == b' ' || c == b'\t';
     let mut i = s.iter().position(|&c| !blank(c))?;
+    // `0x` and hex digits from `i` on: the value, and `i` moved past them.
     let hex = |i: &mut usize| -> Option<u64> {
-        if s.get(*i..*i + 2)? != b"0x" {
-            return None;
-        }
-        *i += 2;
-        let start = *i;
-        let mut v: u64 = 0;
-        while let Some(d) = s.get(*i).and_then(|c| super::num::hex_digit(*c)) {
-            if v >> 60 != 0 {
-                return None;
-            }
-            v = (v << 4) | u64::from(d);
-            *i += 1;
-        }
-        (*i > start).then_some(v)
+        let digits = s.get(*i..)?.strip_prefix(b"0x")?;
+        let (v, n) = super::num::hex_prefix(digits)?;
+        *i += 2 + n;
+        Some(v)
     };
     let base = hex(&mut i)?;
     if !blank(*s.get(i)?) {

@@ -118,8 +118,8 @@ impl<'a> Parser<'a> {
 
     fn run(&mut self) {
         while let Some(raw) = self.peek() {
-            let line = raw.trim_end();
-            if line.trim().is_empty() {
+            let line = crate::text::trim_end(raw);
+            if crate::text::trim_start(line).is_empty() {
                 if !self.open_extra_multiline {
                     self.open_extra = None;
                 }

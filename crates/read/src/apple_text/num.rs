@@ -22,16 +22,53 @@ pub(crate) fn parse_hex(s: &str) -> Option<u64> {
     Some(value)
 }
 
+/// The hex digits at the start of `b`: their value and how many there are;
+/// `None` when there are none or the value passes 64 bits.
+#[inline]
+pub(crate) fn hex_prefix(b: &[u8]) -> Option<(u64, usize)> {
+    let mut v: u64 = 0;
+    let mut n = 0;
+    for &c in b {
+        let Some(d) = hex_digit(c) else {
+            break;
+        };
+        if v >> 60 != 0 {
+            return None;
+        }
+        v = (v << 4) | u64::from(d);
+        n += 1;
+    }
+    (n > 0).then_some((v, n))
+}
+
 /// The value of one hex digit.
 #[inline]
 pub(crate) fn hex_digit(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+    match HEX_VALUE[usize::from(b)] {
+        NOT_HEX => None,
+        d => Some(d),
     }
 }
+
+const NOT_HEX: u8 = 0xff;
+
+/// Each byte's value as a hex digit, or [`NOT_HEX`] (one load instead of
+/// three range tests: addresses are most of a report's digits).
+static HEX_VALUE: [u8; 256] = {
+    let mut t = [NOT_HEX; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// Parses hex only when written with `0x`.
 pub(crate) fn parse_0x(s: &str) -> Option<u64> {
@@ -117,6 +154,17 @@ mod tests {
         assert_eq!(parse_num("20720"), Some(20720));
         assert_eq!(parse_num("0x77354"), Some(0x77354));
         assert_eq!(parse_num("12a"), None);
+    }
+
+    #[test]
+    fn hex_digits_from_the_table_match_char_to_digit() {
+        for b in 0..=255u8 {
+            let want = (b as char).to_digit(16).map(|d| d as u8);
+            assert_eq!(hex_digit(b), want, "{b}");
+        }
+        assert_eq!(hex_prefix(b"1aF0 rest"), Some((0x1af0, 4)));
+        assert_eq!(hex_prefix(b"xyz"), None);
+        assert_eq!(hex_prefix(b"1ffffffffffffffff"), None);
     }
 
     #[test]
