@@ -368,8 +368,9 @@ fn read_json(s: &str, opts: &ReadOptions) -> Result<CrashReport, ReadError> {
     let (first, end) = ips::parse_object(s, "ips")?;
     let body_keys = BODY_KEYS.iter().any(|k| first.has(k));
     // A header without bug_type still heads an Apple text report.
-    let heads_text = !body_keys && apple_text_start(&s[end..]).is_some_and(|(_, n)| n >= 2);
-    let is_header = (first.has("bug_type") && !body_keys) || heads_text;
+    // (the text is searched only when there is no bug_type to go by)
+    let is_header = !body_keys
+        && (first.has("bug_type") || apple_text_start(&s[end..]).is_some_and(|(_, n)| n >= 2));
     if !is_header {
         // A body without its header line, or some other JSON.
         let bug = ips::bug_type_of(first.get("bug_type"));

@@ -218,11 +218,12 @@ pub fn classify_text(text: &str) -> Option<ReadError> {
         match t.as_bytes().first() {
             Some(b'p' | b'P')
                 if i < 400
-                    && panic_line.is_none()
                     && t.get(..9)
                         .is_some_and(|p| p.eq_ignore_ascii_case("panic(cpu")) =>
             {
+                // The panic decides; nothing after it is looked at.
                 panic_line = Some(l);
+                break;
             }
             Some(b'R' | b'E') => {
                 if reason.is_none() {
