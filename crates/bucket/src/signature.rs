@@ -221,8 +221,8 @@ impl Engine<'_> {
         let (exception, exception_parts) = self.exception_part(report, full);
         let thread = report.crashed();
         let mut steps = Vec::new();
-        let mut sig_frames: Vec<String> = Vec::new();
-        let mut stack: Vec<String> = Vec::new();
+        let mut sig_frames: Vec<String> = Vec::with_capacity(self.rules.frames + 2);
+        let mut stack: Vec<String> = Vec::with_capacity(self.rules.similarity_frames);
         if let Some(t) = thread {
             // A skip entry marked `through` (signal trampolines) passes over every
             // frame above it: those ran inside the signal handler.
@@ -282,29 +282,38 @@ impl Engine<'_> {
                     },
                     (None, None) => Decision::Counted,
                 };
-                match &decision {
-                    Decision::Counted => {
-                        counted += 1;
-                        sig_frames.push(normalized.clone());
-                        done = counted >= self.rules.frames;
-                    }
-                    Decision::Prefix { .. } => sig_frames.push(normalized.clone()),
-                    _ => {}
+                let to_sig = matches!(decision, Decision::Counted | Decision::Prefix { .. });
+                if matches!(decision, Decision::Counted) {
+                    counted += 1;
+                    done = counted >= self.rules.frames;
                 }
-                if matches!(
+                let to_stack = matches!(
                     decision,
                     Decision::Counted | Decision::Prefix { .. } | Decision::After
-                ) && stack.len() < self.rules.similarity_frames
-                {
-                    stack.push(normalized.clone());
-                }
+                ) && stack.len() < self.rules.similarity_frames;
                 if !full {
-                    // Never skipped here (see above).
-                    last = Some(normalized);
+                    // Never skipped here (see above): each text is moved
+                    // where it goes last rather than copied.
+                    remember(&mut last, &normalized);
+                    match (to_sig, to_stack) {
+                        (true, true) => {
+                            sig_frames.push(normalized.clone());
+                            stack.push(normalized);
+                        }
+                        (true, false) => sig_frames.push(normalized),
+                        (false, true) => stack.push(normalized),
+                        (false, false) => {}
+                    }
                     continue;
                 }
+                if to_sig {
+                    sig_frames.push(normalized.clone());
+                }
+                if to_stack {
+                    stack.push(normalized.clone());
+                }
                 if !matches!(decision, Decision::Skipped { .. }) {
-                    last = Some(normalized.clone());
+                    remember(&mut last, &normalized);
                 }
                 steps.push(FrameStep {
                     index: f.index,
@@ -315,7 +324,10 @@ impl Engine<'_> {
             }
         }
         // "<exception> | <frame> | <frame>".
-        let mut text = exception.clone();
+        let mut text = String::with_capacity(
+            exception.len() + sig_frames.iter().map(|f| f.len() + 3).sum::<usize>(),
+        );
+        text.push_str(&exception);
         if sig_frames.is_empty() {
             // Nothing to name the crash by: keep it apart from other programs'
             // frameless crashes rather than merging them all into one bucket.
@@ -327,7 +339,6 @@ impl Engine<'_> {
             let process = report.process.name.as_deref().unwrap_or("unknown process");
             text.push_str(&format!(" | <{what} in {process}>"));
         } else {
-            text.reserve(sig_frames.iter().map(|f| f.len() + 3).sum());
             for f in &sig_frames {
                 text.push_str(" | ");
                 text.push_str(f);
@@ -419,7 +430,7 @@ impl Engine<'_> {
 
     /// The exception part and, when `full`, where each element came from.
     fn exception_part(&self, report: &CrashReport, full: bool) -> (String, Vec<String>) {
-        let mut text = String::new();
+        let mut text = String::with_capacity(64);
         let mut why: Vec<String> = Vec::new();
         let mut part = |p: &str| {
             if !text.is_empty() {
@@ -533,6 +544,17 @@ impl Engine<'_> {
 /// them, without the rest of the analysis.
 fn stack_pass(report: &CrashReport) -> Option<StackAnalysis> {
     crashlens_analyze::passes::stack::blamed_prefix(&crashlens_analyze::Context::new(report))
+}
+
+/// Makes `last` a copy of `text`, reusing its buffer.
+fn remember(last: &mut Option<String>, text: &str) {
+    match last {
+        Some(l) => {
+            l.clear();
+            l.push_str(text);
+        }
+        None => *last = Some(text.to_string()),
+    }
 }
 
 /// The symbol when it names something (not "???", not an address).
