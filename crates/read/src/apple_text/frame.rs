@@ -146,7 +146,7 @@ pub(crate) fn parse_tail(tail: &str, frame: &mut Frame) {
         return;
     }
     // `0xbase + 0xoffset\t// symbol + 0xN` (symbolicated by a third-party tool).
-    if let Some(pos) = tail.find("// ") {
+    if let Some(pos) = memchr::memmem::find(tail.as_bytes(), b"// ") {
         let left = tail.get(..pos).unwrap_or("").trim();
         let right = tail.get(pos + 3..).unwrap_or("").trim();
         if let Some((_base, off, rem)) = base_plus_offset(left) {
@@ -182,7 +182,7 @@ fn base_plus_offset(s: &str) -> Option<(u64, u64, &str)> {
         return None;
     }
     let base = parse_num(base_tok).or_else(|| parse_hex(base_tok))?;
-    let plus_pos = s.find(" + ")?;
+    let plus_pos = memchr::memmem::find(s.as_bytes(), b" + ")?;
     if s.get(..plus_pos)?.trim() != base_tok {
         return None;
     }
@@ -201,7 +201,8 @@ pub(crate) fn parse_symbol(s: &str, frame: &mut Frame) {
         frame.line = Some(line);
         s = rest;
     }
-    if let Some((sym, off)) = s.rsplit_once(" + ") {
+    let last_plus = memchr::memmem::rfind(s.as_bytes(), b" + ");
+    if let Some((sym, off)) = last_plus.and_then(|p| Some((s.get(..p)?, s.get(p + 3..)?))) {
         if let Some(off) = parse_num(off.trim()) {
             frame.symbol_offset = Some(off);
             s = sym.trim_end();
@@ -236,7 +237,10 @@ fn repair_broken(s: &str) -> String {
         return s.to_string();
     }
     let mut search = 0usize;
-    while let Some(rel) = s.get(search..).and_then(|r| r.find("+ ")) {
+    while let Some(rel) = s
+        .get(search..)
+        .and_then(|r| memchr::memmem::find(r.as_bytes(), b"+ "))
+    {
         let p = search + rel;
         search = p + 2;
         if p == 0 || s.get(p - 1..p) == Some(" ") {
