@@ -91,13 +91,14 @@ impl Default for Engine<'static> {
 /// the memo starts over.
 const MEMO_LIMIT: usize = 16_384;
 
-/// Per thread: XXH3 of a symbol -> the symbol and its normalized text under the
-/// built-in rules. A hit is checked against the whole symbol, so two symbols
-/// never share an answer; a colliding one replaces it.
-type NormMemo = HashMap<u64, (Box<str>, Box<str>), KeyIsHash>;
+/// Per thread: XXH3 of a symbol -> the symbol, its normalized text under the
+/// built-in rules, and its frame-list class under the built-in lists. A hit
+/// is checked against the whole symbol, so two symbols never share an answer;
+/// a colliding one replaces it.
+type KnownMemo = HashMap<u64, (Box<str>, Box<str>, Option<FrameClass<'static>>), KeyIsHash>;
 
 thread_local! {
-    static NORMALIZED: RefCell<NormMemo> = RefCell::new(NormMemo::default());
+    static KNOWN: RefCell<KnownMemo> = RefCell::new(KnownMemo::default());
 }
 
 /// A map key that is already a hash is its own hash.
@@ -249,7 +250,7 @@ impl Engine<'_> {
                 if before_blamed && !full {
                     continue;
                 }
-                let listed = self.listed(report, f);
+                let (listed, known) = self.facts(report, f);
                 // Skipped frames need no normalized text unless explained.
                 let skip = if before_blamed {
                     Some(Skip::Analysis)
@@ -263,7 +264,11 @@ impl Engine<'_> {
                 if skip.is_some() && !full {
                     continue;
                 }
-                let normalized = self.normalize_frame(report, f);
+                let normalized = match known {
+                    Some(n) if !n.is_empty() => n,
+                    Some(_) => unsymbolicated(report, f),
+                    None => self.normalize_frame(report, f),
+                };
                 let decision = match (skip, &listed) {
                     (Some(Skip::Analysis), _) => Decision::Skipped {
                         reason: analysis_reason(f.index)
@@ -364,20 +369,57 @@ impl Engine<'_> {
         if let Some(rule) = self.rules.skip_rule(symbol, image) {
             return Some(Listed::Rule(rule));
         }
-        let symbol = symbol?;
-        // A Swift closure belongs to the function it is in: a closure inside
-        // `_assertionFailure` is assertion machinery too.
-        let class = self.lists.classify(symbol).or_else(|| {
-            let rest = symbol.strip_prefix("implicit ").unwrap_or(symbol);
-            if rest.starts_with("closure #") {
-                self.lists
-                    .classify(rest.rsplit(" in ").next()?)
-                    .filter(|c| c.is_skip())
-            } else {
-                None
+        list_class(self.lists, symbol?).map(Listed::List)
+    }
+
+    /// The built-in rules and lists: what the per-thread memo knows.
+    fn is_builtin(&self) -> bool {
+        std::ptr::eq(self.rules, sigrules::builtin()) && std::ptr::eq(self.lists, frames::builtin())
+    }
+
+    /// [`Engine::listed`] and, with the built-in rules and lists, the
+    /// normalized symbol (`None`: ask [`Engine::normalize_frame`]), from one
+    /// look in the memo.
+    fn facts<'s>(
+        &'s self,
+        report: &CrashReport,
+        f: &Frame,
+    ) -> (Option<Listed<'s>>, Option<String>) {
+        if !self.is_builtin() {
+            return (self.listed(report, f), None);
+        }
+        let symbol = usable_symbol(f);
+        let known = symbol.map(|s| self.known(s));
+        if let Some(rule) = self.rules.skip_rule(symbol, image_name(report, f)) {
+            return (Some(Listed::Rule(rule)), known.map(|k| k.0));
+        }
+        match known {
+            Some((norm, class)) => (class.map(Listed::List), Some(norm)),
+            None => (None, None),
+        }
+    }
+
+    /// A symbol's normalized text under the built-in rules and its class
+    /// under the built-in lists, remembered per thread (reports repeat symbols).
+    fn known(&self, symbol: &str) -> (String, Option<FrameClass<'static>>) {
+        let key = xxhash_rust::xxh3::xxh3_64(symbol.as_bytes());
+        let hit = KNOWN.with_borrow(|memo| match memo.get(&key) {
+            Some((text, norm, class)) if **text == *symbol => Some((String::from(&**norm), *class)),
+            _ => None,
+        });
+        if let Some(hit) = hit {
+            return hit;
+        }
+        let rules = Engine::default();
+        let norm = rules.normalize_uncached(symbol);
+        let class = list_class(frames::builtin(), symbol);
+        KNOWN.with_borrow_mut(|memo| {
+            if memo.len() >= MEMO_LIMIT {
+                memo.clear();
             }
-        })?;
-        Some(Listed::List(class))
+            memo.insert(key, (symbol.into(), norm.as_str().into(), class));
+        });
+        (norm, class)
     }
 
     /// The frame as a signature writes it: the normalized symbol, or
@@ -399,22 +441,7 @@ impl Engine<'_> {
         if !std::ptr::eq(self.rules, sigrules::builtin()) {
             return self.normalize_uncached(symbol);
         }
-        let key = xxhash_rust::xxh3::xxh3_64(symbol.as_bytes());
-        let known = NORMALIZED.with_borrow(|memo| match memo.get(&key) {
-            Some((text, norm)) if **text == *symbol => Some(String::from(&**norm)),
-            _ => None,
-        });
-        if let Some(norm) = known {
-            return norm;
-        }
-        let norm = self.normalize_uncached(symbol);
-        NORMALIZED.with_borrow_mut(|memo| {
-            if memo.len() >= MEMO_LIMIT {
-                memo.clear();
-            }
-            memo.insert(key, (symbol.into(), norm.as_str().into()));
-        });
-        norm
+        self.known(symbol).0
     }
 
     /// [`Engine::normalize_symbol`] worked out, not remembered.
@@ -544,6 +571,21 @@ impl Engine<'_> {
 /// them, without the rest of the analysis.
 fn stack_pass(report: &CrashReport) -> Option<StackAnalysis> {
     crashlens_analyze::passes::stack::blamed_prefix(&crashlens_analyze::Context::new(report))
+}
+
+/// The frame-list class of a symbol. A Swift closure belongs to the function
+/// it is in: a closure inside `_assertionFailure` is assertion machinery too.
+fn list_class<'l>(lists: &'l FrameLists, symbol: &str) -> Option<FrameClass<'l>> {
+    lists.classify(symbol).or_else(|| {
+        let rest = symbol.strip_prefix("implicit ").unwrap_or(symbol);
+        if rest.starts_with("closure #") {
+            lists
+                .classify(rest.rsplit(" in ").next()?)
+                .filter(|c| c.is_skip())
+        } else {
+            None
+        }
+    })
 }
 
 /// Makes `last` a copy of `text`, reusing its buffer.
@@ -1072,12 +1114,37 @@ mod tests {
             "__64-[UIScene scene:]_block_invoke.215",
             "-[NSObject(NSObject) doesNotRecognizeSelector:]",
             "",
+            "abort",
+            "abort ",
+            "objc_msgSend",
+            "closure #1 in _assertionFailure(_:_:file:line:flags:)",
+            "implicit closure #2 in closure #1 in f",
+            "_sigtramp",
         ];
+        let class = |c: Option<FrameClass<'_>>| {
+            c.map(|c| {
+                (
+                    c.is_skip(),
+                    c.category().to_string(),
+                    c.reason().to_string(),
+                )
+            })
+        };
         for _round in 0..3 {
             for s in symbols {
                 assert_eq!(e.normalize_symbol(s), e.normalize_uncached(s), "{s:?}");
+                let (norm, known) = e.known(s);
+                assert_eq!(norm, e.normalize_uncached(s), "{s:?}");
+                assert_eq!(
+                    class(known),
+                    class(list_class(frames::builtin(), s)),
+                    "{s:?}"
+                );
             }
         }
+        assert!(e.known("abort").1.is_some_and(|c| c.is_skip()));
+        assert!(e.known("objc_msgSend").1.is_some_and(|c| !c.is_skip()));
+        assert!(e.known("abort2").1.is_none());
         // Other rules are never answered from the built-in rules' memo.
         let mut rules = sigrules::builtin().clone();
         rules.normalize.clear();

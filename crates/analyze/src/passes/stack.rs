@@ -346,11 +346,14 @@ fn blamed_position<'c>(
     frames: &'c [Frame],
     mut pass: impl FnMut(usize, Passed<'c>),
 ) -> Option<usize> {
-    let class = |f: &Frame| f.symbol.as_deref().and_then(|s| cx.frames.classify(s));
+    // Every frame's class (each frame is looked at for a `through` entry).
+    let classes: Vec<Option<FrameClass<'c>>> = frames
+        .iter()
+        .map(|f| f.symbol.as_deref().and_then(|s| cx.frames.classify(s)))
+        .collect();
     // A `through` entry (_sigtramp): everything above it ran in a signal handler.
-    let through = frames.iter().enumerate().rev().find_map(|(i, f)| {
-        class(f)
-            .filter(|c| c.is_skip() && c.entry().through)
+    let through = classes.iter().enumerate().rev().find_map(|(i, c)| {
+        c.filter(|c| c.is_skip() && c.entry().through)
             .map(|c| (i, c.reason()))
     });
     let mut start = 0;
@@ -362,7 +365,7 @@ fn blamed_position<'c>(
         start = t + 1;
     }
     for (i, f) in frames.iter().enumerate().skip(start) {
-        if let Some(FrameClass::Skip(e)) = class(f) {
+        if let Some(Some(FrameClass::Skip(e))) = classes.get(i) {
             pass(i, Passed::Listed(&e.reason));
         } else if i == start && is_null_pc(cx, f) {
             pass(i, Passed::NullPc(pc_of(cx, f).unwrap_or_default()));
