@@ -347,40 +347,47 @@ impl Wanted {
 
     /// The skimmed read of one image line: `None` when it is not an image line
     /// (the list ends), else whether to keep it, with the line parsed only
-    /// when it is kept. What a line's identity names is cached per thread.
-    pub fn check_line(&self, line: &str, opts: &ReadOptions) -> Option<Option<Image>> {
+    /// when it is kept. What a line's identity names is remembered in `known`.
+    pub fn check_line(
+        &self,
+        line: &str,
+        opts: &ReadOptions,
+        known: &mut Identities,
+    ) -> Option<Option<Image>> {
         let (base, end, tail) = split_range(line)?;
-        let keep = IDENTITIES.with(|cache| -> Option<bool> {
-            let mut cache = cache.borrow_mut();
-            // 128 bits: two different lines never share a key in practice.
-            let key = xxhash_rust::xxh3::xxh3_128(tail.as_bytes());
-            if cache.len() >= IDENTITY_CACHE_MAX {
-                cache.clear();
+        let key = xxhash_rust::xxh3::xxh3_64(tail.as_bytes());
+        if known.0.len() >= IDENTITY_CACHE_MAX {
+            known.0.clear();
+        }
+        // The remembered identity of this very text; on the rare hash
+        // collision, the line's own (not remembered).
+        let mut own;
+        let i = match known.0.entry(key) {
+            Entry::Occupied(e) if *e.get().tail == *tail => e.into_mut(),
+            Entry::Occupied(_) => {
+                own = Identity::of(tail, &parse_tail(base, end, tail)?);
+                &mut own
             }
-            let i = match cache.entry(key) {
-                Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => e.insert(Identity::of(&parse_tail(base, end, tail)?)),
-            };
-            let placeholder = base == 0 && i.nameless && i.path.is_none();
-            let size = if placeholder {
-                None
-            } else {
-                image_size(base, end)
-            };
-            if self.wants_range(base, size, placeholder) || self.wants_id(i) {
-                return Some(true);
-            }
+            Entry::Vacant(e) => e.insert(Identity::of(tail, &parse_tail(base, end, tail)?)),
+        };
+        let placeholder = base == 0 && i.nameless && i.path.is_none();
+        let size = if placeholder {
+            None
+        } else {
+            image_size(base, end)
+        };
+        let keep = self.wants_range(base, size, placeholder) || self.wants_id(i) || {
             // The caller's answer for this identity, asked once per keep function.
             let tag = opts.keep_tag();
             match i.keep {
-                Some((t, keep)) if t == tag => Some(keep),
+                Some((t, keep)) if t == tag => keep,
                 _ => {
                     let keep = opts.wants(i.id());
                     i.keep = Some((tag, keep));
-                    Some(keep)
+                    keep
                 }
             }
-        })?;
+        };
         if !keep {
             return Some(None);
         }
@@ -388,8 +395,19 @@ impl Wanted {
     }
 }
 
+/// What image lines' identity parts name, remembered per thread by their
+/// text (reports of one build print the same ones): see [`with_identities`].
+pub(crate) struct Identities(HashMap<u64, Identity, KeyIsHash>);
+
+/// Runs `f` with this thread's [`Identities`].
+pub(crate) fn with_identities<R>(f: impl FnOnce(&mut Identities) -> R) -> R {
+    IDENTITIES.with(|cache| f(&mut cache.borrow_mut()))
+}
+
 /// What an image line's identity part names (see [`Wanted::check_line`]).
 struct Identity {
+    /// The identity text itself (what the cache key hashes), to confirm a hit.
+    tail: Box<str>,
     name: Option<Box<str>>,
     bundle_id: Option<Box<str>>,
     path: Option<Box<str>>,
@@ -404,9 +422,10 @@ struct Identity {
 }
 
 impl Identity {
-    fn of(v: &ImageLine<'_>) -> Identity {
+    fn of(tail: &str, v: &ImageLine<'_>) -> Identity {
         let own = |s: Option<&str>| s.map(Box::from);
         Identity {
+            tail: Box::from(tail),
             name: own(v.name),
             bundle_id: own(v.bundle_id),
             path: own(v.path),
@@ -451,8 +470,8 @@ impl std::hash::Hasher for KeyHasher {
             self.0 = self.0.rotate_left(8) ^ u64::from(*b);
         }
     }
-    fn write_u128(&mut self, n: u128) {
-        self.0 ^= (n as u64) ^ ((n >> 64) as u64);
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
@@ -463,8 +482,8 @@ fn hash(s: &str) -> u64 {
 }
 
 thread_local! {
-    static IDENTITIES: std::cell::RefCell<HashMap<u128, Identity, KeyIsHash>> =
-        std::cell::RefCell::new(HashMap::default());
+    static IDENTITIES: std::cell::RefCell<Identities> =
+        std::cell::RefCell::new(Identities(HashMap::default()));
 }
 
 fn strip_private(p: &str) -> String {

@@ -427,23 +427,25 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
-        while let Some(l) = self.peek() {
-            if l.trim().is_empty() {
-                break;
+        images::with_identities(|known| {
+            while let Some(l) = self.peek() {
+                if crate::text::trim_start(l).is_empty() {
+                    break;
+                }
+                let image = match &wanted {
+                    Some(w) => match w.check_line(l, &self.opts, known) {
+                        Some(kept) => kept,
+                        None => break,
+                    },
+                    None => match images::parse_image_view(l) {
+                        Some(view) => Some(view.to_image()),
+                        None => break,
+                    },
+                };
+                self.report.images.extend(image);
+                self.pos += 1;
             }
-            let image = match &wanted {
-                Some(w) => match w.check_line(l, &self.opts) {
-                    Some(kept) => kept,
-                    None => break,
-                },
-                None => match images::parse_image_view(l) {
-                    Some(view) => Some(view.to_image()),
-                    None => break,
-                },
-            };
-            self.report.images.extend(image);
-            self.pos += 1;
-        }
+        });
     }
 
     /// Frame lines, or the "(0x1 0x2 ...)" address-list form.
