@@ -12,6 +12,11 @@
 //! every report is summarized five times inside `measured`. Divide the
 //! instructions by the number of calls printed.
 //!
+//! Measured (instructions per summarize call; same reader both times): about
+//! 257,000 before the per-thread memos and the blamed-frame-only stack pass,
+//! about 23,800 after, on corpus/apple (44 reports read) and on 2,000 reports
+//! from `gen_reports` (1,658 read) alike.
+//!
 //! With `SUMMARY_COST_DUMP=FILE`, the summaries are also written to FILE, one
 //! JSON line per report in path order (to compare two builds' answers).
 
