@@ -11,6 +11,11 @@
 //!
 //! Only the report is read (no analysis pass), so the same report always gets
 //! the same signature however it is processed.
+//!
+//! Cost (`group` signs every report): [`Engine::signature`] asks the stack pass
+//! only for the blamed frame's index, makes no reason strings, and takes each
+//! symbol's normalized text and list class from a per-thread memo (built-in
+//! rules and lists only; a hit is checked against the whole symbol).
 
 use crashlens_knowledge::frames::{self, FrameClass, FrameLists};
 use crashlens_knowledge::signature::{self as sigrules, SignatureRules};
