@@ -59,7 +59,7 @@ fn usual_frame_line(line: &str) -> bool {
         return false;
     }
     let Some(tab) = memchr::memchr(b'\t', rest.get(name..).unwrap_or(&[])).map(|t| t + name) else {
-        return false;
+        return usual_untabbed(rest.get(name..).unwrap_or(&[]));
     };
     let after = rest.get(tab + 1..).unwrap_or(&[]);
     let Some(start) = after.iter().position(|&c| !blank(c)) else {
@@ -123,6 +123,36 @@ fn split_image(rest: &str) -> Option<(&str, &str)> {
         seen_name = true;
     }
     None
+}
+
+/// The layout without a tab, `NAME [NAME...] 0xADDRESS ...` with single
+/// ASCII spaces or runs of them, from the name on: what [`split_image`]'s
+/// token rule reads (the first `0x` token after the first token). `false`
+/// means "not sure" (a tab, another kind of blank, a non-ASCII byte).
+fn usual_untabbed(s: &[u8]) -> bool {
+    let mut i = 0;
+    let mut first = true;
+    while i < s.len() {
+        let end = memchr::memchr(b' ', s.get(i..).unwrap_or(&[])).map_or(s.len(), |p| i + p);
+        let Some(tok) = s.get(i..end) else {
+            return false;
+        };
+        if !tok.iter().all(u8::is_ascii_graphic) {
+            return false;
+        }
+        if !first
+            && (tok.starts_with(b"0x") || tok.starts_with(b"0X"))
+            && std::str::from_utf8(tok).ok().and_then(parse_hex).is_some()
+        {
+            return true;
+        }
+        first = false;
+        i = end;
+        while s.get(i) == Some(&b' ') {
+            i += 1;
+        }
+    }
+    false
 }
 
 fn known_name(s: &str) -> Option<String> {
@@ -267,6 +297,61 @@ fn repair_broken(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    /// The quick checks never call a line a frame that `frame_head` would
+    /// not (every line of every corpus file, and some made-up ones).
+    #[test]
+    fn quick_frame_checks_agree_with_the_full_one() {
+        fn walk(p: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            std::path::Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/corpus"
+            )),
+            &mut files,
+        );
+        let mut lines: Vec<String> = [
+            "0   a 0x1",
+            "0   a\t0x1",
+            "0 0x1 0x2",
+            "0   a b 0X1f x",
+            "0   a b 0x1\u{a0}",
+            "0   a\u{a0}b 0x1",
+            "0   a \x0b 0x1",
+            "12345678901 a 0x1",
+            "1\ta\t\t0x10 + 3",
+            "1 a\t0xzz 0x10",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut seen = 0;
+        for f in files {
+            let Ok(text) = std::fs::read_to_string(&f) else {
+                continue;
+            };
+            lines.extend(text.lines().map(str::to_string));
+            seen += 1;
+        }
+        assert!(seen > 50);
+        for l in &lines {
+            if usual_frame_line(l) {
+                assert!(frame_head(l).is_some(), "{l:?}");
+            }
+            assert_eq!(is_frame_line(l), frame_head(l).is_some(), "{l:?}");
+        }
+    }
+
     use super::*;
 
     fn f(line: &str) -> Frame {
