@@ -93,7 +93,12 @@ impl<'a> Parser<'a> {
             }
         }
         // Console's "Translated Report (Full Report Below)" wrapper.
-        let (lines, wrapped) = unwrap_translated(lines);
+        let (lines, wrapped) =
+            if memchr::memmem::find(text.as_bytes(), b"Translated Report").is_some() {
+                unwrap_translated(lines)
+            } else {
+                (lines, false)
+            };
         report.source.wrapped = wrapped;
         Parser {
             opts,
