@@ -522,6 +522,8 @@ impl<'a> Parser<'a> {
     fn finish(mut self) -> Result<CrashReport, ReadError> {
         header::finish(&mut self.report, std::mem::take(&mut self.pending));
         let crashed = self.crashed_number();
+        // Threads passed over by a skimmed read were there all the same.
+        let threads_seen = !self.report.threads.is_empty() || !self.skipped.is_empty();
         let r = &mut self.report;
 
         if crashed.is_some() {
@@ -542,7 +544,7 @@ impl<'a> Parser<'a> {
             return Err(err);
         }
         let recognised = r.exception.is_some()
-            || !r.threads.is_empty()
+            || threads_seen
             || !r.images.is_empty()
             || r.process.name.is_some()
             || r.system.incident_id.is_some();
