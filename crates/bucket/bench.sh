@@ -4,7 +4,8 @@
 # run and second run with --db, peak RSS from /usr/bin/time -v.
 #
 # Usage: crates/bucket/bench.sh BIN_DIR CORPUS_DIR [COUNT]
-#   BIN_DIR holds release builds of `crashlens` and the `gen_reports` example:
+#   BIN_DIR holds release builds of `crashlens` and the `gen_reports` example
+#   (and, optionally, the `read_floor` and `phases` examples):
 #   cargo build --release -p crashlens && cargo build --release -p crashlens-bucket --examples
 # BASELINE=path/to/older/crashlens also times that binary (no --db) on the
 # same files, right after the first run. GEN_UNIQUE_IMAGES=1 makes every
@@ -22,6 +23,10 @@ find "$WORK/reports" -type f -print0 | xargs -0 cat > /dev/null   # warm the pag
 start=$(date +%s.%N)
 find "$WORK/reports" -type f -print0 | taskset -c 0,1 xargs -0 -P 2 -n 500 cat > /dev/null
 echo "read-only floor: wall $(echo "$(date +%s.%N) - $start" | bc) s (cat of every file, 2 at a time)"
+# The same in-process: walk, read and hash every file on 2 threads, nothing else.
+if [ -x "$BIN/read_floor" ]; then
+  echo "read-and-hash floor: $(taskset -c 0,1 "$BIN/read_floor" "$WORK/reports" 2)"
+fi
 run() {
   local name=$1; shift
   local bin="$BIN/crashlens"

@@ -28,8 +28,13 @@ pub fn walk(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<WalkError>) {
             }),
         }
     }
-    files.sort();
-    files.dedup();
+    // Folders are walked in name order, so a single folder gives its files
+    // already sorted (as paths sort: component by component); only several
+    // paths, or overlapping ones, need the full sort.
+    if !files.windows(2).all(|w| w[0] < w[1]) {
+        files.sort();
+        files.dedup();
+    }
     (files, errors)
 }
 
@@ -44,24 +49,33 @@ fn walk_dir(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<WalkError>) {
             return;
         }
     };
-    for entry in entries {
-        let entry = match entry {
-            Ok(e) => e,
+    let mut entries: Vec<std::fs::DirEntry> = entries
+        .filter_map(|entry| match entry {
+            Ok(e) => Some(e),
             Err(e) => {
                 errors.push(WalkError {
                     path: dir.to_path_buf(),
                     reason: e.to_string(),
                 });
-                continue;
+                None
             }
-        };
+        })
+        .collect();
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for entry in entries {
         let path = entry.path();
-        // Linked files are read; linked folders are not walked (a link to a
-        // parent would loop), only folders named on the command line are.
-        let linked = entry.file_type().is_ok_and(|t| t.is_symlink());
-        match std::fs::metadata(&path) {
-            Ok(m) if m.is_dir() && linked => {}
-            Ok(m) if m.is_dir() => walk_dir(&path, files, errors),
+        // The entry's own type comes with the folder listing (no stat); a
+        // link is followed to see what it points to. Linked files are read;
+        // linked folders are not walked (a link to a parent would loop), only
+        // folders named on the command line are.
+        let kind = match entry.file_type() {
+            Ok(t) if t.is_symlink() => std::fs::metadata(&path).map(|m| (m.is_dir(), true)),
+            Ok(t) => Ok((t.is_dir(), false)),
+            Err(e) => Err(e),
+        };
+        match kind {
+            Ok((true, true)) => {}
+            Ok((true, false)) => walk_dir(&path, files, errors),
             Ok(_) if has_report_extension(&path) => files.push(path),
             Ok(_) => {}
             Err(e) => errors.push(WalkError {
@@ -109,6 +123,29 @@ mod tests {
         );
         assert_eq!(errors.len(), 1);
         assert!(errors[0].path.ends_with("missing"));
+    }
+
+    #[test]
+    fn one_folder_comes_out_in_path_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("a/b")).unwrap();
+        for f in [
+            "a.txt",
+            "a-b.ips",
+            "a/b/c.ips",
+            "a/z.ips",
+            "a/b.ips",
+            "B.ips",
+            "a0.md",
+        ] {
+            std::fs::write(d.join(f), "x").unwrap();
+        }
+        let (files, _) = walk(&[d.to_path_buf()]);
+        let mut sorted = files.clone();
+        sorted.sort();
+        assert_eq!(files, sorted);
+        assert_eq!(files.len(), 7);
     }
 
     #[cfg(unix)]
