@@ -16,9 +16,12 @@
 //!   reports leave them out.
 //!
 //! A report read this way must give the same signature and summary as the
-//! full read. When a text report turns out to name a different crashed thread
-//! after threads or images were passed over (two "Crashed Thread" lines), or
-//! an `.ips` body nests deeper than 100 levels, the reader starts over in full.
+//! full read, and fail where the full read fails, with the same words. When a
+//! text report turns out to name a different crashed thread after threads or
+//! images were passed over (two "Crashed Thread" lines), or an `.ips` body
+//! repeats `faultingThread` after its threads with another value, the reader
+//! starts over in full. `.ips` values left unbuilt are still checked as
+//! serde_json checks the values it builds (see `skim.rs`).
 //! `tests/skim.rs` and `crates/bucket/tests/corpus.rs` check the agreement over
 //! the whole corpus, and the `read_skim` fuzz target on mutated input.
 
