@@ -33,6 +33,13 @@ use store::{FileStamp, Store, StoreError, StoredUnreadable};
 /// Files handed to the workers at a time: bounds memory to one chunk's summaries.
 const CHUNK: usize = 2048;
 
+/// One chunk's rows for the store: new reports, unreadable files, file stamps.
+type Batch = (
+    Vec<ReportSummary>,
+    Vec<StoredUnreadable>,
+    Vec<(String, FileStamp)>,
+);
+
 /// How a run is done.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -295,76 +302,98 @@ fn group_in_pool(
         out.not_grouped.push(ng);
     }
 
-    for chunk in files.chunks(CHUNK) {
-        let results: Vec<Processed> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map(|p| process(p, stamps.as_ref(), known.as_ref(), &engine))
-                .collect()
+    // The store is written on its own thread, a chunk behind the readers, so
+    // the workers do not wait for SQLite between chunks. At most two chunks
+    // wait to be written (memory stays bounded).
+    let storing = store.is_some();
+    let (batches, to_write) = std::sync::mpsc::sync_channel::<Batch>(2);
+    std::thread::scope(|scope| -> Result<(), GroupError> {
+        let writer = store.as_mut().map(|s| {
+            scope.spawn(move || -> Result<(), StoreError> {
+                for (reports, bad, files) in to_write {
+                    s.write_batch(&reports, &bad, &files)?;
+                }
+                Ok(())
+            })
         });
-        let mut new_reports = Vec::new();
-        let mut new_bad = Vec::new();
-        let mut new_files = Vec::new();
-        for r in results {
-            match r {
-                Processed::Known { hash, path, stamp } => {
-                    if let Some(st) = stamp {
-                        new_files.push((path.clone(), st));
+        for chunk in files.chunks(CHUNK) {
+            let results: Vec<Processed> = pool.install(|| {
+                chunk
+                    .par_iter()
+                    .map(|p| process(p, stamps.as_ref(), known.as_ref(), &engine))
+                    .collect()
+            });
+            let mut new_reports = Vec::new();
+            let mut new_bad = Vec::new();
+            let mut new_files = Vec::new();
+            for r in results {
+                match r {
+                    Processed::Known { hash, path, stamp } => {
+                        if let Some(st) = stamp {
+                            new_files.push((path.clone(), st));
+                        }
+                        if seen.insert(hash) {
+                            hits.insert(hash, path);
+                        } else {
+                            out.totals.duplicates += 1;
+                        }
                     }
-                    if seen.insert(hash) {
-                        hits.insert(hash, path);
-                    } else {
-                        out.totals.duplicates += 1;
-                    }
-                }
-                Processed::Report {
-                    hash,
-                    summary,
-                    stamp,
-                } => {
-                    if let Some(st) = stamp {
-                        new_files.push((summary.path.clone(), st));
-                    }
-                    if !seen.insert(hash) {
-                        out.totals.duplicates += 1;
-                        continue;
-                    }
-                    out.totals.read_now += 1;
-                    grouped_now += 1;
-                    buckets.add(&summary);
-                    on_event(Event::Report(&summary));
-                    if store.is_some() {
-                        new_reports.push(*summary);
-                    }
-                }
-                Processed::Bad { hash, ng, stamp } => {
-                    if let Some(st) = stamp {
-                        new_files.push((ng.path.clone(), st));
-                    }
-                    if let Some(h) = hash {
-                        if !seen.insert(h) {
+                    Processed::Report {
+                        hash,
+                        summary,
+                        stamp,
+                    } => {
+                        if let Some(st) = stamp {
+                            new_files.push((summary.path.clone(), st));
+                        }
+                        if !seen.insert(hash) {
                             out.totals.duplicates += 1;
                             continue;
                         }
                         out.totals.read_now += 1;
-                        if store.is_some() {
-                            new_bad.push(StoredUnreadable {
-                                hash: hex(h),
-                                path: ng.path.clone(),
-                                reason: ng.reason.clone(),
-                                not_a_crash: ng.not_a_crash,
-                            });
+                        grouped_now += 1;
+                        buckets.add(&summary);
+                        on_event(Event::Report(&summary));
+                        if storing {
+                            new_reports.push(*summary);
                         }
                     }
-                    on_event(Event::NotGrouped(&ng));
-                    out.not_grouped.push(ng);
+                    Processed::Bad { hash, ng, stamp } => {
+                        if let Some(st) = stamp {
+                            new_files.push((ng.path.clone(), st));
+                        }
+                        if let Some(h) = hash {
+                            if !seen.insert(h) {
+                                out.totals.duplicates += 1;
+                                continue;
+                            }
+                            out.totals.read_now += 1;
+                            if storing {
+                                new_bad.push(StoredUnreadable {
+                                    hash: hex(h),
+                                    path: ng.path.clone(),
+                                    reason: ng.reason.clone(),
+                                    not_a_crash: ng.not_a_crash,
+                                });
+                            }
+                        }
+                        on_event(Event::NotGrouped(&ng));
+                        out.not_grouped.push(ng);
+                    }
                 }
             }
+            if storing && batches.send((new_reports, new_bad, new_files)).is_err() {
+                // The writer stopped on an error; `finish` below reports it.
+                break;
+            }
         }
-        if let Some(s) = store.as_mut() {
-            s.write_batch(&new_reports, &new_bad, &new_files)?;
+        drop(batches);
+        match writer.map(|w| w.join()) {
+            Some(Ok(written)) => written.map_err(GroupError::from),
+            Some(Err(_)) => Err(GroupError::Threads("the database writer stopped".into())),
+            None => Ok(()),
         }
-    }
+    })?;
 
     if let Some(s) = &store {
         s.for_each_report(|mut summary| {

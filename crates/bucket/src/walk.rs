@@ -28,10 +28,10 @@ pub fn walk(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<WalkError>) {
             }),
         }
     }
-    // Folders are walked in name order, so a single folder gives its files
-    // already sorted (as paths sort: component by component); only several
-    // paths, or overlapping ones, need the full sort.
-    if !files.windows(2).all(|w| w[0] < w[1]) {
+    // Folders are walked in name order, so one path gives its files already
+    // sorted (as paths sort: component by component) and without repeats;
+    // only several paths need the sort.
+    if paths.len() > 1 {
         files.sort();
         files.dedup();
     }
@@ -49,9 +49,10 @@ fn walk_dir(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<WalkError>) {
             return;
         }
     };
-    let mut entries: Vec<std::fs::DirEntry> = entries
+    // Each name is taken once (a sort key function would copy it per comparison).
+    let mut entries: Vec<(std::ffi::OsString, std::fs::DirEntry)> = entries
         .filter_map(|entry| match entry {
-            Ok(e) => Some(e),
+            Ok(e) => Some((e.file_name(), e)),
             Err(e) => {
                 errors.push(WalkError {
                     path: dir.to_path_buf(),
@@ -61,8 +62,8 @@ fn walk_dir(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<WalkError>) {
             }
         })
         .collect();
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    for entry in entries {
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (_, entry) in entries {
         let path = entry.path();
         // The entry's own type comes with the folder listing (no stat); a
         // link is followed to see what it points to. Linked files are read;
