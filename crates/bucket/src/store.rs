@@ -1,11 +1,14 @@
 //! Store: the `--db` SQLite file that remembers every report already read, by
 //! content hash, so a later run over a growing folder reads only new files.
 //!
-//! Tables: `reports` (hash -> summary JSON), `unreadable` (hash -> why it was
-//! not grouped), `files` (path, size, mtime -> hash: an unchanged file is not
-//! even read again), `hypotheses` (signature -> leading hypothesis) and `meta`
-//! (the rules' fingerprint: when the signature rules change, stored
-//! signatures are stale and are dropped, so every file is read again).
+//! Tables: `reports` (hash -> the summary's fields, one column each; lists
+//! as length-prefixed text, so loading 100,000 summaries parses no JSON),
+//! `unreadable` (hash -> why it was not grouped), `files` (path, size, mtime
+//! -> hash: an unchanged file is not even read again), `hypotheses`
+//! (signature -> leading hypothesis) and `meta` (the rules' fingerprint and
+//! the table layout: when the signature rules change, stored signatures are
+//! stale and are dropped, so every file is read again; a file written with
+//! another layout is rebuilt the same way).
 
 use crate::summary::ReportSummary;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -18,6 +21,35 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
     #[error("database holds a summary that does not parse: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("database holds a list (column {0} of reports) that does not parse; delete the file to start over")]
+    List(usize),
+}
+
+/// The version of the table layout; a file written with another is rebuilt.
+const LAYOUT: u32 = 2;
+
+/// A list of strings as one text: each item as its byte length, `:`, and
+/// the item (so any text, separators included, comes back as it went in).
+fn join_list(items: &[String]) -> String {
+    let mut out = String::with_capacity(items.iter().map(|i| i.len() + 4).sum());
+    for i in items {
+        out.push_str(&i.len().to_string());
+        out.push(':');
+        out.push_str(i);
+    }
+    out
+}
+
+/// The items of a [`join_list`] text; `None` when it is not one.
+fn split_list(mut text: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    while !text.is_empty() {
+        let (len, rest) = text.split_once(':')?;
+        let len: usize = len.parse().ok()?;
+        out.push(rest.get(..len)?.to_string());
+        text = rest.get(len..)?;
+    }
+    Some(out)
 }
 
 /// What the store knows of a file path.
@@ -49,28 +81,36 @@ impl Store {
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
-             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS reports (hash TEXT PRIMARY KEY, signature TEXT NOT NULL, summary TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS unreadable (hash TEXT PRIMARY KEY, path TEXT NOT NULL, reason TEXT NOT NULL, not_a_crash INTEGER NOT NULL);
-             CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, hash TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS hypotheses (signature TEXT PRIMARY KEY, hypothesis TEXT);",
+             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
         )?;
         let stored: Option<String> = conn
             .query_row("SELECT value FROM meta WHERE key = 'rules'", [], |r| {
                 r.get(0)
             })
             .optional()?;
-        if stored.as_deref() != Some(fingerprint) {
-            conn.execute_batch("DELETE FROM reports; DELETE FROM unreadable; DELETE FROM files; DELETE FROM hypotheses;")?;
+        let fingerprint = format!("{fingerprint} layout {LAYOUT}");
+        if stored.as_deref() != Some(fingerprint.as_str()) {
+            conn.execute_batch(
+                "DROP TABLE IF EXISTS reports; DROP TABLE IF EXISTS unreadable;
+                 DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS hypotheses;",
+            )?;
             conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('rules', ?1)",
                 params![fingerprint],
             )?;
         }
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS reports (hash TEXT PRIMARY KEY, signature TEXT NOT NULL,
+                path TEXT NOT NULL, bucket TEXT NOT NULL, exception TEXT NOT NULL, frames TEXT NOT NULL,
+                stack TEXT NOT NULL, process TEXT, capture_time TEXT, os_version TEXT,
+                hardware_model TEXT, app_version TEXT, gpu_drivers TEXT NOT NULL, thread_name TEXT);
+             CREATE TABLE IF NOT EXISTS unreadable (hash TEXT PRIMARY KEY, path TEXT NOT NULL, reason TEXT NOT NULL, not_a_crash INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, hash TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS hypotheses (signature TEXT PRIMARY KEY, hypothesis TEXT);",
+        )?;
         Ok(Store { conn })
     }
 
-    /// Every known file stamp, by path.
     pub fn file_stamps(&self) -> Result<HashMap<String, FileStamp>, StoreError> {
         let mut stmt = self
             .conn
@@ -110,10 +150,28 @@ impl Store {
         let tx = self.conn.transaction()?;
         {
             let mut ins = tx.prepare_cached(
-                "INSERT OR IGNORE INTO reports (hash, signature, summary) VALUES (?1, ?2, ?3)",
+                "INSERT OR IGNORE INTO reports (hash, signature, path, bucket, exception, frames,
+                    stack, process, capture_time, os_version, hardware_model, app_version,
+                    gpu_drivers, thread_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?;
             for s in reports {
-                ins.execute(params![s.hash, s.signature, serde_json::to_string(s)?])?;
+                ins.execute(params![
+                    s.hash,
+                    s.signature,
+                    s.path,
+                    s.bucket,
+                    s.exception,
+                    join_list(&s.frames),
+                    join_list(&s.stack),
+                    s.process,
+                    s.capture_time,
+                    s.os_version,
+                    s.hardware_model,
+                    s.app_version,
+                    join_list(&s.gpu_drivers),
+                    s.thread_name,
+                ])?;
             }
             let mut bad = tx.prepare_cached(
                 "INSERT OR IGNORE INTO unreadable (hash, path, reason, not_a_crash) VALUES (?1, ?2, ?3, ?4)",
@@ -134,18 +192,37 @@ impl Store {
 
     /// Calls `f` with every stored report summary (streamed, not collected).
     pub fn for_each_report(&self, mut f: impl FnMut(ReportSummary)) -> Result<(), StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT summary FROM reports ORDER BY hash")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT hash, signature, path, bucket, exception, frames, stack, process,
+                capture_time, os_version, hardware_model, app_version, gpu_drivers, thread_name
+             FROM reports ORDER BY hash",
+        )?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            let text: String = row.get(0)?;
-            f(serde_json::from_str(&text)?);
+            let list = |i: usize| -> Result<Vec<String>, StoreError> {
+                let text: String = row.get(i)?;
+                split_list(&text).ok_or(StoreError::List(i))
+            };
+            f(ReportSummary {
+                hash: row.get(0)?,
+                signature: row.get(1)?,
+                path: row.get(2)?,
+                bucket: row.get(3)?,
+                exception: row.get(4)?,
+                frames: list(5)?,
+                stack: list(6)?,
+                process: row.get(7)?,
+                capture_time: row.get(8)?,
+                os_version: row.get(9)?,
+                hardware_model: row.get(10)?,
+                app_version: row.get(11)?,
+                gpu_drivers: list(12)?,
+                thread_name: row.get(13)?,
+            });
         }
         Ok(())
     }
 
-    /// Every stored file that was not grouped.
     pub fn unreadable(&self) -> Result<Vec<StoredUnreadable>, StoreError> {
         let mut stmt = self
             .conn
@@ -182,5 +259,77 @@ impl Store {
             params![signature, hypothesis],
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_come_back_as_they_went_in() {
+        for items in [
+            vec![],
+            vec![String::new()],
+            vec![
+                "a:b".to_string(),
+                "12:x".to_string(),
+                "é\n".to_string(),
+                String::new(),
+            ],
+        ] {
+            assert_eq!(split_list(&join_list(&items)), Some(items));
+        }
+        assert_eq!(split_list("3:ab"), None);
+        assert_eq!(split_list("x:ab"), None);
+        assert_eq!(split_list("1:\u{e9}"), None);
+    }
+
+    #[test]
+    fn a_summary_round_trips_and_an_older_layout_is_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("g.sqlite");
+        // A file in the first layout (summary as JSON), as older builds wrote it.
+        {
+            let conn = Connection::open(&db).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                 INSERT INTO meta VALUES ('rules', 'r');
+                 CREATE TABLE reports (hash TEXT PRIMARY KEY, signature TEXT NOT NULL, summary TEXT NOT NULL);
+                 INSERT INTO reports VALUES ('h', 's', '{}');",
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&db, "r").unwrap();
+        let mut n = 0;
+        store.for_each_report(|_| n += 1).unwrap();
+        assert_eq!(n, 0, "the old rows are dropped");
+        let s = ReportSummary {
+            path: "a/b.ips".into(),
+            hash: "00ff".into(),
+            bucket: "b1".into(),
+            signature: "EXC_BAD_ACCESS / f".into(),
+            exception: "EXC_BAD_ACCESS".into(),
+            frames: vec!["f".into(), "g (x:1)".into()],
+            stack: vec!["f".into()],
+            process: Some("App".into()),
+            capture_time: None,
+            os_version: Some("macOS 15.1 (24B83)".into()),
+            hardware_model: None,
+            app_version: Some("1.0 (5)".into()),
+            gpu_drivers: vec!["AGXMetalG16X 329.2".into()],
+            thread_name: Some("main".into()),
+        };
+        store
+            .write_batch(std::slice::from_ref(&s), &[], &[])
+            .unwrap();
+        let mut back = Vec::new();
+        store.for_each_report(|r| back.push(r)).unwrap();
+        assert_eq!(back, vec![s]);
+        // Reopened with the same rules, the rows stay.
+        let store = Store::open(&db, "r").unwrap();
+        let mut n = 0;
+        store.for_each_report(|_| n += 1).unwrap();
+        assert_eq!(n, 1);
     }
 }
