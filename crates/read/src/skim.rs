@@ -289,14 +289,14 @@ impl<'de> Deserialize<'de> for DetailBody {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DetailBody, A::Error> {
                 let mut out: Vec<(String, Value)> = Vec::new();
-                while let Some(k) = map.next_key::<String>()? {
+                while let Some(Key(k)) = map.next_key::<Key>()? {
                     if k == "processes" {
                         let v =
                             map.next_value_seed(Each(Pick(crate::other::JETSAM_PROCESS_KEYS)))?;
-                        out.push((k, v));
-                    } else if crate::other::JSON_DETAIL_KEYS.contains(&k.as_str()) {
+                        out.push((k.into_owned(), v));
+                    } else if crate::other::JSON_DETAIL_KEYS.contains(&k.as_ref()) {
                         let v: Value = map.next_value()?;
-                        out.push((k, v));
+                        out.push((k.into_owned(), v));
                     } else {
                         map.next_value::<Checked>()?;
                     }
@@ -356,10 +356,10 @@ impl<'de> Visitor<'de> for Pick {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = serde_json::Map::new();
-        while let Some(k) = map.next_key::<String>()? {
-            if self.0.contains(&k.as_str()) {
+        while let Some(Key(k)) = map.next_key::<Key>()? {
+            if self.0.contains(&k.as_ref()) {
                 let v: Value = map.next_value()?;
-                out.insert(k, v);
+                out.insert(k.into_owned(), v);
             } else {
                 map.next_value::<Checked>()?;
             }
@@ -370,6 +370,29 @@ impl<'de> Visitor<'de> for Pick {
         CheckedVisitor.visit_seq(seq).map(|_| Value::Null)
     }
     scalars_to_null!();
+}
+
+/// An object key, borrowed from the text unless it has escapes (most keys
+/// of a large body are only compared, never kept).
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(s.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
 /// A JSON value checked as serde_json checks one it builds, and dropped.
