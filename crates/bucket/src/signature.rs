@@ -18,6 +18,7 @@
 //! rules and lists only; a hit is checked against the whole symbol).
 
 use crashlens_knowledge::frames::{self, FrameClass, FrameLists};
+pub(crate) use crashlens_knowledge::memo::KeyIsHash;
 use crashlens_knowledge::signature::{self as sigrules, SignatureRules};
 use crashlens_model::{CrashReport, Frame, StackAnalysis};
 use serde::{Deserialize, Serialize};
@@ -105,27 +106,6 @@ type KnownMemo = HashMap<u64, (Box<str>, Box<str>, Option<FrameClass<'static>>),
 thread_local! {
     static KNOWN: RefCell<KnownMemo> = RefCell::new(KnownMemo::default());
 }
-
-/// A map key that is already a hash is its own hash.
-#[derive(Default)]
-pub(crate) struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 ^= n;
-    }
-}
-
-/// Hash maps keyed by a hash.
-pub(crate) type KeyIsHash = std::hash::BuildHasherDefault<KeyHasher>;
 
 /// A frame on a list: a skip rule of `signature.toml` or a frame-list entry.
 enum Listed<'a> {

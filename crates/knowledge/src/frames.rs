@@ -26,6 +26,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde::Deserialize;
 
+use crate::memo::KeyIsHash;
 use crate::{parse_toml, KnowledgeError};
 
 pub const BUILTIN_TOML: &str = include_str!("../../../knowledge/frames.toml");
@@ -160,27 +161,6 @@ type Memo = HashMap<u64, (u64, Box<str>, Answer), KeyIsHash>;
 thread_local! {
     static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
 }
-
-/// A map key that is already a hash is its own hash.
-#[derive(Default)]
-pub(crate) struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 ^= n;
-    }
-}
-
-/// Hash maps keyed by [`text_hash`] values.
-pub(crate) type KeyIsHash = std::hash::BuildHasherDefault<KeyHasher>;
 
 /// A fast 64-bit hash of a text for per-thread memo keys (not for anything
 /// that must never collide: memo hits are checked against the text itself).

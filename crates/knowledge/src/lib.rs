@@ -19,6 +19,7 @@ pub mod formats;
 pub mod frames;
 pub mod hypotheses;
 pub mod known_issues;
+pub mod memo;
 pub mod owners;
 pub mod signature;
 pub mod thread_states;

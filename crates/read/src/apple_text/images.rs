@@ -10,6 +10,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
+use crashlens_knowledge::memo::KeyIsHash;
 use crashlens_model::{CrashReport, Frame, Image};
 
 use crate::{ImageId, ReadOptions};
@@ -456,26 +457,6 @@ impl Identity {
 
 /// Distinct image identities remembered per thread before the cache starts over.
 const IDENTITY_CACHE_MAX: usize = 50_000;
-
-/// A map key that is already a hash is its own hash.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-type KeyIsHash = std::hash::BuildHasherDefault<KeyHasher>;
 
 fn hash(s: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(s.as_bytes())

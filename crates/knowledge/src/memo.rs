@@ -1,0 +1,42 @@
+//! Hash-keyed maps for the per-thread memos that remember answers worked out
+//! from report text (frame-list classes, normalized symbols, image
+//! identities, GPU-driver checks). The key is already a 64-bit hash of the
+//! text, so the map uses it as is; every memo confirms a hit against the
+//! remembered text, so a colliding key never gives a wrong answer.
+
+/// A hasher for keys that are already hashes: the key is its own hash.
+#[derive(Default)]
+pub struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
+}
+
+/// Hash maps keyed by a hash.
+pub type KeyIsHash = std::hash::BuildHasherDefault<KeyHasher>;
+
+#[cfg(test)]
+mod tests {
+    use std::hash::{BuildHasher, Hasher};
+
+    #[test]
+    fn a_u64_key_is_its_own_hash() {
+        assert_eq!(
+            super::KeyIsHash::default().hash_one(0xdead_beef_u64),
+            0xdead_beef
+        );
+        let mut h = super::KeyHasher::default();
+        h.write(b"ab");
+        assert_ne!(h.finish(), 0);
+    }
+}
