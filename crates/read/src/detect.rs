@@ -104,24 +104,24 @@ fn few_controls(b: &[u8]) -> bool {
 fn count_controls_ascii(b: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = ONES * 0x80;
-    let mut words = b.chunks_exact(8);
-    let mut total = 0usize;
-    // Per-byte counters, emptied before any can pass 255.
-    let (mut acc, mut n) = (0u64, 0u32);
-    for w in &mut words {
+    // 1 in each byte of the word that is below 0x20 or 0x7f.
+    let marks = |w: &[u8]| -> u64 {
         let mut a = [0u8; 8];
         a.copy_from_slice(w);
         let w = u64::from_le_bytes(a);
         let below_20 = !w.wrapping_add(ONES * 0x60) & HIGH;
         let is_7f = !(w ^ (ONES * 0x7f)).wrapping_add(ONES * 0x7f) & HIGH;
-        acc += (below_20 | is_7f) >> 7;
-        n += 1;
-        if n == 255 {
-            total += sum_bytes(acc);
-            (acc, n) = (0, 0);
-        }
+        (below_20 | is_7f) >> 7
+    };
+    // Blocks of 255 words: a per-byte counter cannot pass 255 within one.
+    let mut blocks = b.chunks_exact(8 * 255);
+    let mut total = 0usize;
+    for block in &mut blocks {
+        total += sum_bytes(block.chunks_exact(8).map(marks).sum());
     }
-    total += sum_bytes(acc);
+    let rest = blocks.remainder();
+    let mut words = rest.chunks_exact(8);
+    total += sum_bytes((&mut words).map(marks).sum());
     total
         + words
             .remainder()
