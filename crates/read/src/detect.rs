@@ -193,7 +193,7 @@ fn decode_utf16(b: &[u8]) -> Option<String> {
 /// Drops a UTF-8 byte-order mark and turns CRLF / CR line ends into LF.
 fn normalize(text: &str) -> Cow<'_, str> {
     let t = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if t.contains('\r') {
+    if memchr::memchr(b'\r', t.as_bytes()).is_some() {
         Cow::Owned(t.replace("\r\n", "\n").replace('\r', "\n"))
     } else {
         Cow::Borrowed(t)
