@@ -383,7 +383,7 @@ fn group_in_pool(
                 }
             }
             if storing && batches.send((new_reports, new_bad, new_files)).is_err() {
-                // The writer stopped on an error; `finish` below reports it.
+                // The writer stopped on an error; joining it below reports the error.
                 break;
             }
         }

@@ -367,8 +367,8 @@ fn read_json(s: &str, opts: &ReadOptions) -> Result<CrashReport, ReadError> {
     }
     let (first, end) = ips::parse_object(s, "ips")?;
     let body_keys = BODY_KEYS.iter().any(|k| first.has(k));
-    // A header without bug_type still heads an Apple text report.
-    // (the text is searched only when there is no bug_type to go by)
+    // A header without bug_type still heads an Apple text report (the text
+    // is searched for markers only when there is no bug_type to go by).
     let is_header = !body_keys
         && (first.has("bug_type") || apple_text_start(&s[end..]).is_some_and(|(_, n)| n >= 2));
     if !is_header {
@@ -499,11 +499,9 @@ fn apple_text_start(text: &str) -> Option<(usize, usize)> {
             .map_or(b.len(), |i| offset + i + 1);
         let line = text.get(offset..end).unwrap_or("");
         let t = crate::text::trim_start(line);
-        // Every marker starts with one of these letters.
-        let candidate = matches!(
-            t.as_bytes().first(),
-            Some(b'I' | b'E' | b'C' | b'T' | b'B' | b'H' | b'P')
-        );
+        // A line is compared with the markers only when its first letter
+        // starts one of them.
+        let candidate = t.as_bytes().first().is_some_and(|&c| marker_letter(c));
         let marker = candidate
             && (APPLE_TEXT_MARKERS.iter().any(|m| t.starts_with(m))
                 || (t.starts_with("Process:") && t.contains('['))
@@ -520,6 +518,16 @@ fn apple_text_start(text: &str) -> Option<(usize, usize)> {
         offset = end;
     }
     first.map(|f| (f, count))
+}
+
+/// Whether `c` is the first letter of an Apple marker: one of
+/// [`APPLE_TEXT_MARKERS`], "Process:" or "Thread ".
+fn marker_letter(c: u8) -> bool {
+    c == b'P'
+        || c == b'T'
+        || APPLE_TEXT_MARKERS
+            .iter()
+            .any(|m| m.as_bytes().first() == Some(&c))
 }
 
 /// "Thread 4:", "Thread 4 Crashed:", "Thread 4 Crashed::  …", "Thread 4 name:  …"

@@ -22,14 +22,16 @@ pub(crate) fn lines(s: &str) -> impl Iterator<Item = &str> + Clone {
     })
 }
 
+/// The ASCII characters [`char::is_whitespace`] calls white space.
+fn ascii_white(c: &u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
 /// [`str::trim_start`], with ASCII blanks passed over a byte at a time (the
 /// standard one checks every character for Unicode white space).
 pub(crate) fn trim_start(s: &str) -> &str {
     let b = s.as_bytes();
-    let n = b
-        .iter()
-        .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
-        .count();
+    let n = b.iter().take_while(|c| ascii_white(c)).count();
     // `n` bytes of ASCII: the rest starts on a character boundary.
     let rest = s.get(n..).unwrap_or("");
     match rest.as_bytes().first() {
@@ -41,11 +43,7 @@ pub(crate) fn trim_start(s: &str) -> &str {
 /// [`str::trim_end`], ASCII blanks first (as [`trim_start`]).
 pub(crate) fn trim_end(s: &str) -> &str {
     let b = s.as_bytes();
-    let n = b
-        .iter()
-        .rev()
-        .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
-        .count();
+    let n = b.iter().rev().take_while(|c| ascii_white(c)).count();
     let rest = s.get(..b.len() - n).unwrap_or("");
     match rest.as_bytes().last() {
         Some(c) if !c.is_ascii() => rest.trim_end(),
@@ -55,6 +53,13 @@ pub(crate) fn trim_end(s: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ascii_white_is_char_white_space() {
+        for c in 0..128u8 {
+            assert_eq!(super::ascii_white(&c), (c as char).is_whitespace(), "{c}");
+        }
+    }
+
     #[test]
     fn trim_end_as_std_does() {
         for s in [

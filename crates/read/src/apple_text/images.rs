@@ -283,11 +283,7 @@ impl Wanted {
             bases: Vec::new(),
             names: Vec::new(),
             process_name: report.process.name.as_deref().map(hashed),
-            process_path: report
-                .process
-                .path
-                .as_deref()
-                .map(|p| hashed(strip_private(p).as_str())),
+            process_path: report.process.path.as_deref().map(|p| hashed(unprivate(p))),
         };
         for f in frames {
             w.addresses.extend(f.address);
@@ -432,18 +428,14 @@ impl Identity {
             path: own(v.path),
             name_hash: v.name.map_or(0, hash),
             bundle_hash: v.bundle_id.map_or(0, hash),
-            path_hash: v
-                .path
-                .map_or(0, |p| hash(p.strip_prefix("/private").unwrap_or(p))),
+            path_hash: v.path.map_or(0, |p| hash(unprivate(p))),
             nameless: v.name.is_none() && v.bundle_id.is_none(),
             keep: None,
         }
     }
 
     fn unprivate_path(&self) -> Option<&str> {
-        self.path
-            .as_deref()
-            .map(|p| p.strip_prefix("/private").unwrap_or(p))
+        self.path.as_deref().map(unprivate)
     }
 
     fn id(&self) -> ImageId<'_> {
@@ -467,8 +459,10 @@ thread_local! {
         std::cell::RefCell::new(Identities(HashMap::default()));
 }
 
-fn strip_private(p: &str) -> String {
-    p.strip_prefix("/private").unwrap_or(p).to_string()
+/// A path without the `/private` that macOS prints before `/var` and `/tmp`
+/// in some reports and not in others (the same file either way).
+fn unprivate(p: &str) -> &str {
+    p.strip_prefix("/private").unwrap_or(p)
 }
 
 /// The image size from its address range. The range's end is normally the
@@ -517,12 +511,11 @@ fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
 /// Marks the main executable as user code (iOS layouts have no "+" marker).
 pub(crate) fn mark_main_executable(report: &mut CrashReport) {
     let ppath = report.process.path.clone();
-    let strip = |p: &str| p.strip_prefix("/private").unwrap_or(p).to_string();
-    let ppath = ppath.as_deref().map(strip);
+    let ppath = ppath.as_deref().map(unprivate);
     let pname = report.process.name.clone();
     for img in &mut report.images {
-        let by_path = match (&ppath, img.path.as_deref()) {
-            (Some(pp), Some(ip)) => *pp == strip(ip),
+        let by_path = match (ppath, img.path.as_deref()) {
+            (Some(pp), Some(ip)) => pp == unprivate(ip),
             _ => false,
         };
         let by_name = ppath.is_none() && pname.is_some() && img.name == pname;
