@@ -13,6 +13,10 @@
 //! | [`frames`] | `knowledge/frames.toml` | frame skip and prefix lists (abort/raise/assert, trampolines) |
 //! | [`thread_states`] | `knowledge/thread_states.toml` | what a thread is doing, from its top frames |
 //! | [`known_issues`] | `knowledge/known_issues.toml` | known crash patterns with links and workarounds |
+//!
+//! [`memo`] is not a table: it is the hash-keyed map the per-thread memos of
+//! the reader, the frame lists and the signature share (here because every
+//! crate that memoizes already depends on this one).
 
 pub mod codes;
 pub mod formats;
