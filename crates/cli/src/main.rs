@@ -10,6 +10,11 @@ mod group;
 mod repro;
 mod run;
 
+/// mimalloc: a fifth of `group`'s instructions went to glibc's malloc and free
+/// (see BENCHMARKS.md, group).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Turn native crash reports into answers.
 #[derive(Parser)]
 #[command(name = "crashlens", version, about, long_about = None, propagate_version = true)]
