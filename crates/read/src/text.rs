@@ -22,6 +22,45 @@ pub(crate) fn lines(s: &str) -> impl Iterator<Item = &str> + Clone {
     })
 }
 
+/// A fixed needle searched for in many short lines. `memchr::memmem::find`
+/// builds its searcher on every call, which costs more than searching a
+/// frame line itself; a `Needle` builds it once per process.
+pub(crate) struct Needle {
+    text: &'static str,
+    forward: std::sync::OnceLock<memchr::memmem::Finder<'static>>,
+    reverse: std::sync::OnceLock<memchr::memmem::FinderRev<'static>>,
+}
+
+impl Needle {
+    pub(crate) const fn new(text: &'static str) -> Needle {
+        Needle {
+            text,
+            forward: std::sync::OnceLock::new(),
+            reverse: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Where the needle first starts in `hay`.
+    pub(crate) fn find(&self, hay: &str) -> Option<usize> {
+        self.forward
+            .get_or_init(|| memchr::memmem::Finder::new(self.text))
+            .find(hay.as_bytes())
+    }
+
+    /// Where the needle last starts in `hay`.
+    pub(crate) fn rfind(&self, hay: &str) -> Option<usize> {
+        self.reverse
+            .get_or_init(|| memchr::memmem::FinderRev::new(self.text))
+            .rfind(hay.as_bytes())
+    }
+
+    /// `hay.split_once(needle)`.
+    pub(crate) fn split_once<'h>(&self, hay: &'h str) -> Option<(&'h str, &'h str)> {
+        let at = self.find(hay)?;
+        Some((hay.get(..at)?, hay.get(at + self.text.len()..)?))
+    }
+}
+
 /// The ASCII characters [`char::is_whitespace`] calls white space.
 fn ascii_white(c: &u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
@@ -53,6 +92,16 @@ pub(crate) fn trim_end(s: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn needles_find_as_str_does() {
+        let n = super::Needle::new(" + ");
+        for hay in ["", " + ", "a + b + c", "a +b", "+ + +", "é + ü"] {
+            assert_eq!(n.find(hay), hay.find(" + "), "{hay:?}");
+            assert_eq!(n.rfind(hay), hay.rfind(" + "), "{hay:?}");
+            assert_eq!(n.split_once(hay), hay.split_once(" + "), "{hay:?}");
+        }
+    }
+
     #[test]
     fn ascii_white_is_char_white_space() {
         for c in 0..128u8 {

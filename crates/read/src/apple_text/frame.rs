@@ -14,6 +14,7 @@
 use crashlens_model::Frame;
 
 use super::num::{parse_0x, parse_hex, parse_num};
+use crate::text::Needle;
 
 /// Parses a frame line; `None` when the line is not one.
 pub(crate) fn parse_frame_line(line: &str) -> Option<Frame> {
@@ -198,6 +199,10 @@ fn known_name(s: &str) -> Option<String> {
     }
 }
 
+static SLASHES: Needle = Needle::new("// ");
+static PLUS: Needle = Needle::new(" + ");
+static PLUS_SPACE: Needle = Needle::new("+ ");
+
 /// Everything after the address: base + offset forms, the symbol, its offset,
 /// the source location and the inlined marker.
 pub(crate) fn parse_tail(tail: &str, frame: &mut Frame) {
@@ -210,7 +215,7 @@ pub(crate) fn parse_tail(tail: &str, frame: &mut Frame) {
         return;
     }
     // `0xbase + 0xoffset\t// symbol + 0xN` (symbolicated by a third-party tool).
-    if let Some(pos) = memchr::memmem::find(tail.as_bytes(), b"// ") {
+    if let Some(pos) = SLASHES.find(tail) {
         let left = tail.get(..pos).unwrap_or("").trim();
         let right = tail.get(pos + 3..).unwrap_or("").trim();
         if let Some((_base, off, rem)) = base_plus_offset(left) {
@@ -246,7 +251,7 @@ fn base_plus_offset(s: &str) -> Option<(u64, u64, &str)> {
         return None;
     }
     let base = parse_num(base_tok).or_else(|| parse_hex(base_tok))?;
-    let plus_pos = memchr::memmem::find(s.as_bytes(), b" + ")?;
+    let plus_pos = PLUS.find(s)?;
     if s.get(..plus_pos)?.trim() != base_tok {
         return None;
     }
@@ -265,7 +270,7 @@ pub(crate) fn parse_symbol(s: &str, frame: &mut Frame) {
         frame.line = Some(line);
         s = rest;
     }
-    let last_plus = memchr::memmem::rfind(s.as_bytes(), b" + ");
+    let last_plus = PLUS.rfind(s);
     if let Some((sym, off)) = last_plus.and_then(|p| Some((s.get(..p)?, s.get(p + 3..)?))) {
         if let Some(off) = parse_num(off.trim()) {
             frame.symbol_offset = Some(off);
@@ -301,10 +306,7 @@ fn repair_broken(s: &str) -> String {
         return s.to_string();
     }
     let mut search = 0usize;
-    while let Some(rel) = s
-        .get(search..)
-        .and_then(|r| memchr::memmem::find(r.as_bytes(), b"+ "))
-    {
+    while let Some(rel) = s.get(search..).and_then(|r| PLUS_SPACE.find(r)) {
         let p = search + rel;
         search = p + 2;
         if p == 0 || s.get(p - 1..p) == Some(" ") {

@@ -107,10 +107,12 @@ pub(crate) fn split_range(line: &str) -> Option<(u64, u64, &str)> {
 /// spaces and tabs, byte by byte; `None` for anything else (including lines
 /// that are not image lines), which [`split_range_any`] then reads.
 fn split_range_ascii(line: &str) -> Option<(u64, u64, &str)> {
-    let text = crate::text::trim_end(line);
-    let s = text.as_bytes();
-    let blank = |c: u8| c == b' ' || c == b'\t';
-    let mut i = s.iter().position(|&c| !blank(c))?;
+    let s = line.as_bytes();
+    let blank = |c: Option<&u8>| matches!(c, Some(b' ' | b'\t'));
+    let mut i = 0;
+    while blank(s.get(i)) {
+        i += 1;
+    }
     // `0x` and hex digits from `i` on: the value, and `i` moved past them.
     let hex = |i: &mut usize| -> Option<u64> {
         let digits = s.get(*i..)?.strip_prefix(b"0x")?;
@@ -119,25 +121,26 @@ fn split_range_ascii(line: &str) -> Option<(u64, u64, &str)> {
         Some(v)
     };
     let base = hex(&mut i)?;
-    if !blank(*s.get(i)?) {
+    if !blank(s.get(i)) {
         return None;
     }
-    while s.get(i).is_some_and(|&c| blank(c)) {
+    while blank(s.get(i)) {
         i += 1;
     }
     if *s.get(i)? != b'-' {
         return None;
     }
     i += 1;
-    while s.get(i).is_some_and(|&c| blank(c)) {
+    while blank(s.get(i)) {
         i += 1;
     }
     let end = hex(&mut i)?;
-    if !blank(*s.get(i)?) {
+    if !blank(s.get(i)) {
         return None;
     }
     // `i` is at an ASCII byte, so the rest starts on a character boundary.
-    Some((base, end, text.get(i + 1..)?))
+    let tail = crate::text::trim_end(line.get(i + 1..)?);
+    (!tail.is_empty()).then_some((base, end, tail))
 }
 
 fn split_range_any(line: &str) -> Option<(u64, u64, &str)> {
@@ -352,21 +355,8 @@ impl Wanted {
         known: &mut Identities,
     ) -> Option<Option<Image>> {
         let (base, end, tail) = split_range(line)?;
-        let key = xxhash_rust::xxh3::xxh3_64(tail.as_bytes());
-        if known.0.len() >= IDENTITY_CACHE_MAX {
-            known.0.clear();
-        }
-        // The remembered identity of this very text; on the rare hash
-        // collision, the line's own (not remembered).
-        let mut own;
-        let i = match known.0.entry(key) {
-            Entry::Occupied(e) if *e.get().tail == *tail => e.into_mut(),
-            Entry::Occupied(_) => {
-                own = Identity::of(tail, &parse_tail(base, end, tail)?);
-                &mut own
-            }
-            Entry::Vacant(e) => e.insert(Identity::of(tail, &parse_tail(base, end, tail)?)),
-        };
+        let at = known.find(base, end, tail)?;
+        let i = known.all.get_mut(at)?;
         let placeholder = base == 0 && i.nameless && i.path.is_none();
         let size = if placeholder {
             None
@@ -394,11 +384,69 @@ impl Wanted {
 
 /// What image lines' identity parts name, remembered per thread by their
 /// text (reports of one build print the same ones): see [`with_identities`].
-pub(crate) struct Identities(HashMap<u64, Identity, KeyIsHash>);
+///
+/// Reports of one build also list their images in the same order, so each
+/// identity remembers the one that followed it last time: a line is first
+/// compared with that guess, and only hashed and looked up when it differs.
+#[derive(Default)]
+pub(crate) struct Identities {
+    /// Every identity remembered, by the 64-bit hash of its text.
+    by_key: HashMap<u64, usize, KeyIsHash>,
+    all: Vec<Identity>,
+    /// The identity of the previous line of the list being read.
+    prev: Option<usize>,
+}
 
-/// Runs `f` with this thread's [`Identities`].
+impl Identities {
+    /// Where the identity `tail` is in [`Identities::all`], adding it when
+    /// new; `None` when the line is not an image line after all.
+    fn find(&mut self, base: u64, end: u64, tail: &str) -> Option<usize> {
+        let guess = self.prev.and_then(|p| self.all.get(p)).and_then(|p| p.next);
+        let at = match guess {
+            Some(g) if self.all.get(g).is_some_and(|i| *i.tail == *tail) => g,
+            _ => self.look_up(base, end, tail)?,
+        };
+        if let Some(p) = self.prev.and_then(|p| self.all.get_mut(p)) {
+            p.next = Some(at);
+        }
+        self.prev = Some(at);
+        Some(at)
+    }
+
+    fn look_up(&mut self, base: u64, end: u64, tail: &str) -> Option<usize> {
+        if self.all.len() >= IDENTITY_CACHE_MAX {
+            *self = Identities::default();
+        }
+        let key = xxhash_rust::xxh3::xxh3_64(tail.as_bytes());
+        match self.by_key.entry(key) {
+            Entry::Occupied(e) => {
+                let at = *e.get();
+                if self.all.get(at).is_some_and(|i| *i.tail == *tail) {
+                    return Some(at);
+                }
+                // A hash collision: this text gets its own entry, not
+                // reachable by the hash (it is found again as a guess, or
+                // added again).
+                self.all
+                    .push(Identity::of(tail, &parse_tail(base, end, tail)?));
+            }
+            Entry::Vacant(e) => {
+                let identity = Identity::of(tail, &parse_tail(base, end, tail)?);
+                e.insert(self.all.len());
+                self.all.push(identity);
+            }
+        }
+        Some(self.all.len() - 1)
+    }
+}
+
+/// Runs `f` with this thread's [`Identities`], for one image list.
 pub(crate) fn with_identities<R>(f: impl FnOnce(&mut Identities) -> R) -> R {
-    IDENTITIES.with(|cache| f(&mut cache.borrow_mut()))
+    IDENTITIES.with(|cache| {
+        let mut known = cache.borrow_mut();
+        known.prev = None;
+        f(&mut known)
+    })
 }
 
 /// What an image line's identity part names (see [`Wanted::check_line`]).
@@ -416,6 +464,8 @@ struct Identity {
     nameless: bool,
     /// The caller's keep function (its [`ReadOptions::keep_tag`]) and its answer.
     keep: Option<(usize, bool)>,
+    /// The identity on the line after this one, the last time it was read.
+    next: Option<usize>,
 }
 
 impl Identity {
@@ -431,6 +481,7 @@ impl Identity {
             path_hash: v.path.map_or(0, |p| hash(unprivate(p))),
             nameless: v.name.is_none() && v.bundle_id.is_none(),
             keep: None,
+            next: None,
         }
     }
 
@@ -456,7 +507,7 @@ fn hash(s: &str) -> u64 {
 
 thread_local! {
     static IDENTITIES: std::cell::RefCell<Identities> =
-        std::cell::RefCell::new(Identities(HashMap::default()));
+        std::cell::RefCell::new(Identities::default());
 }
 
 /// A path without the `/private` that macOS prints before `/var` and `/tmp`

@@ -26,6 +26,25 @@ pub(crate) fn parse_hex(s: &str) -> Option<u64> {
 /// `None` when there are none or the value passes 64 bits.
 #[inline]
 pub(crate) fn hex_prefix(b: &[u8]) -> Option<(u64, usize)> {
+    // Up to 16 digits cannot pass 64 bits: no check per digit.
+    let head = b.get(..16).unwrap_or(b);
+    let mut v: u64 = 0;
+    let mut n = 0;
+    for &c in head {
+        let Some(d) = hex_digit(c) else {
+            break;
+        };
+        v = (v << 4) | u64::from(d);
+        n += 1;
+    }
+    if n == 16 && b.get(16).copied().and_then(hex_digit).is_some() {
+        return long_hex_prefix(b);
+    }
+    (n > 0).then_some((v, n))
+}
+
+/// [`hex_prefix`] for more than 16 digits (leading zeros may still fit).
+fn long_hex_prefix(b: &[u8]) -> Option<(u64, usize)> {
     let mut v: u64 = 0;
     let mut n = 0;
     for &c in b {
@@ -38,7 +57,7 @@ pub(crate) fn hex_prefix(b: &[u8]) -> Option<(u64, usize)> {
         v = (v << 4) | u64::from(d);
         n += 1;
     }
-    (n > 0).then_some((v, n))
+    Some((v, n))
 }
 
 /// The value of one hex digit.
@@ -144,6 +163,65 @@ pub(crate) fn known(s: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// [`hex_prefix`] one digit at a time, as it was.
+    fn hex_prefix_slow(b: &[u8]) -> Option<(u64, usize)> {
+        let mut v: u64 = 0;
+        let mut n = 0;
+        for &c in b {
+            let Some(d) = hex_digit(c) else {
+                break;
+            };
+            if v >> 60 != 0 {
+                return None;
+            }
+            v = (v << 4) | u64::from(d);
+            n += 1;
+        }
+        (n > 0).then_some((v, n))
+    }
+
+    #[test]
+    fn hex_prefix_matches_one_digit_at_a_time() {
+        // Every byte value in every position of short and long runs, and
+        // pseudo-random mixes of digits, letters and others.
+        let alphabet: Vec<u8> = (0..=255u8).collect();
+        let mut cases: Vec<Vec<u8>> = Vec::new();
+        for len in 0..20usize {
+            for &c in &alphabet {
+                for pos in [0, len / 2, len.saturating_sub(1)] {
+                    let mut v = vec![b'f'; len];
+                    v.extend_from_slice(b"        ");
+                    if let Some(x) = v.get_mut(pos) {
+                        *x = c;
+                    }
+                    cases.push(v);
+                }
+            }
+        }
+        let pool = b"0123456789abcdefABCDEFgGxX @/:-`\x7f\xff\x10\x19";
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 26) as usize;
+            let v: Vec<u8> = (0..len)
+                .map(|k| {
+                    let r = seed.rotate_left(k as u32 * 5) % 100;
+                    if r < 80 {
+                        pool[(r % 22) as usize]
+                    } else {
+                        pool[(r as usize) % pool.len()]
+                    }
+                })
+                .collect();
+            cases.push(v);
+        }
+        for c in &cases {
+            assert_eq!(hex_prefix(c), hex_prefix_slow(c), "{c:?}");
+        }
+    }
+
     #[test]
     fn hex_forms() {
         assert_eq!(parse_hex("0x10"), Some(16));
@@ -165,6 +243,9 @@ mod tests {
         assert_eq!(hex_prefix(b"1aF0 rest"), Some((0x1af0, 4)));
         assert_eq!(hex_prefix(b"xyz"), None);
         assert_eq!(hex_prefix(b"1ffffffffffffffff"), None);
+        assert_eq!(hex_prefix(b"ffffffffffffffff "), Some((u64::MAX, 16)));
+        assert_eq!(hex_prefix(b"0000000000000000012x"), Some((0x12, 19)));
+        assert_eq!(hex_prefix(b"0000000000000000012"), Some((0x12, 19)));
     }
 
     #[test]

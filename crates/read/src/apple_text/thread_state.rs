@@ -6,6 +6,7 @@
 use crashlens_model::{Arch, Register, ThreadState};
 
 use super::num::parse_hex;
+use crate::text::Needle;
 
 /// The header "Thread 9 crashed with ARM Thread State (64-bit):" -> (9, flavor
 /// text). "Unknown thread crashed with ..." gives no number.
@@ -14,7 +15,8 @@ pub(crate) fn parse_state_header(line: &str) -> Option<(Option<u32>, String)> {
     if !(line.starts_with("Thread ") || line.starts_with("Unknown thread")) {
         return None;
     }
-    let (who, flavor) = line.split_once(" crashed with ")?;
+    static CRASHED_WITH: Needle = Needle::new(" crashed with ");
+    let (who, flavor) = CRASHED_WITH.split_once(line)?;
     let flavor = flavor.trim().trim_end_matches(':').to_string();
     if who == "Unknown thread" {
         return Some((None, flavor));

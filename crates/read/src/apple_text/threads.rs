@@ -3,6 +3,8 @@
 //! com.apple.NSEventThread", "Thread 10 name:  com.facebook...", "Thread 2:".
 //! A "Dispatch queue: X" text is a queue label; anything before it is a name.
 
+use crate::text::Needle;
+
 /// What a "Thread N ..." line says.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum ThreadLine {
@@ -70,9 +72,9 @@ pub(crate) fn parse_thread_line(line: &str) -> Option<ThreadLine> {
 /// queue; anything else is a name.
 pub(crate) fn name_and_queue(text: &str) -> (Option<String>, Option<String>) {
     let text = text.trim();
-    let found = text
-        .find("Dispatch queue:")
-        .or_else(|| text.find("Dispatch Queue:"));
+    static LOWER: Needle = Needle::new("Dispatch queue:");
+    static UPPER: Needle = Needle::new("Dispatch Queue:");
+    let found = LOWER.find(text).or_else(|| UPPER.find(text));
     match found {
         Some(pos) => {
             let name = text.get(..pos).unwrap_or("").trim();
