@@ -44,7 +44,7 @@ fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ReadError> {
         )));
     }
     // Valid UTF-8 borrows (what from_utf8_lossy would give, found faster).
-    let text = match std::str::from_utf8(bytes) {
+    let text = match simdutf8::basic::from_utf8(bytes) {
         Ok(t) => Cow::Borrowed(t),
         Err(_) => String::from_utf8_lossy(bytes),
     };
@@ -206,7 +206,11 @@ fn read_text(text: &str, opts: &ReadOptions) -> Result<CrashReport, ReadError> {
             "the file holds only whitespace".into(),
         ));
     }
-    if let Some(tr) = split_translated(text) {
+    // One search of the whole text says whether any part of it can hold
+    // Console's wrapper (the parser would search again).
+    let translated =
+        memchr::memmem::find(text.as_bytes(), apple_text::TRANSLATED.as_bytes()).is_some();
+    if let Some(tr) = translated.then(|| split_translated(text)).flatten() {
         return read_translated(&tr, opts);
     }
     if let Some(at) = find_json_start(text) {
@@ -221,7 +225,7 @@ fn read_text(text: &str, opts: &ReadOptions) -> Result<CrashReport, ReadError> {
         r.source.wrapped = true;
         return Ok(r);
     }
-    read_plain_text(text, opts)
+    read_plain_text(text, opts, translated)
 }
 
 /// Console's export: a translated text report, then the full `.ips` JSON.
@@ -302,7 +306,7 @@ fn read_translated(tr: &Translated<'_>, opts: &ReadOptions) -> Result<CrashRepor
         None => None,
     };
     // The JSON part is missing or broken: read the translated text instead.
-    match read_plain_text(tr.text, opts) {
+    match read_plain_text(tr.text, opts, true) {
         Ok(mut r) => {
             r.source.wrapped = true;
             Ok(r)
@@ -362,7 +366,7 @@ fn read_json(s: &str, opts: &ReadOptions) -> Result<CrashReport, ReadError> {
                 "a JSON array, not an Apple .ips report (which is a JSON object)".into(),
             )),
             Err(e) if e.to_string().contains("recursion limit") => Err(ips::json_error("JSON", &e)),
-            Err(_) => read_plain_text(s, opts),
+            Err(_) => read_plain_text(s, opts, true),
         };
     }
     let (first, end) = ips::parse_object(s, "ips")?;
@@ -462,10 +466,11 @@ fn dispatch_text_body(
     if let Some(kind) = other::kind_for_bug_type(bug) {
         return Err(other::from_text(kind, body));
     }
-    if let Some(err) = other::classify_text(body) {
+    let lines: Vec<&str> = crate::text::lines(body).collect();
+    if let Some(err) = other::classify_lines(body, &lines) {
         return Err(err);
     }
-    let mut r = apple_text::parse_with(body, opts)?;
+    let mut r = apple_text::parse_lines(body, lines, opts, true)?;
     header.fill(&mut r);
     Ok(r)
 }
@@ -544,8 +549,16 @@ fn is_apple_thread_header(line: &str) -> bool {
     after == ":" || after.starts_with(" Crashed:") || after.starts_with(" name:")
 }
 
-fn read_plain_text(text: &str, opts: &ReadOptions) -> Result<CrashReport, ReadError> {
-    if let Some(err) = other::classify_text(text) {
+/// `translated`: whether `text` may hold "Translated Report" (false when a
+/// search of it found none).
+fn read_plain_text(
+    text: &str,
+    opts: &ReadOptions,
+    translated: bool,
+) -> Result<CrashReport, ReadError> {
+    // Split once: the sniffers and the parser share the lines.
+    let mut lines: Vec<&str> = crate::text::lines(text).collect();
+    if let Some(err) = other::classify_lines(text, &lines) {
         return Err(err);
     }
     if let Some((start, count)) = apple_text_start(text) {
@@ -555,7 +568,19 @@ fn read_plain_text(text: &str, opts: &ReadOptions) -> Result<CrashReport, ReadEr
             let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
             let wrapped = !text[..line_start].trim().is_empty();
             let body = unwrap_markdown(text, line_start);
-            let mut r = apple_text::parse_with(&body, opts)?;
+            let mut r = match &body {
+                Cow::Borrowed(part) => {
+                    match crate::text::lines_of_part(text, &lines, line_start, part.len()) {
+                        Some(range) => {
+                            lines.truncate(range.end);
+                            lines.drain(..range.start);
+                            apple_text::parse_lines(part, lines, opts, translated)?
+                        }
+                        None => apple_text::parse_with(part, opts)?,
+                    }
+                }
+                Cow::Owned(dedented) => apple_text::parse_with(dedented, opts)?,
+            };
             r.source.wrapped |= wrapped;
             return Ok(r);
         }

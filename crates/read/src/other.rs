@@ -205,15 +205,22 @@ fn resource_detail(text: &str) -> Option<String> {
 const DEBUGGER_PANIC: &str = "Debugger called: <panic>";
 
 pub fn classify_text(text: &str) -> Option<ReadError> {
+    let lines: Vec<&str> = crate::text::lines(text).collect();
+    classify_lines(text, &lines)
+}
+
+/// [`classify_text`] with the text's lines already split (the reader shares
+/// them with the parser).
+pub(crate) fn classify_lines(text: &str, lines: &[&str]) -> Option<ReadError> {
     // One pass over the lines gathers what each test below looks at: a
     // kernel panic's "panic(cpu 1 caller 0x…): …" among the first 400 lines
     // (any case), and the first Reason, Exception Code and Exception Type
     // fields (as `text_field` would find them) and any non-fatal note. Those
     // lines start with 'p', 'R' or 'E'; the others are passed over at once.
-    let head = || crate::text::lines(text).take(400);
+    let head = || lines.iter().copied().take(400);
     let mut panic_line = None;
     let (mut reason, mut code, mut exc_type, mut non_fatal) = (None, None, None, false);
-    for (i, l) in crate::text::lines(text).enumerate() {
+    for (i, &l) in lines.iter().enumerate() {
         let t = crate::text::trim_start(l);
         match t.as_bytes().first() {
             Some(b'p' | b'P')

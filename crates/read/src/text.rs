@@ -22,6 +22,31 @@ pub(crate) fn lines(s: &str) -> impl Iterator<Item = &str> + Clone {
     })
 }
 
+/// `lines(part)` taken from `all`, the lines of `text`, where `part` is
+/// `text[start..start + len]` beginning at a line start and ending at one (just
+/// after a newline) or at the end of `text`; `None` when it is not.
+pub(crate) fn lines_of_part(
+    text: &str,
+    all: &[&str],
+    start: usize,
+    len: usize,
+) -> Option<std::ops::Range<usize>> {
+    let b = text.as_bytes();
+    let end = start.checked_add(len)?;
+    let starts_line = start == 0 || b.get(start - 1) == Some(&b'\n');
+    let ends_line = end == b.len() || end == start || b.get(end - 1) == Some(&b'\n');
+    if !(starts_line && ends_line) {
+        return None;
+    }
+    let first = memchr::memchr_iter(b'\n', b.get(..start)?).count();
+    let last = if end == b.len() {
+        all.len()
+    } else {
+        first + memchr::memchr_iter(b'\n', b.get(start..end)?).count()
+    };
+    (first <= last && last <= all.len()).then_some(first..last)
+}
+
 /// A fixed needle searched for in many short lines. `memchr::memmem::find`
 /// builds its searcher on every call, which costs more than searching a
 /// frame line itself; a `Needle` builds it once per process.
@@ -92,6 +117,28 @@ pub(crate) fn trim_end(s: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lines_of_a_part_are_the_part_split_again() {
+        let text = "a\n\nb c\nd\n\ne\nf";
+        let all: Vec<&str> = super::lines(text).collect();
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        for &s in &starts {
+            for &e in starts.iter().chain([&text.len()]) {
+                if e < s {
+                    continue;
+                }
+                let want: Vec<&str> = super::lines(&text[s..e]).collect();
+                let got = super::lines_of_part(text, &all, s, e - s).map(|r| all[r].to_vec());
+                assert_eq!(got, Some(want), "{s}..{e}");
+            }
+        }
+        // Not at line starts: not taken.
+        assert_eq!(super::lines_of_part(text, &all, 1, 3), None);
+        assert_eq!(super::lines_of_part(text, &all, 0, 4), None);
+    }
+
     #[test]
     fn needles_find_as_str_does() {
         let n = super::Needle::new(" + ");

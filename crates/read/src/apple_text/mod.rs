@@ -23,6 +23,9 @@ use crashlens_model::{AppSpecific, CrashReport, Frame, ReportFormat, Thread};
 use crate::{ReadError, ReadOptions};
 use threads::ThreadLine;
 
+/// What Console's wrapper starts with; a text without it is not searched again.
+pub(crate) const TRANSLATED: &str = "Translated Report";
+
 /// Parses a legacy text report body (no `.ips` header line; a stray one-line
 /// JSON header is skipped). Console's "Translated Report" wrapper is accepted.
 pub fn parse(text: &str) -> Result<CrashReport, ReadError> {
@@ -34,7 +37,19 @@ pub fn parse(text: &str) -> Result<CrashReport, ReadError> {
 /// (those threads are left out), and of the Binary Images only those the
 /// crashed frames lie in, the main executable and those `opts` asks for are kept.
 pub fn parse_with(text: &str, opts: &ReadOptions) -> Result<CrashReport, ReadError> {
-    let mut p = Parser::new(text, *opts);
+    parse_lines(text, crate::text::lines(text).collect(), opts, true)
+}
+
+/// [`parse_with`] for `text` already split into `lines` (as
+/// [`crate::text::lines`] splits it). `translated` is false when `text` is
+/// known to hold no "Translated Report" (the reader searched the whole file).
+pub(crate) fn parse_lines<'a>(
+    text: &'a str,
+    lines: Vec<&'a str>,
+    opts: &ReadOptions,
+    translated: bool,
+) -> Result<CrashReport, ReadError> {
+    let mut p = Parser::new(text, lines, *opts, translated);
     if let Some(first) = p.lines.first() {
         if first.trim_start().starts_with("panic(") {
             return Err(ReadError::NotACrashReport {
@@ -75,10 +90,9 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn new(text: &'a str, opts: ReadOptions) -> Self {
+    fn new(text: &'a str, mut lines: Vec<&'a str>, opts: ReadOptions, translated: bool) -> Self {
         let mut report = CrashReport::default();
         report.source.format = ReportFormat::AppleText;
-        let mut lines: Vec<&str> = crate::text::lines(text).collect();
         // A one-line JSON header left on the text.
         if let Some(first) = lines.first() {
             let t = first.trim();
@@ -93,12 +107,13 @@ impl<'a> Parser<'a> {
             }
         }
         // Console's "Translated Report (Full Report Below)" wrapper.
-        let (lines, wrapped) =
-            if memchr::memmem::find(text.as_bytes(), b"Translated Report").is_some() {
-                unwrap_translated(lines)
-            } else {
-                (lines, false)
-            };
+        let (lines, wrapped) = if translated
+            && memchr::memmem::find(text.as_bytes(), TRANSLATED.as_bytes()).is_some()
+        {
+            unwrap_translated(lines)
+        } else {
+            (lines, false)
+        };
         report.source.wrapped = wrapped;
         Parser {
             opts,
