@@ -6,8 +6,9 @@
 //! fills the header, process, system, exception, termination, Application
 //! Specific Information and Last Exception Backtrace as usual, but:
 //! - of the threads, only the crashed one is kept (with its frames and
-//!   registers); the others are left out. When the report names no crashed
-//!   thread, every thread is kept;
+//!   registers; text reports leave the register values out, which no
+//!   signature or summary reads); the others are left out. When the report
+//!   names no crashed thread, every thread is kept;
 //! - of the images, only those that the crashed thread's and the Last
 //!   Exception Backtrace's frames lie in, the main executable, and those the
 //!   caller's [`ReadOptions::keep_image`] accepts are read. In `.ips` reports

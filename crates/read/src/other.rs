@@ -258,8 +258,13 @@ pub(crate) fn classify_lines(text: &str, lines: &[&str]) -> Option<ReadError> {
         };
         return Some(error(kind, Some(line.trim().to_string())));
     }
-    // One search of the whole text first: most texts have no such line.
-    let debugger = memchr::memmem::find(text.as_bytes(), DEBUGGER_PANIC.as_bytes())
+    // One search of the first 400 lines' text first: most texts have no such line.
+    let head_end = lines
+        .get(400)
+        .and_then(|l| crate::text::offset_in(text, l))
+        .unwrap_or(text.len());
+    let head_text = text.get(..head_end).unwrap_or(text);
+    let debugger = memchr::memmem::find(head_text.as_bytes(), DEBUGGER_PANIC.as_bytes())
         .is_some()
         .then(|| head().find(|l| l.contains(DEBUGGER_PANIC)))
         .flatten();

@@ -47,6 +47,12 @@ pub(crate) fn lines_of_part(
     (first <= last && last <= all.len()).then_some(first..last)
 }
 
+/// Where `part` starts in `text`, when it is a slice of it.
+pub(crate) fn offset_in(text: &str, part: &str) -> Option<usize> {
+    let at = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    (at.checked_add(part.len())? <= text.len()).then_some(at)
+}
+
 /// A fixed needle searched for in many short lines. `memchr::memmem::find`
 /// builds its searcher on every call, which costs more than searching a
 /// frame line itself; a `Needle` builds it once per process.
@@ -137,6 +143,14 @@ mod tests {
         // Not at line starts: not taken.
         assert_eq!(super::lines_of_part(text, &all, 1, 3), None);
         assert_eq!(super::lines_of_part(text, &all, 0, 4), None);
+    }
+
+    #[test]
+    fn offsets_only_of_slices() {
+        let text = "abc\ndef";
+        assert_eq!(super::offset_in(text, &text[4..]), Some(4));
+        assert_eq!(super::offset_in(text, &text[7..]), Some(7));
+        assert_eq!(super::offset_in(text, &String::from("def")), None);
     }
 
     #[test]

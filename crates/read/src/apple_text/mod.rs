@@ -412,11 +412,16 @@ impl<'a> Parser<'a> {
 
     fn read_state(&mut self, number: Option<u32>, flavor: &str) {
         let mut regs = Vec::new();
+        // A skimmed read passes over the register values (no signature or
+        // summary reads them); the state itself still names the crashed thread.
+        let values = !self.opts.skim();
         while let Some(l) = self.peek() {
             if l.trim().is_empty() || !l.starts_with([' ', '\t']) {
                 break;
             }
-            thread_state::parse_register_line(l, &mut regs);
+            if values {
+                thread_state::parse_register_line(l, &mut regs);
+            }
             self.pos += 1;
         }
         let Some(n) = number else {
