@@ -271,6 +271,14 @@ pub(crate) struct Wanted {
     process_name: Option<(u64, String)>,
     /// The process path (without `/private`) and its [`hash`].
     process_path: Option<(u64, String)>,
+    /// One bit per hash of `names`, `process_name` and `process_path`
+    /// ([`bit`]): most image lines are ruled out by it alone.
+    hashes: [u64; 4],
+}
+
+/// Which of [`Wanted::hashes`]' 256 bits `h` sets.
+fn bit(h: u64) -> (usize, u64) {
+    ((h >> 6 & 3) as usize, 1 << (h & 63))
 }
 
 impl Wanted {
@@ -287,6 +295,7 @@ impl Wanted {
             names: Vec::new(),
             process_name: report.process.name.as_deref().map(hashed),
             process_path: report.process.path.as_deref().map(|p| hashed(unprivate(p))),
+            hashes: [0; 4],
         };
         for f in frames {
             w.addresses.extend(f.address);
@@ -302,6 +311,13 @@ impl Wanted {
         for v in [&mut w.addresses, &mut w.bases] {
             v.sort_unstable();
             v.dedup();
+        }
+        let named = w.names.iter().chain(&w.process_name).chain(&w.process_path);
+        for (h, _) in named {
+            let (word, mask) = bit(*h);
+            if let Some(x) = w.hashes.get_mut(word) {
+                *x |= mask;
+            }
         }
         Some(w)
     }
@@ -324,6 +340,13 @@ impl Wanted {
     /// By name: a crashed frame names it, or it is the main executable.
     /// Names are compared by hash first; a string compare confirms a match.
     fn wants_id(&self, i: &Identity) -> bool {
+        let maybe = |h: u64| {
+            let (word, mask) = bit(h);
+            self.hashes.get(word).is_some_and(|x| x & mask != 0)
+        };
+        if !(maybe(i.name_hash) || maybe(i.bundle_hash) || maybe(i.path_hash)) {
+            return false;
+        }
         let same = |want: &(u64, String), have: Option<&str>, h: u64| {
             want.0 == h && have == Some(want.1.as_str())
         };
