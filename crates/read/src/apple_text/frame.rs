@@ -15,6 +15,7 @@ use crashlens_model::Frame;
 
 use super::num::{parse_0x, parse_hex, parse_num};
 use crate::text::Needle;
+use std::borrow::Cow;
 
 /// Parses a frame line; `None` when the line is not one.
 pub(crate) fn parse_frame_line(line: &str) -> Option<Frame> {
@@ -245,6 +246,14 @@ pub(crate) fn parse_tail(tail: &str, frame: &mut Frame) {
 /// `BASE + OFFSET rest`: BASE is `0x` hex or decimal digits (`0 + 0`), OFFSET is
 /// decimal or `0x` hex. Returns (base, offset, rest).
 fn base_plus_offset(s: &str) -> Option<(u64, u64, &str)> {
+    // BASE starts with a digit either way: most tails (a symbol) stop here.
+    if !crate::text::trim_start(s)
+        .as_bytes()
+        .first()
+        .is_some_and(u8::is_ascii_digit)
+    {
+        return None;
+    }
     let mut it = s.splitn(4, char::is_whitespace).filter(|t| !t.is_empty());
     let base_tok = it.next()?;
     if !(base_tok.starts_with("0x") || base_tok.bytes().all(|b| b.is_ascii_digit())) {
@@ -301,9 +310,9 @@ fn split_location(s: &str) -> Option<(&str, &str, u32)> {
 /// Undoes a symbolication glitch where an offset lands inside the symbol name:
 /// `_assertionFailure+ 228276 (_:_:file:line:flags:)` is
 /// `_assertionFailure(_:_:file:line:flags:)`.
-fn repair_broken(s: &str) -> String {
+fn repair_broken(s: &str) -> Cow<'_, str> {
     if !s.ends_with(')') {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
     let mut search = 0usize;
     while let Some(rel) = s.get(search..).and_then(|r| PLUS_SPACE.find(r)) {
@@ -323,12 +332,12 @@ fn repair_broken(s: &str) -> String {
         if let (Some(head), Some(tail)) = (s.get(..p), after.get(ndigits..)) {
             if let Some(args) = tail.strip_prefix(' ') {
                 if args.starts_with('(') {
-                    return format!("{head}{args}");
+                    return Cow::Owned(format!("{head}{args}"));
                 }
             }
         }
     }
-    s.to_string()
+    Cow::Borrowed(s)
 }
 
 #[cfg(test)]
