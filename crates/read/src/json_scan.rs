@@ -27,7 +27,7 @@ pub(crate) const MAX_NUMBER_SCALE: u64 = 300;
 
 /// The offset of the first byte at or after `i` that is not JSON white space
 /// (serde_json's: space, `\n`, `\t`, `\r`).
-#[inline]
+#[inline(always)]
 pub(crate) fn ws(b: &[u8], mut i: usize) -> usize {
     if let Some(b' ' | b'\n' | b'\t' | b'\r') = b.get(i) {
         i += 1;
@@ -106,7 +106,7 @@ pub(crate) fn value_end(b: &[u8], mut i: usize) -> Option<usize> {
 
 /// The offset of an object's value after its key, which starts at `i`:
 /// the key, `:` and white space passed.
-#[inline]
+#[inline(always)]
 fn key_end(b: &[u8], i: usize) -> Option<usize> {
     if b.get(i) != Some(&b'"') {
         return None;
@@ -124,7 +124,7 @@ fn literal_end(b: &[u8], i: usize, word: &[u8]) -> Option<usize> {
 /// opening quote), or `None` when it is not one serde_json builds: a
 /// control character, an unknown escape, a `\u` escape that is not four
 /// hex digits or is a surrogate not in a proper pair.
-#[inline]
+#[inline(always)]
 pub(crate) fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
     const ONES: u64 = u64::MAX / 255;
     loop {
@@ -202,7 +202,7 @@ fn hex4(digits: [u8; 4]) -> Option<u16> {
 /// The offset just past the number that starts at `i` (its sign or first
 /// digit), or `None` when its syntax is not JSON's or it may be out of
 /// f64's range (see [`MAX_NUMBER_SCALE`]).
-#[inline]
+#[inline(always)]
 fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
     let digits = |i: usize| {
         b.get(i..)
