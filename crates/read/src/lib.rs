@@ -28,6 +28,7 @@ pub mod apple_text;
 pub mod detect;
 pub mod error;
 pub mod ips;
+mod json_scan;
 pub mod minidump;
 pub mod options;
 pub mod other;

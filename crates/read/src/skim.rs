@@ -1,50 +1,29 @@
-//! The `.ips` half of [`Detail::Crashed`](crate::Detail), in one pass of
-//! serde_json over the body:
+//! The `.ips` half of [`Detail::Crashed`](crate::Detail): the body's
+//! top-level object is walked here, and serde_json builds only the values
+//! kept:
 //! - a crash body becomes JSON trees except for the threads that did not
 //!   crash, which are only checked (they become `null`, which the reader
-//!   passes over); of `usedImages`, only the entries a signature needs stay;
+//!   passes over); of `usedImages`, only the entries a signature needs are
+//!   built (the others become `null`);
 //! - a non-crash body (a panic, a jetsam event) keeps only the fields its
 //!   error message is made of ([`crate::other::JSON_DETAIL_KEYS`]).
 //!
-//! "Checked" means what serde_json does when it builds a tree (the same
-//! nesting limit, number parsing and string escapes) without building one,
-//! so a body the full read rejects is rejected here too, at the same byte
-//! and with the same words.
+//! Values left unbuilt are checked by [`crate::json_scan`], which accepts
+//! only what serde_json builds and, when unsure (lone surrogate escapes,
+//! numbers near f64's range, deep nesting, or anything malformed), makes
+//! the skim give up: the caller then reads the body in full, so a body the
+//! full read rejects is rejected with the same words.
 //!
 //! The text half lives in `apple_text` (it skips lines as it walks them).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
-use std::fmt;
 
-use serde::de::{Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::ips::Obj;
+use crate::json_scan::{value_end, walk_array, walk_object, ws};
 use crate::{ImageId, ReadError, ReadOptions};
-
-/// Visitor methods that take any JSON scalar as `null`.
-macro_rules! scalars_to_null {
-    () => {
-        fn visit_bool<E>(self, _: bool) -> Result<Value, E> {
-            Ok(Value::Null)
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<Value, E> {
-            Ok(Value::Null)
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<Value, E> {
-            Ok(Value::Null)
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Value, E> {
-            Ok(Value::Null)
-        }
-        fn visit_str<E>(self, _: &str) -> Result<Value, E> {
-            Ok(Value::Null)
-        }
-        fn visit_unit<E>(self) -> Result<Value, E> {
-            Ok(Value::Null)
-        }
-    };
-}
 
 /// [`crate::ips::parse_object`] for a crash body read with [`Detail::Crashed`](crate::Detail).
 pub(crate) fn parse_object(
@@ -52,13 +31,18 @@ pub(crate) fn parse_object(
     what: &'static str,
     opts: &ReadOptions,
 ) -> Result<(Obj, usize), ReadError> {
-    let Some((body, end)) = first_object::<CrashBody>(s) else {
+    let Some(body) = crash_body(s) else {
         // The full parse says what is wrong, with the same words and position
         // (or reads a shape the skim leaves to it, such as `threads` that is
         // not an array).
         return crate::ips::parse_object(s, what);
     };
-    let CrashBody { mut obj, built_for } = body;
+    let CrashBody {
+        mut obj,
+        built_for,
+        images,
+        end,
+    } = body;
 
     // The crashed thread: `faultingThread`, else the one marked `triggered`.
     let crashed = crashed_index(faulting_thread(&obj), threads_view(&obj));
@@ -87,25 +71,38 @@ pub(crate) fn parse_object(
         .last("procName")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    if let Some(Value::Array(images)) = first_mut(&mut obj, "usedImages") {
-        for (i, im) in images.iter_mut().enumerate() {
-            let keep = referenced.contains(&(i as u64))
-                || match image_id(im) {
-                    Some(id) => {
-                        // The main executable, as the analysis finds it.
-                        (id.path.is_some() && id.path == proc_path.as_deref())
-                            || (proc_name.is_some()
-                                && (id.name == proc_name.as_deref()
-                                    || id.bundle_id == proc_name.as_deref()))
-                            || opts.wants(id)
-                    }
-                    // An older positional entry, or something odd: keep it.
-                    None => true,
-                };
-            if !keep {
-                *im = Value::Null;
+    let keep = |i: usize, id: Option<ImageId<'_>>| {
+        referenced.contains(&(i as u64))
+            || match id {
+                Some(id) => {
+                    // The main executable, as the analysis finds it.
+                    (id.path.is_some() && id.path == proc_path.as_deref())
+                        || (proc_name.is_some()
+                            && (id.name == proc_name.as_deref()
+                                || id.bundle_id == proc_name.as_deref()))
+                        || opts.wants(id)
+                }
+                // An older positional entry, or something odd: keep it.
+                None => true,
+            }
+    };
+    // The entries of the first `usedImages` were passed over: build those
+    // kept from their text, in the place `crash_body` left for them.
+    if let (Some(Value::Array(built)), Some(images)) = (first_mut(&mut obj, "usedImages"), images) {
+        let mut out = Vec::with_capacity(images.len());
+        for (i, image) in images.iter().enumerate() {
+            if keep(i, image.id.as_ref().and_then(TextImageId::id)) {
+                match build(image.text, 0, 2) {
+                    Some((v, _)) => out.push(v),
+                    // Not expected (the entry was checked): the full parse
+                    // decides.
+                    None => return crate::ips::parse_object(s, what),
+                }
+            } else {
+                out.push(Value::Null);
             }
         }
+        *built = out;
     }
     Ok((obj, end))
 }
@@ -114,19 +111,47 @@ pub(crate) fn parse_object(
 /// event) read with [`Detail::Crashed`](crate::Detail): only the fields its
 /// error message is made of are built.
 pub(crate) fn parse_detail(s: &str, what: &'static str) -> Result<(Obj, usize), ReadError> {
-    match first_object::<DetailBody>(s) {
-        Some((body, end)) => Ok((body.0, end)),
+    match detail_body(s) {
+        Some(body) => Ok(body),
         None => crate::ips::parse_object(s, what),
     }
 }
 
-/// The first JSON value at the start of `s` and the offset just past it.
-fn first_object<'de, T: Deserialize<'de>>(s: &'de str) -> Option<(T, usize)> {
-    let mut de = serde_json::Deserializer::from_str(s).into_iter::<T>();
-    match de.next() {
-        Some(Ok(v)) => Some((v, de.byte_offset())),
-        _ => None,
+/// The text of the JSON string `s[start..end]` (quotes included), which
+/// [`crate::json_scan::string_end`] accepted: borrowed when it has no
+/// escapes.
+fn string_text(s: &str, start: usize, end: usize) -> Option<Cow<'_, str>> {
+    let inner = s.get(start + 1..end.checked_sub(1)?)?;
+    if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
+        Some(Cow::Borrowed(inner))
+    } else {
+        serde_json::from_str(s.get(start..end)?)
+            .ok()
+            .map(Cow::Owned)
     }
+}
+
+/// The value at `i` in `s`, built by serde_json, and the offset just past
+/// it; `None` when serde_json refuses it, or might refuse it where it sits:
+/// `above` levels of arrays and objects enclose it, and serde_json counts
+/// its nesting limit (127 levels) from the body's root.
+fn build(s: &str, i: usize, above: usize) -> Option<(Value, usize)> {
+    let rest = s.get(i..)?;
+    let mut values = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
+    let v = values.next()?.ok()?;
+    let len = values.byte_offset();
+    // Nesting `n` levels takes `2n` bytes, and no more levels than it has
+    // `[` and `{` (strings included).
+    let limit = 127usize.checked_sub(above)?;
+    let deep = len >= 2 * limit && {
+        let text = rest.get(..len)?.as_bytes();
+        let openers: usize = text
+            .chunks(255)
+            .map(|c| usize::from(c.iter().fold(0u8, |n, &b| n + u8::from(b | 0x20 == b'{'))))
+            .sum();
+        openers > limit
+    };
+    (!deep).then_some((v, i + len))
 }
 
 fn first_mut<'o>(obj: &'o mut Obj, key: &str) -> Option<&'o mut Value> {
@@ -159,8 +184,10 @@ fn crashed_index(faulting: Option<Option<u64>>, threads: &[Value]) -> Option<usi
     })
 }
 
-/// What the keep decision reads of one `usedImages` entry; `None` when it is
-/// not an object or one of these fields is neither a string nor null.
+/// What the keep decision reads of one built `usedImages` entry; `None`
+/// when it is not an object or one of these fields is neither a string nor
+/// null ([`TextImageId`] reads the same from the text, as a test checks).
+#[cfg(test)]
 fn image_id(v: &Value) -> Option<ImageId<'_>> {
     let m = v.as_object()?;
     let field = |k: &str| match m.get(k) {
@@ -193,276 +220,265 @@ fn image_indexes(frames: Option<&Value>, out: &mut HashSet<u64>) {
     }
 }
 
-/// A crash body: every entry built, except the threads that did not crash.
-struct CrashBody {
+/// A crash body: every entry built, except the threads that did not crash
+/// and the entries of the first `usedImages`.
+struct CrashBody<'s> {
     obj: Obj,
     /// The position of the one thread built in the first `threads`, from a
     /// `faultingThread` that came before it (as in Apple's files); `None`
     /// when every thread was built. [`parse_object`] checks it against the
     /// crashed thread the whole body gives.
     built_for: Option<usize>,
+    /// The entries of the first `usedImages` (an array), as text; its place
+    /// in `obj` holds an empty array until [`parse_object`], knowing the
+    /// whole body, builds the entries it keeps.
+    images: Option<Vec<ImageText<'s>>>,
+    /// The offset just past the body.
+    end: usize,
 }
 
-impl<'de> Deserialize<'de> for CrashBody {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = CrashBody;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CrashBody, A::Error> {
-                let mut out: Vec<(String, Value)> = Vec::new();
-                let mut faulting: Option<u64> = None;
-                let (mut threads_seen, mut built_for) = (false, None);
-                while let Some(k) = map.next_key::<String>()? {
-                    if k == "threads" && !threads_seen {
-                        threads_seen = true;
-                        built_for = faulting.and_then(|n| usize::try_from(n).ok());
-                        let threads = map.next_value_seed(Threads { only: built_for })?;
-                        out.push((k, threads));
-                        continue;
-                    }
-                    let v: Value = map.next_value()?;
-                    if k == "faultingThread" {
-                        faulting = v.as_u64();
-                    }
-                    out.push((k, v));
+fn crash_body(s: &str) -> Option<CrashBody<'_>> {
+    let b = s.as_bytes();
+    let mut out: Vec<(String, Value)> = Vec::new();
+    let mut faulting: Option<u64> = None;
+    let (mut threads_seen, mut built_for) = (false, None);
+    let mut images: Option<Vec<ImageText<'_>>> = None;
+    let end = walk_object(b, ws(b, 0), |(ka, kz), i| {
+        let k = string_text(s, ka, kz)?;
+        if k == "threads" && !threads_seen {
+            threads_seen = true;
+            built_for = faulting.and_then(|n| usize::try_from(n).ok());
+            let mut threads = Vec::new();
+            let end = walk_array(b, i, |i| {
+                if built_for.is_none_or(|c| c == threads.len()) {
+                    let (v, end) = build(s, i, 2)?;
+                    threads.push(v);
+                    Some(end)
+                } else {
+                    threads.push(Value::Null);
+                    value_end(b, i)
                 }
-                Ok(CrashBody {
-                    obj: Obj(out),
-                    built_for,
-                })
-            }
+            })?;
+            out.push((k.into_owned(), Value::Array(threads)));
+            return Some(end);
         }
-        d.deserialize_map(V)
-    }
-}
-
-/// The `threads` array with only the thread at `only` built (every one when
-/// `only` is `None`); the others are checked and left `null`. Anything but
-/// an array is an error here, and the full parse reads it.
-struct Threads {
-    only: Option<usize>,
-}
-
-impl<'de> DeserializeSeed<'de> for Threads {
-    type Value = Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Threads {
-    type Value = Value;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of threads")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut out = Vec::new();
-        loop {
-            let build = self.only.is_none_or(|c| c == out.len());
-            let next = if build {
-                seq.next_element::<Value>()?
-            } else {
-                seq.next_element::<Checked>()?.map(|_| Value::Null)
-            };
-            match next {
-                Some(v) => out.push(v),
-                None => return Ok(Value::Array(out)),
-            }
+        if k == "usedImages" && images.is_none() {
+            let mut entries = Vec::new();
+            let end = walk_array(b, i, |i| {
+                let (id, end) = match text_image_id(s, i) {
+                    Some((id, end)) => (Some(id), end),
+                    None => (None, value_end(b, i)?),
+                };
+                entries.push(ImageText {
+                    text: s.get(i..end)?,
+                    id,
+                });
+                Some(end)
+            })?;
+            images = Some(entries);
+            out.push((k.into_owned(), Value::Array(Vec::new())));
+            return Some(end);
         }
+        let (v, end) = build(s, i, 1)?;
+        if k == "faultingThread" {
+            faulting = v.as_u64();
+        }
+        out.push((k.into_owned(), v));
+        Some(end)
+    })?;
+    Some(CrashBody {
+        obj: Obj(out),
+        built_for,
+        images,
+        end,
+    })
+}
+
+/// A `usedImages` entry passed over: its text, and what the keep decision
+/// reads of it (`None` when it is not an object).
+struct ImageText<'s> {
+    text: &'s str,
+    id: Option<TextImageId<'s>>,
+}
+
+/// What [`image_id`] reads of a `usedImages` entry, from its text: `None`
+/// for a field that is absent or null, `Err(())` for one that is neither a
+/// string nor null; the last of a repeated key counts, as in a built map.
+struct TextImageId<'s> {
+    name: Result<Option<Cow<'s, str>>, ()>,
+    bundle_id: Result<Option<Cow<'s, str>>, ()>,
+    path: Result<Option<Cow<'s, str>>, ()>,
+}
+
+impl TextImageId<'_> {
+    fn id(&self) -> Option<ImageId<'_>> {
+        fn field<'a>(f: &'a Result<Option<Cow<'_, str>>, ()>) -> Option<Option<&'a str>> {
+            f.as_ref().ok().map(|v| v.as_deref())
+        }
+        Some(ImageId {
+            name: field(&self.name)?,
+            bundle_id: field(&self.bundle_id)?,
+            path: field(&self.path)?,
+        })
     }
+}
+
+/// [`TextImageId`] of the entry at `i` in `s`, and the offset just past it;
+/// `None` when it is not an object (or the scanner is not sure of it).
+fn text_image_id(s: &str, i: usize) -> Option<(TextImageId<'_>, usize)> {
+    let b = s.as_bytes();
+    let mut out = TextImageId {
+        name: Ok(None),
+        bundle_id: Ok(None),
+        path: Ok(None),
+    };
+    let end = walk_object(b, i, |(ka, kz), i| {
+        let slot = match b.get(ka + 1..kz.saturating_sub(1))? {
+            b"name" => &mut out.name,
+            b"CFBundleIdentifier" => &mut out.bundle_id,
+            b"path" => &mut out.path,
+            // Other keys, and keys with escapes (which the full parse reads
+            // as written here only by chance): the full text decides below.
+            key if memchr::memchr(b'\\', key).is_none() => return value_end(b, i),
+            _ => return None,
+        };
+        let end = value_end(b, i)?;
+        *slot = match b.get(i)? {
+            b'"' => Ok(Some(string_text(s, i, end)?)),
+            b'n' => Ok(None),
+            _ => Err(()),
+        };
+        Some(end)
+    })?;
+    Some((out, end))
 }
 
 /// A non-crash body with only [`crate::other::JSON_DETAIL_KEYS`] built, and
-/// of `processes` (a jetsam event's list) only [`crate::other::JETSAM_PROCESS_KEYS`].
-struct DetailBody(Obj);
-
-impl<'de> Deserialize<'de> for DetailBody {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = DetailBody;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DetailBody, A::Error> {
-                let mut out: Vec<(String, Value)> = Vec::new();
-                while let Some(Key(k)) = map.next_key::<Key>()? {
-                    if k == "processes" {
-                        let v =
-                            map.next_value_seed(Each(Pick(crate::other::JETSAM_PROCESS_KEYS)))?;
-                        out.push((k.into_owned(), v));
-                    } else if crate::other::JSON_DETAIL_KEYS.contains(&k.as_ref()) {
-                        let v: Value = map.next_value()?;
-                        out.push((k.into_owned(), v));
-                    } else {
-                        map.next_value::<Checked>()?;
-                    }
-                }
-                Ok(DetailBody(Obj(out)))
-            }
+/// of `processes` (a jetsam event's list) only [`crate::other::JETSAM_PROCESS_KEYS`];
+/// and the offset just past it.
+fn detail_body(s: &str) -> Option<(Obj, usize)> {
+    let b = s.as_bytes();
+    let mut out: Vec<(String, Value)> = Vec::new();
+    let end = walk_object(b, ws(b, 0), |(ka, kz), i| {
+        let k = string_text(s, ka, kz)?;
+        if k == "processes" {
+            let (v, end) = each_pick(s, i, crate::other::JETSAM_PROCESS_KEYS)?;
+            out.push((k.into_owned(), v));
+            Some(end)
+        } else if crate::other::JSON_DETAIL_KEYS.contains(&k.as_ref()) {
+            let (v, end) = build(s, i, 1)?;
+            out.push((k.into_owned(), v));
+            Some(end)
+        } else {
+            value_end(b, i)
         }
-        d.deserialize_map(V)
-    }
+    })?;
+    Some((Obj(out), end))
 }
 
-/// An array whose elements are read with the seed `T`; anything else is
-/// checked and becomes `null`.
-struct Each<T>(T);
-
-impl<'de, T: DeserializeSeed<'de, Value = Value> + Copy> DeserializeSeed<'de> for Each<T> {
-    type Value = Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
+/// The value at `i` read as a list of objects of which only `keys` are
+/// built: an array becomes one entry per element (an object with those of
+/// its keys, anything else `null`); anything else becomes `null`.
+fn each_pick(s: &str, i: usize, keys: &[&str]) -> Option<(Value, usize)> {
+    let b = s.as_bytes();
+    if b.get(i) != Some(&b'[') {
+        return Some((Value::Null, value_end(b, i)?));
     }
-}
-
-impl<'de, T: DeserializeSeed<'de, Value = Value> + Copy> Visitor<'de> for Each<T> {
-    type Value = Value;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(v) = seq.next_element_seed(self.0)? {
-            out.push(v);
+    let mut out = Vec::new();
+    let end = walk_array(b, i, |i| {
+        if b.get(i) != Some(&b'{') {
+            out.push(Value::Null);
+            return value_end(b, i);
         }
-        Ok(Value::Array(out))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
-        CheckedVisitor.visit_map(map).map(|_| Value::Null)
-    }
-    scalars_to_null!();
-}
-
-/// An object with only the listed keys built; anything else is checked and
-/// becomes `null`.
-#[derive(Clone, Copy)]
-struct Pick(&'static [&'static str]);
-
-impl<'de> DeserializeSeed<'de> for Pick {
-    type Value = Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Pick {
-    type Value = Value;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = serde_json::Map::new();
-        while let Some(Key(k)) = map.next_key::<Key>()? {
-            if self.0.contains(&k.as_ref()) {
-                let v: Value = map.next_value()?;
-                out.insert(k.into_owned(), v);
+        let mut m = serde_json::Map::new();
+        let end = walk_object(b, i, |(ka, kz), i| {
+            let k = string_text(s, ka, kz)?;
+            if keys.contains(&k.as_ref()) {
+                let (v, end) = build(s, i, 3)?;
+                m.insert(k.into_owned(), v);
+                Some(end)
             } else {
-                map.next_value::<Checked>()?;
+                value_end(b, i)
             }
-        }
-        Ok(Value::Object(out))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
-        CheckedVisitor.visit_seq(seq).map(|_| Value::Null)
-    }
-    scalars_to_null!();
-}
-
-/// An object key, borrowed from the text unless it has escapes (most keys
-/// of a large body are only compared, never kept).
-struct Key<'de>(std::borrow::Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object key")
-            }
-            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(std::borrow::Cow::Borrowed(s)))
-            }
-            fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
-                Ok(Key(std::borrow::Cow::Owned(s.to_owned())))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
-
-/// A JSON value checked as serde_json checks one it builds, and dropped.
-struct Checked;
-
-impl<'de> Deserialize<'de> for Checked {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(CheckedVisitor)
-    }
-}
-
-struct CheckedVisitor;
-
-impl<'de> Visitor<'de> for CheckedVisitor {
-    type Value = Checked;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
-        while seq.next_element::<Checked>()?.is_some() {}
-        Ok(Checked)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
-        while map.next_entry::<Checked, Checked>()?.is_some() {}
-        Ok(Checked)
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Checked, E> {
-        Ok(Checked)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Checked, E> {
-        Ok(Checked)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Checked, E> {
-        Ok(Checked)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Checked, E> {
-        Ok(Checked)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Checked, E> {
-        Ok(Checked)
-    }
-    fn visit_unit<E>(self) -> Result<Checked, E> {
-        Ok(Checked)
-    }
+        })?;
+        out.push(Value::Object(m));
+        Some(end)
+    })?;
+    Some((Value::Array(out), end))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn checked(s: &str) -> bool {
-        serde_json::from_str::<Checked>(s).is_ok()
+    /// A crash body with `"x": value` in thread 1, which did not crash, and
+    /// in an image entry no frame points at.
+    fn body_with(value: &str) -> String {
+        format!(
+            r#"{{"faultingThread":0,"threads":[{{"id":0,"frames":[{{"imageIndex":0}}]}},{{"id":1,"x":{value}}}],"usedImages":[{{"name":"a"}},{{"name":"b","x":{value}}}]}}"#
+        )
     }
 
     #[test]
-    fn checked_accepts_and_rejects_what_a_built_value_does() {
-        for s in [
-            "[1e400]",
-            &format!("{}{}", "[".repeat(129), "]".repeat(129)),
-            r#"{"a":"\ud800"}"#,
-            r#"{"a":"x"#,
-            "[1,]",
-            r#"{"a":[1,{"b":[]}],"c":-1.5e3,"d":"\u00e9","e":null,"f":true}"#,
-            &format!("{}{}", "[".repeat(127), "]".repeat(127)),
+    fn ordinary_unbuilt_values_are_passed_over() {
+        for value in [
+            r#"["\"", "\/", "\n", "\u00e9", "\ud83d\ude00", "\\ud800"]"#,
+            "0.25",
+            "-3",
+            "[1.5e3, -0, 2E-7, 18446744073709551616, {}]",
         ] {
-            let value = serde_json::from_str::<Value>(s).map_err(|e| e.to_string());
-            let check = serde_json::from_str::<Checked>(s).map_err(|e| e.to_string());
-            assert_eq!(value.err(), check.err(), "{s}");
+            let (obj, _) = parse_object(&body_with(value), "ips", &ReadOptions::crashed(None))
+                .unwrap_or_else(|e| panic!("{value}: {e}"));
+            let threads = obj.get("threads").and_then(Value::as_array).unwrap();
+            // Not built: the skim did not fall back to the full parse.
+            assert!(threads[1].is_null(), "{value}");
+            let images = obj.get("usedImages").and_then(Value::as_array).unwrap();
+            assert_eq!(images[0].get("name").and_then(Value::as_str), Some("a"));
+            assert!(images[1].is_null(), "{value}");
         }
-        assert!(checked("{}"));
+    }
+
+    #[test]
+    fn unsure_unbuilt_values_make_the_full_parse_decide() {
+        let deep = format!("{}{}", "[".repeat(101), "]".repeat(101));
+        // serde_json builds these, but the scanner is not sure: the full
+        // parse reads the body (every thread built).
+        for value in [deep.as_str(), "1e301", "0e999"] {
+            let (obj, _) = parse_object(&body_with(value), "ips", &ReadOptions::crashed(None))
+                .unwrap_or_else(|e| panic!("{value}: {e}"));
+            let threads = obj.get("threads").and_then(Value::as_array).unwrap();
+            assert!(threads[1].get("x").is_some(), "{value}");
+        }
+        // serde_json refuses these: the same error as the full parse.
+        let deep = format!("{}{}", "[".repeat(130), "]".repeat(130));
+        let long = "7".repeat(400);
+        for value in [deep.as_str(), "1e999", r#""\ud800""#, r#""a\udc00""#, &long] {
+            let body = body_with(value);
+            let skim = parse_object(&body, "ips", &ReadOptions::crashed(None)).unwrap_err();
+            let full = crate::ips::parse_object(&body, "ips").unwrap_err();
+            assert_eq!(skim.to_string(), full.to_string(), "{value}");
+        }
+    }
+
+    #[test]
+    fn image_ids_read_from_text_match_built_ones() {
+        for entry in [
+            r#"{"name":"a","path":"/x/a","CFBundleIdentifier":"com.a"}"#,
+            r#"{"name":"a","name":"b","path":null}"#,
+            r#"{"name":"a\/b\u00e9","path":7}"#,
+            r#"{"name":["a"]}"#,
+            r#"["uuid",4096,"P"]"#,
+            r#"{}"#,
+            r#"7"#,
+        ] {
+            let built: Value = serde_json::from_str(entry).unwrap();
+            let text = text_image_id(entry, 0).map(|(id, _)| id);
+            assert_eq!(
+                text.as_ref().and_then(TextImageId::id),
+                image_id(&built),
+                "{entry}"
+            );
+        }
     }
 
     #[test]
@@ -507,5 +523,86 @@ mod tests {
         );
         assert!(procs[0].get("uuid").is_none());
         assert!(procs[1].is_null());
+    }
+
+    /// The skim against the full parse on mutated corpus bodies (a fixed
+    /// walk of changes, the same every run): both fail with the same words,
+    /// or both succeed with the same keys, the same end, and the same
+    /// values except those the skim leaves `null`.
+    #[test]
+    fn mutated_bodies_read_as_the_full_parse_does() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/apple");
+        let mut bodies = Vec::new();
+        let mut stack = vec![std::path::PathBuf::from(dir)];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if let Ok(t) = std::fs::read_to_string(&p) {
+                    if let Some((_, body)) = t.split_once('\n') {
+                        if body.trim_start().starts_with('{') {
+                            bodies.push(body.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        let changes: &[u8] = b"\"\\[]{}:,0123456789-+.eEtrufalsn u\t\n/bdD8";
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let opts = ReadOptions::crashed(None);
+        let mut compared = 0;
+        for body in &bodies {
+            for _ in 0..40 {
+                let mut b = body.as_bytes().to_vec();
+                for _ in 0..(1 + next() % 3) {
+                    let at = (next() as usize) % b.len();
+                    if b[at].is_ascii() {
+                        b[at] = changes[(next() as usize) % changes.len()];
+                    }
+                }
+                let Ok(s) = String::from_utf8(b) else {
+                    continue;
+                };
+                let full = crate::ips::parse_object(&s, "ips");
+                let skim = parse_object(&s, "ips", &opts);
+                let detail = parse_detail(&s, "ips");
+                compared += 1;
+                match (&full, &detail) {
+                    (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                    (Ok((_, fe)), Ok((_, ke))) => assert_eq!(fe, ke),
+                    _ => panic!("full {:?}, detail {:?}", full.err(), detail.err()),
+                }
+                match (&full, &skim) {
+                    (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                    (Ok((f, fe)), Ok((k, ke))) => {
+                        assert_eq!(fe, ke);
+                        assert_eq!(f.0.len(), k.0.len());
+                        for ((key, a), (key2, b)) in f.0.iter().zip(&k.0) {
+                            assert_eq!(key, key2);
+                            match (a, b) {
+                                (Value::Array(a), Value::Array(b))
+                                    if key == "threads" || key == "usedImages" =>
+                                {
+                                    assert_eq!(a.len(), b.len(), "{key}");
+                                    for (x, y) in a.iter().zip(b) {
+                                        assert!(y.is_null() || x == y, "{key}");
+                                    }
+                                }
+                                _ => assert_eq!(a, b, "{key}"),
+                            }
+                        }
+                    }
+                    _ => panic!("full {:?}, skim {:?}", full.err(), skim.err()),
+                }
+            }
+        }
+        assert!(compared > 200, "{compared}");
     }
 }

@@ -86,3 +86,45 @@ fn two_crashed_thread_lines_fall_back_to_the_full_read() {
     assert_eq!(skim.crashed_thread, Some(0));
     assert_eq!(skim.crashed().map(|t| t.frames.len()), Some(8));
 }
+
+/// A real report with `"x": value` put into thread 1, a thread that did not
+/// crash (the skimmed read passes over it unbuilt).
+fn with_value_in_thread_1(value: &str) -> Vec<u8> {
+    let path = Path::new(CORPUS).join("inket-MacSymbolicator/ios-crash-in-ips-format.ips");
+    let text = std::fs::read_to_string(path).unwrap();
+    assert_eq!(text.matches(r#""id":6262,"#).count(), 1);
+    text.replace(r#""id":6262,"#, &format!(r#""id":6262,"x":{value},"#))
+        .into_bytes()
+}
+
+#[test]
+fn unbuilt_values_the_full_read_rejects_fail_with_its_words() {
+    let deep = format!("{}{}", "[".repeat(130), "]".repeat(130));
+    let long = "7".repeat(400);
+    for value in [r#""\ud800""#, r#""a\udc00b""#, "1e999", &long, &deep] {
+        let bytes = with_value_in_thread_1(value);
+        let full = crashlens_read::read_bytes(&bytes).map(|_| ()).unwrap_err();
+        let skim = crashlens_read::read_bytes_with(&bytes, &ReadOptions::crashed(None))
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(full.to_string(), skim.to_string(), "{value}");
+    }
+}
+
+#[test]
+fn ordinary_unbuilt_values_read_the_same_either_way() {
+    let strings = r#"["\"", "\/", "\n", "\u00e9", "\ud83d\ude00", "\\ud800"]"#;
+    for value in [
+        strings,
+        "0.25",
+        "-3",
+        "[1.5e3, -0, 2E-7, 18446744073709551616]",
+    ] {
+        let bytes = with_value_in_thread_1(value);
+        let full = crashlens_read::read_bytes(&bytes).unwrap();
+        let skim = crashlens_read::read_bytes_with(&bytes, &ReadOptions::crashed(None)).unwrap();
+        assert_eq!(crashed_view(&full), crashed_view(&skim), "{value}");
+        assert_eq!(full.exception, skim.exception, "{value}");
+        assert_eq!(full.threads.len(), 8, "{value}");
+    }
+}
