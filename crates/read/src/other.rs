@@ -53,7 +53,9 @@ pub const JSON_DETAIL_KEYS: &[&str] = &[
     "processes",
 ];
 
-/// The fields of a jetsam event's `processes` entry that [`jetsam_detail`] reads.
+/// The fields of a jetsam event's `processes` entry that [`jetsam_detail`]
+/// reads (it passes over an entry without a `reason`, so a skimmed read
+/// builds none of an entry without one).
 pub const JETSAM_PROCESS_KEYS: &[&str] = &["reason", "name", "pid"];
 
 /// A non-crash report with a JSON body. `body` is None when the JSON did not

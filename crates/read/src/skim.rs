@@ -362,7 +362,7 @@ fn detail_body(s: &str) -> Option<(Obj, usize)> {
     let end = walk_object(b, ws(b, 0), |(ka, kz), i| {
         let k = string_text(s, ka, kz)?;
         if k == "processes" {
-            let (v, end) = each_pick(s, i, crate::other::JETSAM_PROCESS_KEYS)?;
+            let (v, end) = each_pick(s, i, crate::other::JETSAM_PROCESS_KEYS, "reason")?;
             out.push((k.into_owned(), v));
             Some(end)
         } else if crate::other::JSON_DETAIL_KEYS.contains(&k.as_ref()) {
@@ -377,30 +377,40 @@ fn detail_body(s: &str) -> Option<(Obj, usize)> {
 }
 
 /// The value at `i` read as a list of objects of which only `keys` are
-/// built: an array becomes one entry per element (an object with those of
-/// its keys, anything else `null`); anything else becomes `null`.
-fn each_pick(s: &str, i: usize, keys: &[&str]) -> Option<(Value, usize)> {
+/// built, and only for objects that have the key `needed` (a jetsam entry
+/// without a `reason` is passed over by the message): an array becomes one
+/// entry per element (an object with those of its keys, else `null`);
+/// anything else becomes `null`.
+fn each_pick(s: &str, i: usize, keys: &[&str], needed: &str) -> Option<(Value, usize)> {
     let b = s.as_bytes();
     if b.get(i) != Some(&b'[') {
         return Some((Value::Null, value_end(b, i)?));
     }
     let mut out = Vec::new();
+    // Where each listed key's value starts in the current element.
+    let mut found: Vec<(Cow<'_, str>, usize)> = Vec::new();
     let end = walk_array(b, i, |i| {
         if b.get(i) != Some(&b'{') {
             out.push(Value::Null);
             return value_end(b, i);
         }
-        let mut m = serde_json::Map::new();
+        found.clear();
         let end = walk_object(b, i, |(ka, kz), i| {
             let k = string_text(s, ka, kz)?;
             if keys.contains(&k.as_ref()) {
-                let (v, end) = build(s, i, 3)?;
-                m.insert(k.into_owned(), v);
-                Some(end)
-            } else {
-                value_end(b, i)
+                found.push((k, i));
             }
+            value_end(b, i)
         })?;
+        if !found.iter().any(|(k, _)| k == needed) {
+            out.push(Value::Null);
+            return Some(end);
+        }
+        let mut m = serde_json::Map::new();
+        for (k, at) in found.drain(..) {
+            let (v, _) = build(s, at, 3)?;
+            m.insert(k.into_owned(), v);
+        }
         out.push(Value::Object(m));
         Some(end)
     })?;
@@ -509,7 +519,7 @@ mod tests {
 
     #[test]
     fn a_detail_body_keeps_only_the_message_fields() {
-        let body = r#"{"bug_type":"298","largestProcess":"App","processes":[{"name":"App","reason":"highwater","pid":7,"uuid":"x"},3],"other":[1,2]}"#;
+        let body = r#"{"bug_type":"298","largestProcess":"App","processes":[{"name":"App","reason":"highwater","pid":7,"uuid":"x"},3,{"name":"B","pid":8}],"other":[1,2]}"#;
         let (obj, _) = parse_detail(body, "ips").unwrap();
         assert_eq!(
             obj.get("largestProcess").and_then(Value::as_str),
@@ -523,6 +533,8 @@ mod tests {
         );
         assert!(procs[0].get("uuid").is_none());
         assert!(procs[1].is_null());
+        // Not killed (no reason): not built.
+        assert!(procs[2].is_null());
     }
 
     /// The skim against the full parse on mutated corpus bodies (a fixed
