@@ -23,6 +23,7 @@ pub use signature::{Decision, Engine, Explanation, FrameStep, Signature};
 pub use similar::SimilarPair;
 pub use summary::ReportSummary;
 
+use crashlens_knowledge::memo::KeyIsHash;
 use crashlens_read::{ReadError, MAX_REPORT_BYTES};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -149,7 +150,7 @@ fn parse_hex(h: &str) -> Option<u128> {
 fn process(
     path: &Path,
     stamps: Option<&HashMap<String, FileStamp>>,
-    known: Option<&HashSet<u128>>,
+    known: Option<&HashSet<u128, KeyIsHash>>,
     engine: &Engine,
 ) -> Processed {
     let path_s = path.display().to_string();
@@ -272,7 +273,7 @@ fn group_in_pool(
         None => None,
     };
     let stamps = store.as_ref().map(|s| s.file_stamps()).transpose()?;
-    let known: Option<HashSet<u128>> = match &store {
+    let known: Option<HashSet<u128, KeyIsHash>> = match &store {
         Some(s) => Some(
             s.known_hashes()?
                 .iter()
@@ -284,9 +285,10 @@ fn group_in_pool(
     let engine = Engine::default();
     let mut out = Outcome::default();
     let mut buckets = Buckets::default();
-    let mut seen: HashSet<u128> = HashSet::new();
+    // Content hashes (xxh3) are their own map hashes.
+    let mut seen: HashSet<u128, KeyIsHash> = HashSet::default();
     // Database hits of this run: hash -> the path it was found at now.
-    let mut hits: HashMap<u128, String> = HashMap::new();
+    let mut hits: HashMap<u128, String, KeyIsHash> = HashMap::default();
     let all_stored = paths.is_empty();
     let mut grouped_now = 0u64;
 

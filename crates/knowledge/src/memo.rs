@@ -20,6 +20,10 @@ impl std::hash::Hasher for KeyHasher {
     fn write_u64(&mut self, n: u64) {
         self.0 ^= n;
     }
+    /// A 128-bit content hash: its two halves folded.
+    fn write_u128(&mut self, n: u128) {
+        self.0 ^= n as u64 ^ (n >> 64) as u64;
+    }
 }
 
 /// Hash maps keyed by a hash.
@@ -34,6 +38,10 @@ mod tests {
         assert_eq!(
             super::KeyIsHash::default().hash_one(0xdead_beef_u64),
             0xdead_beef
+        );
+        assert_eq!(
+            super::KeyIsHash::default().hash_one(0x1_0000_0000_0000_0002_u128),
+            3
         );
         let mut h = super::KeyHasher::default();
         h.write(b"ab");
