@@ -13,7 +13,7 @@
 
 use crashlens_model::Frame;
 
-use super::num::{parse_0x, parse_hex, parse_num};
+use super::num::{hex_token, parse_0x, parse_hex, parse_num};
 use crate::text::Needle;
 use std::borrow::Cow;
 
@@ -103,7 +103,7 @@ fn usual_frame_parts(line: &str) -> Option<FrameParts> {
     if !tok.iter().all(u8::is_ascii_graphic) {
         return None;
     }
-    let address = parse_hex(line.get(tok_start..tok_end)?)?;
+    let address = hex_token(tok)?;
     Some(FrameParts {
         digits,
         name,
@@ -121,19 +121,25 @@ fn untabbed_address(s: &[u8]) -> Option<(usize, usize)> {
     let mut i = 0;
     let mut first = true;
     while i < s.len() {
-        let end = memchr::memchr(b' ', s.get(i..)?).map_or(s.len(), |p| i + p);
-        let tok = s.get(i..end)?;
-        if !tok.iter().all(u8::is_ascii_graphic) {
+        // The token from `i` to the next space, all visible ASCII.
+        let start = i;
+        let mut visible = true;
+        while let Some(&c) = s.get(i) {
+            if c == b' ' {
+                break;
+            }
+            visible &= c.is_ascii_graphic();
+            i += 1;
+        }
+        if !visible {
             return None;
         }
-        if !first
-            && (tok.starts_with(b"0x") || tok.starts_with(b"0X"))
-            && std::str::from_utf8(tok).ok().and_then(parse_hex).is_some()
+        let tok = s.get(start..i)?;
+        if !first && (tok.starts_with(b"0x") || tok.starts_with(b"0X")) && hex_token(tok).is_some()
         {
-            return Some((i, end));
+            return Some((start, i));
         }
         first = false;
-        i = end;
         while s.get(i) == Some(&b' ') {
             i += 1;
         }

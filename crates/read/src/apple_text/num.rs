@@ -43,6 +43,16 @@ pub(crate) fn hex_prefix(b: &[u8]) -> Option<(u64, usize)> {
     (n > 0).then_some((v, n))
 }
 
+/// [`parse_hex`] on bytes: the whole token, with or without `0x`/`0X`.
+pub(crate) fn hex_token(tok: &[u8]) -> Option<u64> {
+    let digits = tok
+        .strip_prefix(b"0x")
+        .or_else(|| tok.strip_prefix(b"0X"))
+        .unwrap_or(tok);
+    let (v, n) = hex_prefix(digits)?;
+    (n == digits.len()).then_some(v)
+}
+
 /// [`hex_prefix`] for more than 16 digits (leading zeros may still fit).
 fn long_hex_prefix(b: &[u8]) -> Option<(u64, usize)> {
     let mut v: u64 = 0;
@@ -219,6 +229,27 @@ mod tests {
         }
         for c in &cases {
             assert_eq!(hex_prefix(c), hex_prefix_slow(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn hex_tokens_read_as_parse_hex_reads_them() {
+        for t in [
+            "",
+            "0x",
+            "0X",
+            "0x0",
+            "0X1f",
+            "1f",
+            "0x0x1",
+            "0xg",
+            "0x00000000000000000001",
+            "0xffffffffffffffff",
+            "0x1ffffffffffffffff",
+            "00000001800b0a5c",
+            "0x1800b0a5c+",
+        ] {
+            assert_eq!(hex_token(t.as_bytes()), parse_hex(t), "{t:?}");
         }
     }
 
