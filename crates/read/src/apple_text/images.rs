@@ -369,14 +369,16 @@ impl Wanted {
     }
 
     /// The skimmed read of one image line: `None` when it is not an image line
-    /// (the list ends), else whether to keep it, with the line parsed only
-    /// when it is kept. What a line's identity names is remembered in `known`.
+    /// (the list ends), else the image is added to `images` when it is kept,
+    /// with the line parsed only then. What a line's identity names is
+    /// remembered in `known`.
     pub fn check_line(
         &self,
         line: &str,
         opts: &ReadOptions,
         known: &mut Identities,
-    ) -> Option<Option<Image>> {
+        images: &mut Vec<Image>,
+    ) -> Option<()> {
         let (base, end, tail) = split_range(line)?;
         let at = known.find(base, end, tail)?;
         let i = known.all.get_mut(at)?;
@@ -399,9 +401,10 @@ impl Wanted {
             }
         };
         if !keep {
-            return Some(None);
+            return Some(());
         }
-        Some(parse_tail(base, end, tail).map(|v| v.to_image()))
+        images.extend(parse_tail(base, end, tail).map(|v| v.to_image()));
+        Some(())
     }
 }
 

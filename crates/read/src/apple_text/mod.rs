@@ -457,17 +457,21 @@ impl<'a> Parser<'a> {
                 if crate::text::trim_start(l).is_empty() {
                     break;
                 }
-                let image = match &wanted {
-                    Some(w) => match w.check_line(l, &self.opts, known) {
-                        Some(kept) => kept,
-                        None => break,
-                    },
+                let image_line = match &wanted {
+                    Some(w) => w
+                        .check_line(l, &self.opts, known, &mut self.report.images)
+                        .is_some(),
                     None => match images::parse_image_view(l) {
-                        Some(view) => Some(view.to_image()),
-                        None => break,
+                        Some(view) => {
+                            self.report.images.push(view.to_image());
+                            true
+                        }
+                        None => false,
                     },
                 };
-                self.report.images.extend(image);
+                if !image_line {
+                    break;
+                }
                 self.pos += 1;
             }
         });
