@@ -29,7 +29,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use store::{FileStamp, Store, StoreError, StoredUnreadable};
+use store::{FileStamp, FileStamps, Store, StoreError, StoredUnreadable};
 
 /// Files handed to the workers at a time: bounds memory to one chunk's summaries.
 const CHUNK: usize = 2048;
@@ -149,7 +149,7 @@ fn parse_hex(h: &str) -> Option<u128> {
 /// Reads, hashes and summarizes one file.
 fn process(
     path: &Path,
-    stamps: Option<&HashMap<String, FileStamp>>,
+    stamps: Option<&FileStamps>,
     known: Option<&HashSet<u128, KeyIsHash>>,
     engine: &Engine,
 ) -> Processed {
