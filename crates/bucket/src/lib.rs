@@ -272,8 +272,11 @@ fn group_in_pool(
         Some(p) => Some(Store::open(p, &rules_fingerprint())?),
         None => None,
     };
-    let stamps = store.as_ref().map(|s| s.file_stamps()).transpose()?;
-    let known: Option<HashSet<u128, KeyIsHash>> = match &store {
+    // With no paths, only the stored reports are printed: what is known of
+    // files is not needed.
+    let files_store = store.as_ref().filter(|_| !paths.is_empty());
+    let stamps = files_store.map(|s| s.file_stamps()).transpose()?;
+    let known: Option<HashSet<u128, KeyIsHash>> = match files_store {
         Some(s) => Some(
             s.known_hashes()?
                 .iter()
