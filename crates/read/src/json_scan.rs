@@ -309,8 +309,32 @@ pub(crate) fn walk_object(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// The JSON bodies (what follows the first line) of every corpus file
+    /// whose second part is a JSON object: the `.ips` reports and the
+    /// JSON-bodied `.crash` files.
+    pub(crate) fn corpus_json_bodies() -> Vec<String> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/apple");
+        let mut bodies = Vec::new();
+        let mut stack = vec![std::path::PathBuf::from(dir)];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if let Ok(t) = std::fs::read_to_string(&p) {
+                    if let Some((_, body)) = t.split_once('\n') {
+                        if body.trim_start().starts_with('{') {
+                            bodies.push(body.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        bodies
+    }
     use serde_json::Value;
 
     /// Whether the scanner takes all of `s` as one value.
@@ -418,23 +442,7 @@ mod tests {
     /// between runs).
     #[test]
     fn what_it_accepts_serde_json_builds_under_mutation() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/apple");
-        let mut texts = Vec::new();
-        let mut stack = vec![std::path::PathBuf::from(dir)];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).unwrap().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if let Ok(t) = std::fs::read_to_string(&p) {
-                    if let Some((_, body)) = t.split_once('\n') {
-                        if body.trim_start().starts_with('{') {
-                            texts.push(body.to_owned());
-                        }
-                    }
-                }
-            }
-        }
+        let texts = corpus_json_bodies();
         assert!(!texts.is_empty());
         let bytes: &[u8] = b"\"\\[]{}:,0123456789-+.eEtrufalsn u\t\n/bdD8";
         let mut seed = 0x9E37_79B9_7F4A_7C15u64;

@@ -543,23 +543,7 @@ mod tests {
     /// values except those the skim leaves `null`.
     #[test]
     fn mutated_bodies_read_as_the_full_parse_does() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/apple");
-        let mut bodies = Vec::new();
-        let mut stack = vec![std::path::PathBuf::from(dir)];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).unwrap().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if let Ok(t) = std::fs::read_to_string(&p) {
-                    if let Some((_, body)) = t.split_once('\n') {
-                        if body.trim_start().starts_with('{') {
-                            bodies.push(body.to_owned());
-                        }
-                    }
-                }
-            }
-        }
+        let bodies = crate::json_scan::tests::corpus_json_bodies();
         let changes: &[u8] = b"\"\\[]{}:,0123456789-+.eEtrufalsn u\t\n/bdD8";
         let mut seed = 0x2545_F491_4F6C_DD1Du64;
         let mut next = move || {

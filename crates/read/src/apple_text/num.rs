@@ -173,21 +173,10 @@ pub(crate) fn known(s: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    /// [`hex_prefix`] one digit at a time, as it was.
+    /// [`hex_prefix`] one digit at a time, as it was: [`long_hex_prefix`]
+    /// (which checks for overflow at every digit) for any length.
     fn hex_prefix_slow(b: &[u8]) -> Option<(u64, usize)> {
-        let mut v: u64 = 0;
-        let mut n = 0;
-        for &c in b {
-            let Some(d) = hex_digit(c) else {
-                break;
-            };
-            if v >> 60 != 0 {
-                return None;
-            }
-            v = (v << 4) | u64::from(d);
-            n += 1;
-        }
-        (n > 0).then_some((v, n))
+        long_hex_prefix(b).filter(|&(_, n)| n > 0)
     }
 
     #[test]
