@@ -4,7 +4,8 @@
 //!
 //! [`parse`] walks the lines once: header and exception "Key: value" lines
 //! ([`header`], [`exception`]), thread blocks ([`threads`], [`frame`]),
-//! register dumps ([`thread_state`]), "Binary Images" ([`images`]) and the
+//! register dumps ([`thread_state`]), "Binary Images" ([`images`]; which of
+//! them a skimmed read keeps, [`kept_images`]) and the
 //! multi-line sections (Application Specific Information, VM Region Info,
 //! Kernel Triage, Last Exception Backtrace). Then frames are matched to images.
 //! Reports that are not process crashes (kernel panics, stackshots, EXC_RESOURCE
@@ -14,6 +15,7 @@ mod exception;
 mod frame;
 mod header;
 mod images;
+mod kept_images;
 mod num;
 mod thread_state;
 mod threads;
@@ -448,11 +450,11 @@ impl<'a> Parser<'a> {
     fn read_images(&mut self) {
         let wanted = if self.opts.skim() {
             self.images_for = Some(self.crashed_number());
-            images::Wanted::of(&self.report, self.crashed_number())
+            kept_images::Wanted::of(&self.report, self.crashed_number())
         } else {
             None
         };
-        images::with_identities(|known| {
+        kept_images::with_identities(|known| {
             while let Some(l) = self.peek() {
                 if crate::text::trim_start(l).is_empty() {
                     break;
