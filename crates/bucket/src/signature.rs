@@ -18,7 +18,7 @@
 //! rules and lists only; a hit is checked against the whole symbol).
 
 use crashlens_knowledge::frames::{self, FrameClass, FrameLists};
-pub(crate) use crashlens_knowledge::memo::KeyIsHash;
+use crashlens_knowledge::memo::KeyIsHash;
 use crashlens_knowledge::signature::{self as sigrules, SignatureRules};
 use crashlens_model::{CrashReport, Frame, StackAnalysis};
 use serde::{Deserialize, Serialize};

@@ -129,6 +129,7 @@ impl Store {
         Ok(Store { conn })
     }
 
+    /// Every known file stamp, by path.
     pub fn file_stamps(&self) -> Result<FileStamps, StoreError> {
         let mut stmt = self
             .conn
@@ -244,6 +245,7 @@ impl Store {
         Ok(())
     }
 
+    /// Every stored file that was not grouped.
     pub fn unreadable(&self) -> Result<Vec<StoredUnreadable>, StoreError> {
         let mut stmt = self
             .conn

@@ -2,7 +2,8 @@
 //! This is all that is kept of a report once it is read (never the report
 //! itself), so memory stays flat however many reports a run reads.
 
-use crate::signature::{Engine, KeyIsHash};
+use crate::signature::Engine;
+use crashlens_knowledge::memo::KeyIsHash;
 use crashlens_knowledge::owners::{self, Subject};
 use crashlens_model::{CrashReport, Owner};
 use crashlens_read::ImageId;

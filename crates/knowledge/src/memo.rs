@@ -1,8 +1,9 @@
 //! Hash-keyed maps for the per-thread memos that remember answers worked out
 //! from report text (frame-list classes, normalized symbols, image
-//! identities, GPU-driver checks). The key is already a 64-bit hash of the
-//! text, so the map uses it as is; every memo confirms a hit against the
-//! remembered text, so a colliding key never gives a wrong answer.
+//! identities, GPU-driver checks), and for `group`'s sets of content hashes.
+//! The key is already a hash (64 bits, or a 128-bit content hash folded), so
+//! the map uses it as is; every memo confirms a hit against the remembered
+//! text, so a colliding key never gives a wrong answer.
 
 /// A hasher for keys that are already hashes: the key is its own hash.
 #[derive(Default)]

@@ -21,9 +21,9 @@
 //! text report turns out to name a different crashed thread after threads or
 //! images were passed over (two "Crashed Thread" lines), or an `.ips` body
 //! repeats `faultingThread` after its threads with another value, the reader
-//! starts over in full. `.ips` values left unbuilt are still checked: serde_json
-//! skips them, and a value that building might reject where skipping does not
-//! (see `skim.rs`) also makes the reader start over in full.
+//! starts over in full. `.ips` values left unbuilt are still checked, by a
+//! scanner that accepts only what serde_json would build (`json_scan.rs`);
+//! where it is not sure, the reader starts over in full too (see `skim.rs`).
 //! `tests/skim.rs` and `crates/bucket/tests/corpus.rs` check the agreement over
 //! the whole corpus, and the `read_skim` fuzz target on mutated input.
 

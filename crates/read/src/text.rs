@@ -1,6 +1,7 @@
-//! Line splitting shared by the text readers and sniffers: `str::lines`
-//! with a vectorized newline search (reports are read line by line several
-//! times, so this is one of the hottest loops of `group`).
+//! Text helpers shared by the text readers and sniffers, on the hot path of
+//! `group`: `str::lines` with a vectorized newline search, the lines of a part
+//! of an already split text, fixed needles with searchers built once, and
+//! ASCII-first trims.
 
 /// The lines of `s` exactly as [`str::lines`] gives them: split at `\n`, the
 /// `\r` of a `\r\n` removed, no empty line after a final newline.

@@ -348,6 +348,7 @@ fn repair_broken(s: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     /// The quick reading gives what the full one gives, wherever it reads a
     /// line at all (every line of every corpus file, and some made-up ones).
@@ -406,8 +407,6 @@ mod tests {
         // Most frame lines take the quick road.
         assert!(usual > 1000, "{usual}");
     }
-
-    use super::*;
 
     fn f(line: &str) -> Frame {
         parse_frame_line(line).expect("frame")
