@@ -54,9 +54,12 @@ pub const JSON_DETAIL_KEYS: &[&str] = &[
 ];
 
 /// The fields of a jetsam event's `processes` entry that [`jetsam_detail`]
-/// reads (it passes over an entry without a `reason`, so a skimmed read
-/// builds none of an entry without one).
-pub const JETSAM_PROCESS_KEYS: &[&str] = &["reason", "name", "pid"];
+/// reads.
+pub const JETSAM_PROCESS_KEYS: &[&str] = &[JETSAM_KILL_REASON, "name", "pid"];
+
+/// The field that marks a jetsam entry as killed: [`jetsam_detail`] passes
+/// over an entry without it, so a skimmed read builds none of such an entry.
+pub const JETSAM_KILL_REASON: &str = "reason";
 
 /// A non-crash report with a JSON body. `body` is None when the JSON did not
 /// parse (hand-edited files); `raw` is the body text, searched for the key
@@ -94,7 +97,7 @@ fn jetsam_detail(body: &Obj) -> String {
     let mut killed: Vec<String> = Vec::new();
     let mut largest_reason = None;
     for p in procs.into_iter().flatten() {
-        let Some(reason) = p.get("reason").and_then(Value::as_str) else {
+        let Some(reason) = p.get(JETSAM_KILL_REASON).and_then(Value::as_str) else {
             continue;
         };
         let name = p.get("name").and_then(Value::as_str).unwrap_or("?");

@@ -362,7 +362,12 @@ fn detail_body(s: &str) -> Option<(Obj, usize)> {
     let end = walk_object(b, ws(b, 0), |(ka, kz), i| {
         let k = string_text(s, ka, kz)?;
         if k == "processes" {
-            let (v, end) = each_pick(s, i, crate::other::JETSAM_PROCESS_KEYS, "reason")?;
+            let (v, end) = each_pick(
+                s,
+                i,
+                crate::other::JETSAM_PROCESS_KEYS,
+                crate::other::JETSAM_KILL_REASON,
+            )?;
             out.push((k.into_owned(), v));
             Some(end)
         } else if crate::other::JSON_DETAIL_KEYS.contains(&k.as_ref()) {
