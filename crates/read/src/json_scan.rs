@@ -67,7 +67,7 @@ pub(crate) fn value_end(b: &[u8], mut i: usize) -> Option<usize> {
                     stack >>= 1;
                 } else {
                     if object {
-                        i = key_end(b, i)?;
+                        i = key_and_value(b, i)?.1;
                     }
                     continue;
                 }
@@ -89,7 +89,7 @@ pub(crate) fn value_end(b: &[u8], mut i: usize) -> Option<usize> {
                 b',' => {
                     i = ws(b, i + 1);
                     if object {
-                        i = key_end(b, i)?;
+                        i = key_and_value(b, i)?.1;
                     }
                     break;
                 }
@@ -104,15 +104,16 @@ pub(crate) fn value_end(b: &[u8], mut i: usize) -> Option<usize> {
     }
 }
 
-/// The offset of an object's value after its key, which starts at `i`:
-/// the key, `:` and white space passed.
+/// An object's key, which starts at `i` (its quote): the offset just past
+/// the key, and the offset of its value (the `:` and white space passed).
 #[inline(always)]
-fn key_end(b: &[u8], i: usize) -> Option<usize> {
+fn key_and_value(b: &[u8], i: usize) -> Option<(usize, usize)> {
     if b.get(i) != Some(&b'"') {
         return None;
     }
-    let i = ws(b, string_end(b, i + 1)?);
-    (b.get(i) == Some(&b':')).then(|| ws(b, i + 1))
+    let key_end = string_end(b, i + 1)?;
+    let colon = ws(b, key_end);
+    (b.get(colon) == Some(&b':')).then(|| (key_end, ws(b, colon + 1)))
 }
 
 fn literal_end(b: &[u8], i: usize, word: &[u8]) -> Option<usize> {
@@ -291,15 +292,8 @@ pub(crate) fn walk_object(
         return Some(i + 1);
     }
     loop {
-        if b.get(i) != Some(&b'"') {
-            return None;
-        }
-        let key = (i, string_end(b, i + 1)?);
-        i = ws(b, key.1);
-        if b.get(i) != Some(&b':') {
-            return None;
-        }
-        i = ws(b, entry(key, ws(b, i + 1))?);
+        let (key_end, value) = key_and_value(b, i)?;
+        i = ws(b, entry((i, key_end), value)?);
         match *b.get(i)? {
             b',' => i = ws(b, i + 1),
             b'}' => return Some(i + 1),
@@ -311,6 +305,20 @@ pub(crate) fn walk_object(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// The bytes the mutation tests put into corpus bodies: JSON's own.
+    pub(crate) const MUTATIONS: &[u8] = b"\"\\[]{}:,0123456789-+.eEtrufalsn u\t\n/bdD8";
+
+    /// A fixed pseudo-random walk (xorshift) for the mutation tests: the same
+    /// every run.
+    pub(crate) fn walk_from(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        }
+    }
 
     /// The JSON bodies (what follows the first line) of every corpus file
     /// whose second part is a JSON object: the `.ips` reports and the
@@ -444,14 +452,8 @@ pub(crate) mod tests {
     fn what_it_accepts_serde_json_builds_under_mutation() {
         let texts = corpus_json_bodies();
         assert!(!texts.is_empty());
-        let bytes: &[u8] = b"\"\\[]{}:,0123456789-+.eEtrufalsn u\t\n/bdD8";
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let bytes = MUTATIONS;
+        let mut next = walk_from(0x9E37_79B9_7F4A_7C15);
         let mut tried = 0;
         for text in &texts {
             for _ in 0..300 {

@@ -549,14 +549,8 @@ mod tests {
     #[test]
     fn mutated_bodies_read_as_the_full_parse_does() {
         let bodies = crate::json_scan::tests::corpus_json_bodies();
-        let changes: &[u8] = b"\"\\[]{}:,0123456789-+.eEtrufalsn u\t\n/bdD8";
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let changes = crate::json_scan::tests::MUTATIONS;
+        let mut next = crate::json_scan::tests::walk_from(0x2545_F491_4F6C_DD1D);
         let opts = ReadOptions::crashed(None);
         let mut compared = 0;
         for body in &bodies {
