@@ -466,7 +466,7 @@ fn dispatch_text_body(
     if let Some(kind) = other::kind_for_bug_type(bug) {
         return Err(other::from_text(kind, body));
     }
-    let lines: Vec<&str> = crate::text::lines(body).collect();
+    let lines = crate::text::line_vec(body);
     if let Some(err) = other::classify_lines(body, &lines) {
         return Err(err);
     }
@@ -557,7 +557,7 @@ fn read_plain_text(
     translated: bool,
 ) -> Result<CrashReport, ReadError> {
     // Split once: the sniffers and the parser share the lines.
-    let mut lines: Vec<&str> = crate::text::lines(text).collect();
+    let mut lines = crate::text::line_vec(text);
     if let Some(err) = other::classify_lines(text, &lines) {
         return Err(err);
     }

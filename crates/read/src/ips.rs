@@ -369,6 +369,47 @@ impl Reader {
 }
 
 /// Reads a crash body (and its header, when there was one) into the model.
+/// Whether [`parse_body`] reads the top-level body field `key` (it files any
+/// other under `extras`, as text). A skimmed read builds only these; a test
+/// checks the list against `parse_body`'s own.
+pub(crate) fn reads_field(key: &str) -> bool {
+    matches!(
+        key,
+        "version"
+            | "bug_type"
+            | "incident"
+            | "crashReporterKey"
+            | "modelCode"
+            | "procName"
+            | "pid"
+            | "procPath"
+            | "bundleInfo"
+            | "cpuType"
+            | "translated"
+            | "procRole"
+            | "parentProc"
+            | "parentPid"
+            | "responsibleProc"
+            | "responsiblePid"
+            | "userID"
+            | "coalitionName"
+            | "captureTime"
+            | "procLaunch"
+            | "osVersion"
+            | "uptime"
+            | "sip"
+            | "exception"
+            | "termination"
+            | "asi"
+            | "ktriageinfo"
+            | "lastExceptionBacktrace"
+            | "faultingThread"
+            | "threads"
+            | "usedImages"
+            | "legacyInfo"
+    ) || key.eq_ignore_ascii_case("vmRegionInfo")
+}
+
 pub fn parse_body(header: Option<&Header>, body: &Obj) -> Result<CrashReport, ReadError> {
     if !["threads", "exception", "procName", "usedImages"]
         .iter()
@@ -462,7 +503,10 @@ pub fn parse_body(header: Option<&Header>, body: &Obj) -> Result<CrashReport, Re
             }
             "usedImages" => {}
             "legacyInfo" => legacy = Some(v),
-            _ => r.extras.push((key.clone(), extra_text(v))),
+            _ => {
+                debug_assert!(!reads_field(key), "{key} is read but falls to extras");
+                r.extras.push((key.clone(), extra_text(v)))
+            }
         }
     }
 
@@ -942,6 +986,33 @@ fn register(rd: &mut Reader, path: &dyn fmt::Display, name: String, v: &Value) -
 
 #[cfg(test)]
 mod tests {
+    /// Every field `parse_body` matches by name is one `reads_field` names
+    /// (the skim builds only those), read from `parse_body`'s own source.
+    #[test]
+    fn reads_field_names_every_field_parse_body_reads() {
+        let src = include_str!("ips.rs");
+        let start = src.find("pub fn parse_body(").unwrap();
+        let body = &src[start..];
+        let body = &body[..body.find("\n}\n").unwrap()];
+        let mut seen = 0;
+        for line in body.lines() {
+            let t = line.trim_start();
+            if let Some(rest) = t.strip_prefix('"') {
+                if let Some((key, tail)) = rest.split_once('"') {
+                    if tail.trim_start().starts_with("=>") {
+                        assert!(super::reads_field(key), "{key}");
+                        seen += 1;
+                    }
+                }
+            }
+        }
+        assert!(seen >= 30, "{seen} fields found");
+        for k in ["vmSummary", "trialInfo", "sharedCache", "memoryStatus", "extMods"] {
+            assert!(!super::reads_field(k), "{k}");
+        }
+        assert!(super::reads_field("VMRegionInfo"));
+    }
+
     use super::*;
 
     fn body(s: &str) -> Obj {

@@ -210,7 +210,7 @@ fn resource_detail(text: &str) -> Option<String> {
 const DEBUGGER_PANIC: &str = "Debugger called: <panic>";
 
 pub fn classify_text(text: &str) -> Option<ReadError> {
-    let lines: Vec<&str> = crate::text::lines(text).collect();
+    let lines = crate::text::line_vec(text);
     classify_lines(text, &lines)
 }
 

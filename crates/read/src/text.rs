@@ -23,6 +23,26 @@ pub(crate) fn lines(s: &str) -> impl Iterator<Item = &str> + Clone {
     })
 }
 
+/// [`lines`] collected: one newline search over the whole text (a search
+/// per line costs more than the line's own bytes), the vector sized from
+/// the text's length.
+pub(crate) fn line_vec(s: &str) -> Vec<&str> {
+    let b = s.as_bytes();
+    // Report lines run about 60 to 120 bytes.
+    let mut out = Vec::with_capacity(b.len() / 64 + 1);
+    let mut start = 0;
+    for nl in memchr::memchr_iter(b'\n', b) {
+        let line = s.get(start..nl).unwrap_or("");
+        out.push(line.strip_suffix('\r').unwrap_or(line));
+        start = nl + 1;
+    }
+    // The last line keeps a lone `\r` (as `str::lines` does).
+    if start < b.len() {
+        out.push(s.get(start..).unwrap_or(""));
+    }
+    out
+}
+
 /// `lines(part)` taken from `all`, the lines of `text`, where `part` is
 /// `text[start..start + len]` beginning at a line start and ending at one (just
 /// after a newline) or at the end of `text`; `None` when it is not.
@@ -144,6 +164,18 @@ mod tests {
         // Not at line starts: not taken.
         assert_eq!(super::lines_of_part(text, &all, 1, 3), None);
         assert_eq!(super::lines_of_part(text, &all, 0, 4), None);
+    }
+
+    #[test]
+    fn line_vec_is_str_lines() {
+        for text in [
+            "", "\n", "\n\n", "a", "a\n", "a\r\n", "a\r", "\r", "\r\n\r", "a\nb\r\nc\r",
+            "a\r\r\nb", "\u{e9}\n\u{fc}\r\n", "x\n\ny\n",
+        ] {
+            let want: Vec<&str> = text.lines().collect();
+            assert_eq!(super::line_vec(text), want, "{text:?}");
+            assert_eq!(super::lines(text).collect::<Vec<_>>(), want, "{text:?}");
+        }
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub fn parse(text: &str) -> Result<CrashReport, ReadError> {
 /// (those threads are left out), and of the Binary Images only those the
 /// crashed frames lie in, the main executable and those `opts` asks for are kept.
 pub fn parse_with(text: &str, opts: &ReadOptions) -> Result<CrashReport, ReadError> {
-    parse_lines(text, crate::text::lines(text).collect(), opts, true)
+    parse_lines(text, crate::text::line_vec(text), opts, true)
 }
 
 /// [`parse_with`] for `text` already split into `lines` (as
