@@ -20,7 +20,11 @@ fn main() {
     rows.sort_by(|a, b| b.0.total_cmp(&a.0));
     let total: f64 = rows.iter().map(|r| r.0).sum();
     for (us, len, f) in &rows {
-        println!("{us:8.1} µs {:6.1} KB {:5.2} ns/B  {f}", *len as f64 / 1e3, us * 1e3 / *len as f64);
+        println!(
+            "{us:8.1} µs {:6.1} KB {:5.2} ns/B  {f}",
+            *len as f64 / 1e3,
+            us * 1e3 / *len as f64
+        );
     }
     println!("total {total:.0} µs over {} files", rows.len());
 }

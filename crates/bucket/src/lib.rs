@@ -165,7 +165,13 @@ fn process(
             stamp,
         }
     };
-    let meta = match std::fs::metadata(path) {
+    // One open: the size and time come from the open file, not a second
+    // lookup of the path.
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => return bad(format!("cannot read file: {e}"), None, false, None),
+    };
+    let meta = match file.metadata() {
         Ok(m) => m,
         Err(e) => return bad(format!("cannot read file: {e}"), None, false, None),
     };
@@ -199,11 +205,60 @@ fn process(
             None,
         );
     }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => return bad(format!("cannot read file: {e}"), None, false, None),
+    READ_BUFFER.with_borrow_mut(|bytes| {
+        bytes.clear();
+        let read = std::io::Read::read_to_end(&mut file, bytes);
+        drop(file);
+        let done = match read {
+            Ok(_) => summarize_bytes(bytes, path_s, size, mtime_ns, stamps, known, engine),
+            Err(e) => Processed::Bad {
+                hash: None,
+                ng: NotGrouped {
+                    path: path_s,
+                    reason: format!("cannot read file: {e}"),
+                    not_a_crash: false,
+                },
+                stamp: None,
+            },
+        };
+        if bytes.capacity() > READ_BUFFER_KEPT {
+            *bytes = Vec::new();
+        }
+        done
+    })
+}
+
+/// A worker's read buffer grown past this is let go after its file.
+const READ_BUFFER_KEPT: usize = 8 << 20;
+
+thread_local! {
+    /// Each worker reads its files into one buffer, grown to the largest
+    /// file it has read, instead of a new allocation per file.
+    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`process`] once the file's bytes are read.
+fn summarize_bytes(
+    bytes: &[u8],
+    path_s: String,
+    size: u64,
+    mtime_ns: i64,
+    stamps: Option<&FileStamps>,
+    known: Option<&HashSet<u128, KeyIsHash>>,
+    engine: &Engine,
+) -> Processed {
+    let bad = |reason: String, hash: Option<u128>, not_a_crash: bool, stamp: Option<FileStamp>| {
+        Processed::Bad {
+            hash,
+            ng: NotGrouped {
+                path: path_s.clone(),
+                reason,
+                not_a_crash,
+            },
+            stamp,
+        }
     };
-    let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
+    let hash = xxhash_rust::xxh3::xxh3_128(bytes);
     let stamp = stamps.map(|_| FileStamp {
         size,
         mtime_ns,
@@ -218,7 +273,7 @@ fn process(
     }
     // Only what the signature and summary need (see `crashlens_read::options`).
     let opts = crashlens_read::ReadOptions::crashed(Some(summary::keep_image));
-    match crashlens_read::read_bytes_with(&bytes, &opts) {
+    match crashlens_read::read_bytes_with(bytes, &opts) {
         Ok(report) if report.exception.is_none() && report.crashed().is_none() => bad(
             "incomplete report: no exception and no crashed thread, nothing to group by".into(),
             Some(hash),
@@ -226,7 +281,6 @@ fn process(
             stamp,
         ),
         Ok(mut report) => {
-            drop(bytes);
             report.source.path = Some(path_s.clone());
             let summary = Box::new(summary::summarize(engine, &report, &path_s, &hex(hash)));
             Processed::Report {

@@ -1007,7 +1007,13 @@ mod tests {
             }
         }
         assert!(seen >= 30, "{seen} fields found");
-        for k in ["vmSummary", "trialInfo", "sharedCache", "memoryStatus", "extMods"] {
+        for k in [
+            "vmSummary",
+            "trialInfo",
+            "sharedCache",
+            "memoryStatus",
+            "extMods",
+        ] {
             assert!(!super::reads_field(k), "{k}");
         }
         assert!(super::reads_field("VMRegionInfo"));

@@ -587,7 +587,9 @@ mod tests {
                         // The fields the full read files under `extras` are
                         // checked, not built.
                         let read: Vec<_> =
-                            f.0.iter().filter(|(k, _)| crate::ips::reads_field(k)).collect();
+                            f.0.iter()
+                                .filter(|(k, _)| crate::ips::reads_field(k))
+                                .collect();
                         assert_eq!(read.len(), k.0.len());
                         for ((key, a), (key2, b)) in read.into_iter().zip(&k.0) {
                             assert_eq!(key, key2);

@@ -169,8 +169,19 @@ mod tests {
     #[test]
     fn line_vec_is_str_lines() {
         for text in [
-            "", "\n", "\n\n", "a", "a\n", "a\r\n", "a\r", "\r", "\r\n\r", "a\nb\r\nc\r",
-            "a\r\r\nb", "\u{e9}\n\u{fc}\r\n", "x\n\ny\n",
+            "",
+            "\n",
+            "\n\n",
+            "a",
+            "a\n",
+            "a\r\n",
+            "a\r",
+            "\r",
+            "\r\n\r",
+            "a\nb\r\nc\r",
+            "a\r\r\nb",
+            "\u{e9}\n\u{fc}\r\n",
+            "x\n\ny\n",
         ] {
             let want: Vec<&str> = text.lines().collect();
             assert_eq!(super::line_vec(text), want, "{text:?}");
