@@ -178,6 +178,10 @@ pub(crate) struct Identities {
     /// Every identity remembered, by the 64-bit hash of its text.
     by_key: HashMap<u64, usize, KeyIsHash>,
     all: Vec<Identity>,
+    /// Every identity's text, one after another in the order first read
+    /// ([`Identity::tail`] is a range of it): the guesses of one list are
+    /// compared with text that lies together, not in one allocation each.
+    tails: String,
     /// The identity of the previous line of the list being read.
     prev: Option<usize>,
 }
@@ -188,7 +192,7 @@ impl Identities {
     fn find(&mut self, base: u64, end: u64, tail: &str) -> Option<usize> {
         let guess = self.prev.and_then(|p| self.all.get(p)).and_then(|p| p.next);
         let at = match guess {
-            Some(g) if self.all.get(g).is_some_and(|i| *i.tail == *tail) => g,
+            Some(g) if self.all.get(g).is_some_and(|i| self.tail(i) == Some(tail)) => g,
             _ => self.look_up(base, end, tail)?,
         };
         if let Some(p) = self.prev.and_then(|p| self.all.get_mut(p)) {
@@ -196,6 +200,10 @@ impl Identities {
         }
         self.prev = Some(at);
         Some(at)
+    }
+
+    fn tail(&self, i: &Identity) -> Option<&str> {
+        self.tails.get(i.tail.clone())
     }
 
     fn look_up(&mut self, base: u64, end: u64, tail: &str) -> Option<usize> {
@@ -206,17 +214,17 @@ impl Identities {
         match self.by_key.entry(key) {
             Entry::Occupied(e) => {
                 let at = *e.get();
-                if self.all.get(at).is_some_and(|i| *i.tail == *tail) {
+                if self.all.get(at).is_some_and(|i| self.tail(i) == Some(tail)) {
                     return Some(at);
                 }
                 // A hash collision: this text gets its own entry, not
                 // reachable by the hash (it is found again as a guess, or
                 // added again).
-                self.all
-                    .push(Identity::of(tail, &parse_tail(base, end, tail)?));
+                let identity = Identity::of(&mut self.tails, tail, &parse_tail(base, end, tail)?);
+                self.all.push(identity);
             }
             Entry::Vacant(e) => {
-                let identity = Identity::of(tail, &parse_tail(base, end, tail)?);
+                let identity = Identity::of(&mut self.tails, tail, &parse_tail(base, end, tail)?);
                 e.insert(self.all.len());
                 self.all.push(identity);
             }
@@ -236,8 +244,9 @@ pub(crate) fn with_identities<R>(f: impl FnOnce(&mut Identities) -> R) -> R {
 
 /// What an image line's identity part names (see [`Wanted::check_line`]).
 struct Identity {
-    /// The identity text itself (what the cache key hashes), to confirm a hit.
-    tail: Box<str>,
+    /// Where the identity text itself (what the cache key hashes) lies in
+    /// [`Identities::tails`], to confirm a hit.
+    tail: std::ops::Range<usize>,
     name: Option<Box<str>>,
     bundle_id: Option<Box<str>>,
     path: Option<Box<str>>,
@@ -254,10 +263,13 @@ struct Identity {
 }
 
 impl Identity {
-    fn of(tail: &str, v: &ImageLine<'_>) -> Identity {
+    /// `tail` is added to `tails`.
+    fn of(tails: &mut String, tail: &str, v: &ImageLine<'_>) -> Identity {
         let own = |s: Option<&str>| s.map(Box::from);
+        let start = tails.len();
+        tails.push_str(tail);
         Identity {
-            tail: Box::from(tail),
+            tail: start..tails.len(),
             name: own(v.name),
             bundle_id: own(v.bundle_id),
             path: own(v.path),
