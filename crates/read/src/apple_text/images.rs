@@ -397,6 +397,14 @@ fn resolve_frame(images: &[Image], by_name: &HashMap<&str, Vec<usize>>, f: &mut 
 
 #[cfg(test)]
 mod tests {
+    /// The image list ends at a blank line without a check of its own.
+    #[test]
+    fn blank_lines_are_not_image_lines() {
+        for l in ["", " ", "\t", "   \t  ", "\u{a0}", " \u{2003} "] {
+            assert!(parse_image_line(l).is_none(), "{l:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -455,10 +455,9 @@ impl<'a> Parser<'a> {
             None
         };
         kept_images::with_identities(|known| {
+            // The list ends at the first line that is not an image line (a
+            // blank one never is).
             while let Some(l) = self.peek() {
-                if crate::text::trim_start(l).is_empty() {
-                    break;
-                }
                 let image_line = match &wanted {
                     Some(w) => w
                         .check_line(l, &self.opts, known, &mut self.report.images)
