@@ -179,10 +179,15 @@ pub struct Buckets {
 
 impl Buckets {
     pub fn add(&mut self, s: &ReportSummary) {
-        self.map
-            .entry(s.signature.clone())
-            .or_insert_with(|| Bucket::new(s))
-            .add(s);
+        // The signature is copied only for a new bucket.
+        match self.map.get_mut(&s.signature) {
+            Some(b) => b.add(s),
+            None => {
+                let mut b = Bucket::new(s);
+                b.add(s);
+                self.map.insert(s.signature.clone(), b);
+            }
+        }
     }
 
     pub fn len(&self) -> usize {

@@ -31,6 +31,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use store::{FileStamp, FileStamps, Store, StoreError, StoredUnreadable};
 
+/// Stored summaries handed from the database reader to the grouping at a time.
+const STORED_BATCH: usize = 256;
+
 /// Files handed to the workers at a time: bounds memory to one chunk's summaries.
 const CHUNK: usize = 2048;
 
@@ -165,13 +168,17 @@ fn process(
             stamp,
         }
     };
-    // One open: the size and time come from the open file, not a second
-    // lookup of the path.
-    let mut file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => return bad(format!("cannot read file: {e}"), None, false, None),
+    // With stamps, most files are known by their stamp alone: one stat, no
+    // open. Without, the size and time come from the file opened to read it.
+    let (meta, opened) = if stamps.is_some() {
+        (std::fs::metadata(path), None)
+    } else {
+        match std::fs::File::open(path) {
+            Ok(f) => (f.metadata(), Some(f)),
+            Err(e) => return bad(format!("cannot read file: {e}"), None, false, None),
+        }
     };
-    let meta = match file.metadata() {
+    let meta = match meta {
         Ok(m) => m,
         Err(e) => return bad(format!("cannot read file: {e}"), None, false, None),
     };
@@ -205,6 +212,10 @@ fn process(
             None,
         );
     }
+    let mut file = match opened.map_or_else(|| std::fs::File::open(path), Ok) {
+        Ok(f) => f,
+        Err(e) => return bad(format!("cannot read file: {e}"), None, false, None),
+    };
     READ_BUFFER.with_borrow_mut(|bytes| {
         bytes.clear();
         let read = std::io::Read::read_to_end(&mut file, bytes);
@@ -327,18 +338,22 @@ fn group_in_pool(
         None => None,
     };
     // With no paths, only the stored reports are printed: what is known of
-    // files is not needed.
-    let files_store = store.as_ref().filter(|_| !paths.is_empty());
-    let stamps = files_store.map(|s| s.file_stamps()).transpose()?;
-    let known: Option<HashSet<u128, KeyIsHash>> = match files_store {
-        Some(s) => Some(
-            s.known_hashes()?
-                .iter()
-                .filter_map(|h| parse_hex(h))
-                .collect(),
-        ),
-        None => None,
-    };
+    // files is not needed. The stamps and known hashes are read on threads
+    // of their own (each with its own connection) while this one walks.
+    let files_db = opts.db.as_deref().filter(|_| !paths.is_empty());
+    let (walked, stamps, known) = std::thread::scope(|scope| -> Result<_, GroupError> {
+        let stamps = files_db.map(|p| scope.spawn(move || Store::open_reader(p)?.file_stamps()));
+        let known = files_db.map(|p| {
+            scope.spawn(move || -> Result<HashSet<u128, KeyIsHash>, StoreError> {
+                let hashes = Store::open_reader(p)?.known_hashes()?;
+                Ok(hashes.iter().filter_map(|h| parse_hex(h)).collect())
+            })
+        });
+        let walked = walk::walk(paths);
+        let stamps = stamps.map(join_reader).transpose()?;
+        let known = known.map(join_reader).transpose()?;
+        Ok((walked, stamps, known))
+    })?;
     let engine = Engine::default();
     let mut out = Outcome::default();
     let mut buckets = Buckets::default();
@@ -349,7 +364,7 @@ fn group_in_pool(
     let all_stored = paths.is_empty();
     let mut grouped_now = 0u64;
 
-    let (files, walk_errors) = walk::walk(paths);
+    let (files, walk_errors) = walked;
     out.totals.files = files.len();
     for e in walk_errors {
         let ng = NotGrouped {
@@ -454,20 +469,41 @@ fn group_in_pool(
         }
     })?;
 
-    if let Some(s) = &store {
-        s.for_each_report(|mut summary| {
-            let Some(h) = parse_hex(&summary.hash) else {
-                return;
-            };
-            let path = if all_stored { None } else { hits.get(&h) };
-            if all_stored || path.is_some() {
-                if let Some(p) = path {
-                    summary.path = p.clone();
+    if let (Some(s), Some(db)) = (&store, opts.db.as_deref()) {
+        // The stored summaries are read and decoded on a thread of their own,
+        // in table order, while this one groups them.
+        std::thread::scope(|scope| -> Result<(), GroupError> {
+            let (to_group, stored) = std::sync::mpsc::sync_channel::<Vec<ReportSummary>>(8);
+            let reader = scope.spawn(move || -> Result<(), StoreError> {
+                let mut batch = Vec::with_capacity(STORED_BATCH);
+                Store::open_reader(db)?.for_each_report(|summary| {
+                    batch.push(summary);
+                    if batch.len() == STORED_BATCH {
+                        // The receiver only stops on a panic, which the join reports.
+                        let _ = to_group.send(std::mem::replace(
+                            &mut batch,
+                            Vec::with_capacity(STORED_BATCH),
+                        ));
+                    }
+                })?;
+                let _ = to_group.send(batch);
+                Ok(())
+            });
+            for mut summary in stored.into_iter().flatten() {
+                let Some(h) = parse_hex(&summary.hash) else {
+                    continue;
+                };
+                let path = if all_stored { None } else { hits.get(&h) };
+                if all_stored || path.is_some() {
+                    if let Some(p) = path {
+                        summary.path = p.clone();
+                    }
+                    out.totals.from_db += 1;
+                    buckets.add(&summary);
+                    on_event(Event::Report(&summary));
                 }
-                out.totals.from_db += 1;
-                buckets.add(&summary);
-                on_event(Event::Report(&summary));
             }
+            join_reader(reader)
         })?;
         for u in s.unreadable()? {
             let Some(h) = parse_hex(&u.hash) else {
@@ -502,6 +538,16 @@ fn group_in_pool(
     out.totals.buckets = sorted.len();
     out.buckets = sorted;
     Ok(out)
+}
+
+/// The result of a database reader thread.
+fn join_reader<T>(
+    h: std::thread::ScopedJoinHandle<'_, Result<T, StoreError>>,
+) -> Result<T, GroupError> {
+    match h.join() {
+        Ok(r) => r.map_err(GroupError::from),
+        Err(_) => Err(GroupError::Threads("a database reader stopped".into())),
+    }
 }
 
 /// The leading hypothesis of each bucket: the analysis of its example report

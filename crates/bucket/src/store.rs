@@ -129,6 +129,20 @@ impl Store {
         Ok(Store { conn })
     }
 
+    /// A second connection, for queries only, to a database [`Store::open`] has
+    /// opened, for reading on another thread (WAL mode: it reads the rows
+    /// committed when each of its queries starts).
+    pub fn open_reader(path: &Path) -> Result<Store, StoreError> {
+        // Read-write without create (a WAL reader may need to write the
+        // shared-memory index), but queries only.
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.execute_batch("PRAGMA query_only = 1;")?;
+        Ok(Store { conn })
+    }
+
     /// Every known file stamp, by path.
     pub fn file_stamps(&self) -> Result<FileStamps, StoreError> {
         let mut stmt = self
