@@ -15,7 +15,9 @@ use crashlens_model::{
     Termination, Thread, ThreadState,
 };
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
-use serde_json::Value;
+use std::borrow::Cow;
+
+use crate::json_value::{Key, Map, Value};
 
 use crate::ReadError;
 
@@ -23,19 +25,20 @@ use crate::ReadError;
 /// or found inconsistent (an index past the end), "; "-separated.
 pub const PROBLEMS_KEY: &str = "crashlens.read_problems";
 
-/// A JSON object with its keys in file order (serde_json's own map sorts them).
+/// A JSON object with its keys in file order (serde_json's own map sorts
+/// them), its values borrowing from the text ([`crate::json_value`]).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Obj(pub Vec<(String, Value)>);
+pub struct Obj<'a>(pub Vec<(Cow<'a, str>, Value<'a>)>);
 
-impl Obj {
+impl<'a> Obj<'a> {
     /// The first value for `key`.
-    pub fn get(&self, key: &str) -> Option<&Value> {
+    pub fn get(&self, key: &str) -> Option<&Value<'a>> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
     /// The first value whose key, trimmed, equals `key` (hand-edited headers
     /// carry keys like `"os_version "`).
-    pub fn get_trimmed(&self, key: &str) -> Option<&Value> {
+    pub fn get_trimmed(&self, key: &str) -> Option<&Value<'a>> {
         self.0.iter().find(|(k, _)| k.trim() == key).map(|(_, v)| v)
     }
 
@@ -45,22 +48,22 @@ impl Obj {
 
     /// The last value for `key`: the one the reader ends up with when a file
     /// repeats a key.
-    pub fn last(&self, key: &str) -> Option<&Value> {
+    pub fn last(&self, key: &str) -> Option<&Value<'a>> {
         self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 }
 
-impl<'de> Deserialize<'de> for Obj {
+impl<'de> Deserialize<'de> for Obj<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct ObjVisitor;
         impl<'de> Visitor<'de> for ObjVisitor {
-            type Value = Obj;
+            type Value = Obj<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Obj, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Obj<'de>, A::Error> {
                 let mut out = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, Value>()? {
+                while let Some((Key(k), v)) = map.next_entry::<Key<'de>, Value<'de>>()? {
                     out.push((k, v));
                 }
                 Ok(Obj(out))
@@ -72,7 +75,7 @@ impl<'de> Deserialize<'de> for Obj {
 
 /// Parses the first JSON object at the start of `s` (after whitespace); text
 /// after it is allowed. Returns the object and the byte offset just past it.
-pub fn parse_object(s: &str, what: &'static str) -> Result<(Obj, usize), ReadError> {
+pub fn parse_object<'s>(s: &'s str, what: &'static str) -> Result<(Obj<'s>, usize), ReadError> {
     let mut de = serde_json::Deserializer::from_str(s).into_iter::<Obj>();
     match de.next() {
         Some(Ok(obj)) => Ok((obj, de.byte_offset())),
@@ -105,7 +108,7 @@ pub fn json_error(what: &'static str, e: &serde_json::Error) -> ReadError {
 }
 
 /// A short description of a JSON value's type, for messages.
-fn type_name(v: &Value) -> &'static str {
+fn type_name(v: &Value<'_>) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -119,9 +122,9 @@ fn type_name(v: &Value) -> &'static str {
 }
 
 /// A value as extras text: strings verbatim, everything else compact JSON.
-pub fn extra_text(v: &Value) -> String {
+pub fn extra_text(v: &Value<'_>) -> String {
     match v {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         other => other.to_string(),
     }
 }
@@ -146,15 +149,15 @@ pub struct Header {
 }
 
 /// A string field, or None when absent, empty or not a string.
-fn nonempty_str(v: Option<&Value>) -> Option<String> {
+fn nonempty_str(v: Option<&Value<'_>>) -> Option<String> {
     match v {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.to_string()),
         _ => None,
     }
 }
 
 /// bug_type is a string in real files; accept a number too.
-pub fn bug_type_of(v: Option<&Value>) -> Option<String> {
+pub fn bug_type_of(v: Option<&Value<'_>>) -> Option<String> {
     match v {
         Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
         Some(Value::Number(n)) => Some(n.to_string()),
@@ -247,13 +250,13 @@ pub fn arch_of(cpu: &str) -> Arch {
 
 /// Collects what was skipped while reading the body.
 #[derive(Default)]
-struct Reader {
+struct Reader<'a> {
     skipped: Vec<String>,
     /// Per-thread and per-image keys with no model field, as extras.
     extras: Vec<(String, String)>,
     /// `legacyInfo.imageExtraInfo`: names and paths for the early positional
     /// image layout.
-    image_extra: Vec<Value>,
+    image_extra: Vec<Value<'a>>,
 }
 
 /// A field's path in the body ("threads[3].frames[0].symbol"), written out
@@ -285,17 +288,17 @@ impl fmt::Display for At<'_> {
     }
 }
 
-impl Reader {
-    fn skip(&mut self, path: &dyn fmt::Display, expected: &str, found: &Value) {
+impl<'a> Reader<'a> {
+    fn skip(&mut self, path: &dyn fmt::Display, expected: &str, found: &Value<'_>) {
         self.skipped.push(format!(
             "{path}: expected {expected}, found {}",
             type_name(found)
         ));
     }
 
-    fn string(&mut self, path: &dyn fmt::Display, v: &Value) -> Option<String> {
+    fn string(&mut self, path: &dyn fmt::Display, v: &Value<'_>) -> Option<String> {
         match v {
-            Value::String(s) => Some(s.clone()),
+            Value::String(s) => Some(s.to_string()),
             Value::Null => None,
             other => {
                 self.skip(path, "a string", other);
@@ -304,7 +307,7 @@ impl Reader {
         }
     }
 
-    fn u64(&mut self, path: &dyn fmt::Display, v: &Value) -> Option<u64> {
+    fn u64(&mut self, path: &dyn fmt::Display, v: &Value<'_>) -> Option<u64> {
         match v {
             Value::Null => None,
             other => match other.as_u64() {
@@ -317,7 +320,7 @@ impl Reader {
         }
     }
 
-    fn u32(&mut self, path: &dyn fmt::Display, v: &Value) -> Option<u32> {
+    fn u32(&mut self, path: &dyn fmt::Display, v: &Value<'_>) -> Option<u32> {
         let n = self.u64(path, v)?;
         match u32::try_from(n) {
             Ok(n) => Some(n),
@@ -328,7 +331,7 @@ impl Reader {
         }
     }
 
-    fn bool(&mut self, path: &dyn fmt::Display, v: &Value) -> Option<bool> {
+    fn bool(&mut self, path: &dyn fmt::Display, v: &Value<'_>) -> Option<bool> {
         match v {
             Value::Bool(b) => Some(*b),
             Value::Number(n) if n.as_u64() == Some(0) => Some(false),
@@ -341,11 +344,7 @@ impl Reader {
         }
     }
 
-    fn object<'v>(
-        &mut self,
-        path: &dyn fmt::Display,
-        v: &'v Value,
-    ) -> Option<&'v serde_json::Map<String, Value>> {
+    fn object<'v, 'b>(&mut self, path: &dyn fmt::Display, v: &'v Value<'b>) -> Option<&'v Map<'b>> {
         match v {
             Value::Object(m) => Some(m),
             Value::Null => None,
@@ -356,7 +355,11 @@ impl Reader {
         }
     }
 
-    fn array<'v>(&mut self, path: &dyn fmt::Display, v: &'v Value) -> Option<&'v Vec<Value>> {
+    fn array<'v, 'b>(
+        &mut self,
+        path: &dyn fmt::Display,
+        v: &'v Value<'b>,
+    ) -> Option<&'v Vec<Value<'b>>> {
         match v {
             Value::Array(a) => Some(a),
             Value::Null => None,
@@ -445,7 +448,7 @@ pub fn parse_body(header: Option<&Header>, body: &Obj) -> Result<CrashReport, Re
 
     let mut legacy = None;
     for (key, v) in &body.0 {
-        match key.as_str() {
+        match &**key {
             "version" => r.source.report_version = Some(extra_text(v)),
             "bug_type" => r.source.bug_type = bug_type_of(Some(v)),
             "incident" => r.system.incident_id = rd.string(key, v),
@@ -479,7 +482,7 @@ pub fn parse_body(header: Option<&Header>, body: &Obj) -> Result<CrashReport, Re
                 if r.vm_region_info.is_none() {
                     r.vm_region_info = s;
                 } else if s.is_some() && s != r.vm_region_info {
-                    r.extras.push((key.clone(), extra_text(v)));
+                    r.extras.push((key.to_string(), extra_text(v)));
                 }
             }
             "exception" => r.exception = exception(&mut rd, &mut r.extras, v),
@@ -505,7 +508,7 @@ pub fn parse_body(header: Option<&Header>, body: &Obj) -> Result<CrashReport, Re
             "legacyInfo" => legacy = Some(v),
             _ => {
                 debug_assert!(!reads_field(key), "{key} is read but falls to extras");
-                r.extras.push((key.clone(), extra_text(v)))
+                r.extras.push((key.to_string(), extra_text(v)))
             }
         }
     }
@@ -555,13 +558,13 @@ fn mark_main_image(r: &mut CrashReport, header: Option<&Header>) {
     }
 }
 
-fn bundle_info(rd: &mut Reader, r: &mut CrashReport, v: &Value) {
+fn bundle_info(rd: &mut Reader<'_>, r: &mut CrashReport, v: &Value<'_>) {
     let Some(m) = rd.object(&"bundleInfo", v) else {
         return;
     };
     for (k, val) in m {
         let path = format!("bundleInfo.{k}");
-        match k.as_str() {
+        match k {
             "CFBundleShortVersionString" => r.process.version = rd.string(&path, val),
             "CFBundleVersion" => r.process.build = rd.string(&path, val),
             "CFBundleIdentifier" => r.process.identifier = rd.string(&path, val),
@@ -570,13 +573,13 @@ fn bundle_info(rd: &mut Reader, r: &mut CrashReport, v: &Value) {
     }
 }
 
-fn os_version(rd: &mut Reader, r: &mut CrashReport, v: &Value) {
+fn os_version(rd: &mut Reader<'_>, r: &mut CrashReport, v: &Value<'_>) {
     let Some(m) = rd.object(&"osVersion", v) else {
         return;
     };
     for (k, val) in m {
         let path = format!("osVersion.{k}");
-        match k.as_str() {
+        match k {
             "train" => r.system.os_version = rd.string(&path, val),
             "build" => r.system.os_build = rd.string(&path, val),
             "releaseType" => r.system.release_type = rd.string(&path, val),
@@ -585,12 +588,16 @@ fn os_version(rd: &mut Reader, r: &mut CrashReport, v: &Value) {
     }
 }
 
-fn exception(rd: &mut Reader, extras: &mut Vec<(String, String)>, v: &Value) -> Option<Exception> {
+fn exception(
+    rd: &mut Reader<'_>,
+    extras: &mut Vec<(String, String)>,
+    v: &Value<'_>,
+) -> Option<Exception> {
     let m = rd.object(&"exception", v)?;
     let mut e = Exception::default();
     for (k, val) in m {
         let path = format!("exception.{k}");
-        match k.as_str() {
+        match k {
             "type" => e.kind = rd.string(&path, val),
             "signal" => e.signal = rd.string(&path, val),
             "subtype" => e.subtype = rd.string(&path, val),
@@ -625,15 +632,15 @@ fn exception(rd: &mut Reader, extras: &mut Vec<(String, String)>, v: &Value) -> 
 }
 
 fn termination(
-    rd: &mut Reader,
+    rd: &mut Reader<'_>,
     extras: &mut Vec<(String, String)>,
-    v: &Value,
+    v: &Value<'_>,
 ) -> Option<Termination> {
     let m = rd.object(&"termination", v)?;
     let mut t = Termination::default();
     for (k, val) in m {
         let path = format!("termination.{k}");
-        match k.as_str() {
+        match k {
             "namespace" => t.namespace = rd.string(&path, val),
             "code" => t.code = rd.u64(&path, val),
             "indicator" => t.indicator = rd.string(&path, val),
@@ -643,7 +650,7 @@ fn termination(
             "reasons" | "details" => {
                 let lines: Vec<String> = match val {
                     Value::Array(a) => a.iter().map(extra_text).collect(),
-                    Value::String(s) => vec![s.clone()],
+                    Value::String(s) => vec![s.to_string()],
                     other => {
                         rd.skip(&path, "an array of strings", other);
                         Vec::new()
@@ -663,7 +670,7 @@ fn termination(
     Some(t)
 }
 
-fn asi(rd: &mut Reader, v: &Value) -> Vec<AppSpecific> {
+fn asi(rd: &mut Reader<'_>, v: &Value<'_>) -> Vec<AppSpecific> {
     let Some(m) = rd.object(&"asi", v) else {
         return Vec::new();
     };
@@ -671,21 +678,21 @@ fn asi(rd: &mut Reader, v: &Value) -> Vec<AppSpecific> {
     for (image, val) in m {
         let lines = match val {
             Value::Array(a) => a.iter().map(extra_text).collect(),
-            Value::String(s) => vec![s.clone()],
+            Value::String(s) => vec![s.to_string()],
             other => {
                 rd.skip(&format!("asi.{image}"), "an array of strings", other);
                 continue;
             }
         };
         out.push(AppSpecific {
-            image: Some(image.clone()),
+            image: Some(image.to_string()),
             lines,
         });
     }
     out
 }
 
-fn legacy_info(rd: &mut Reader, r: &mut CrashReport, v: &Value) {
+fn legacy_info(rd: &mut Reader<'_>, r: &mut CrashReport, v: &Value<'_>) {
     let Some(m) = rd.object(&"legacyInfo", v) else {
         return;
     };
@@ -717,7 +724,7 @@ fn legacy_info(rd: &mut Reader, r: &mut CrashReport, v: &Value) {
     }
 }
 
-fn image(rd: &mut Reader, i: usize, v: &Value) -> Option<Image> {
+fn image(rd: &mut Reader<'_>, i: usize, v: &Value<'_>) -> Option<Image> {
     let path = At::index(&"usedImages", i);
     if let Value::Array(a) = v {
         return positional_image(rd, &path, i, a);
@@ -727,7 +734,7 @@ fn image(rd: &mut Reader, i: usize, v: &Value) -> Option<Image> {
     let mut have_base = false;
     for (k, val) in m {
         let p = At::key(&path, k);
-        match k.as_str() {
+        match k {
             "base" => {
                 if let Some(b) = rd.u64(&p, val) {
                     im.base = b;
@@ -756,10 +763,10 @@ fn image(rd: &mut Reader, i: usize, v: &Value) -> Option<Image> {
 /// The early macOS 12 layout: `[uuid, base, source]`, with the name and path
 /// in `legacyInfo.imageExtraInfo[i]`.
 fn positional_image(
-    rd: &mut Reader,
+    rd: &mut Reader<'_>,
     path: &dyn fmt::Display,
     i: usize,
-    a: &[Value],
+    a: &[Value<'_>],
 ) -> Option<Image> {
     let Some(base) = a.get(1).and_then(Value::as_u64) else {
         rd.skipped.push(format!(
@@ -795,7 +802,7 @@ fn positional_image(
 }
 
 /// The early layout's frame: `[imageIndex, imageOffset]`.
-fn positional_frame(a: &[Value]) -> Option<(Option<u64>, Option<u64>)> {
+fn positional_frame(a: &[Value<'_>]) -> Option<(Option<u64>, Option<u64>)> {
     match a {
         [ix, off, ..] => Some((ix.as_u64(), off.as_u64())),
         _ => None,
@@ -803,9 +810,9 @@ fn positional_frame(a: &[Value]) -> Option<(Option<u64>, Option<u64>)> {
 }
 
 fn frames(
-    rd: &mut Reader,
+    rd: &mut Reader<'_>,
     path: &dyn fmt::Display,
-    arr: &[Value],
+    arr: &[Value<'_>],
     images: &[Option<Image>],
 ) -> Vec<Frame> {
     let mut out = Vec::new();
@@ -816,7 +823,7 @@ fn frames(
             ..Frame::default()
         };
         let mut image_index = None;
-        let empty = serde_json::Map::new();
+        let empty = Map::default();
         let m = match v {
             Value::Array(a) => match positional_frame(a) {
                 Some((ix, off)) => {
@@ -836,7 +843,7 @@ fn frames(
         };
         for (k, val) in m {
             let kp = At::key(&p, k);
-            match k.as_str() {
+            match k {
                 "imageIndex" => image_index = rd.u64(&kp, val),
                 "imageOffset" => f.image_offset = rd.u64(&kp, val),
                 "symbol" => f.symbol = rd.string(&kp, val),
@@ -871,7 +878,12 @@ fn frames(
     out
 }
 
-fn thread(rd: &mut Reader, i: usize, v: &Value, images: &[Option<Image>]) -> Option<Thread> {
+fn thread(
+    rd: &mut Reader<'_>,
+    i: usize,
+    v: &Value<'_>,
+    images: &[Option<Image>],
+) -> Option<Thread> {
     let path = At::index(&"threads", i);
     let m = rd.object(&path, v)?;
     let mut t = Thread {
@@ -880,7 +892,7 @@ fn thread(rd: &mut Reader, i: usize, v: &Value, images: &[Option<Image>]) -> Opt
     };
     for (k, val) in m {
         let p = At::key(&path, k);
-        match k.as_str() {
+        match k {
             "id" => t.id = rd.u64(&p, val),
             "name" => t.name = rd.string(&p, val),
             "queue" => t.queue = rd.string(&p, val),
@@ -905,7 +917,11 @@ const X86_64_NAMED: &[&str] = &[
     "r14", "r15", "rip", "rflags", "cr2", "err", "trap", "cpu",
 ];
 
-fn thread_state(rd: &mut Reader, path: &dyn fmt::Display, v: &Value) -> Option<ThreadState> {
+fn thread_state(
+    rd: &mut Reader<'_>,
+    path: &dyn fmt::Display,
+    v: &Value<'_>,
+) -> Option<ThreadState> {
     let m = rd.object(path, v)?;
     let flavor = m.get("flavor").and_then(Value::as_str).unwrap_or("");
     let (arch, array_key, array_prefix, named): (Arch, &str, &str, &[&str]) = match flavor {
@@ -931,7 +947,7 @@ fn thread_state(rd: &mut Reader, path: &dyn fmt::Display, v: &Value) -> Option<T
         }
     }
     for name in named {
-        if let Some(rv) = m.get(*name) {
+        if let Some(rv) = m.get(name) {
             if let Some(reg) = register(rd, &At::key(path, name), name.to_string(), rv) {
                 regs.push(reg);
             }
@@ -939,7 +955,7 @@ fn thread_state(rd: &mut Reader, path: &dyn fmt::Display, v: &Value) -> Option<T
     }
     // Registers this flavor's list does not name, in file (key) order.
     for (k, rv) in m {
-        if k == "flavor" || k == array_key || named.contains(&k.as_str()) {
+        if k == "flavor" || k == array_key || named.contains(&k) {
             continue;
         }
         if let Some(reg) = register(rd, &At::key(path, k), k.to_ascii_lowercase(), rv) {
@@ -952,7 +968,12 @@ fn thread_state(rd: &mut Reader, path: &dyn fmt::Display, v: &Value) -> Option<T
     })
 }
 
-fn register(rd: &mut Reader, path: &dyn fmt::Display, name: String, v: &Value) -> Option<Register> {
+fn register(
+    rd: &mut Reader<'_>,
+    path: &dyn fmt::Display,
+    name: String,
+    v: &Value<'_>,
+) -> Option<Register> {
     let m = rd.object(path, v)?;
     let value = match m.get("value") {
         Some(val) => rd.u64(&At::key(path, "value"), val)?,
@@ -1021,7 +1042,7 @@ mod tests {
 
     use super::*;
 
-    fn body(s: &str) -> Obj {
+    fn body(s: &str) -> Obj<'_> {
         parse_object(s, "ips").unwrap().0
     }
 

@@ -23,12 +23,15 @@
 //!
 //! An `.ips` field of the wrong type is skipped, not fatal; skipped fields and
 //! indexes that point nowhere are listed in the extra [`ips::PROBLEMS_KEY`].
+//! serde_json parses `.ips` JSON into [`json_value::Value`], which borrows
+//! from the text and reads like serde_json's own `Value`.
 
 pub mod apple_text;
 pub mod detect;
 pub mod error;
 pub mod ips;
 mod json_scan;
+pub mod json_value;
 pub mod minidump;
 pub mod options;
 pub mod other;

@@ -4,7 +4,7 @@
 //! detail worth reading: the panic's first line, the jetsam reason and largest
 //! process, the resource limit that was hit.
 
-use serde_json::Value;
+use crate::json_value::Value;
 
 use crate::ips::Obj;
 use crate::ReadError;

@@ -1,6 +1,6 @@
 //! The `.ips` half of [`Detail::Crashed`](crate::Detail): the body's
 //! top-level object is walked here, and serde_json builds only the values
-//! kept:
+//! kept (as [`crate::json_value::Value`]s):
 //! - a crash body becomes JSON trees except for the threads that did not
 //!   crash, which are only checked (they become `null`, which the reader
 //!   passes over); of `usedImages`, only the entries a signature needs are
@@ -19,18 +19,18 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use serde_json::Value;
+use crate::json_value::{Map, Value};
 
 use crate::ips::Obj;
 use crate::json_scan::{value_end, walk_array, walk_object, ws};
 use crate::{ImageId, ReadError, ReadOptions};
 
 /// [`crate::ips::parse_object`] for a crash body read with [`Detail::Crashed`](crate::Detail).
-pub(crate) fn parse_object(
-    s: &str,
+pub(crate) fn parse_object<'s>(
+    s: &'s str,
     what: &'static str,
     opts: &ReadOptions,
-) -> Result<(Obj, usize), ReadError> {
+) -> Result<(Obj<'s>, usize), ReadError> {
     let Some(body) = crash_body(s) else {
         // The full parse says what is wrong, with the same words and position
         // (or reads a shape the skim leaves to it, such as `threads` that is
@@ -110,7 +110,10 @@ pub(crate) fn parse_object(
 /// [`crate::ips::parse_object`] for a non-crash body (a panic, a jetsam
 /// event) read with [`Detail::Crashed`](crate::Detail): only the fields its
 /// error message is made of are built.
-pub(crate) fn parse_detail(s: &str, what: &'static str) -> Result<(Obj, usize), ReadError> {
+pub(crate) fn parse_detail<'s>(
+    s: &'s str,
+    what: &'static str,
+) -> Result<(Obj<'s>, usize), ReadError> {
     match detail_body(s) {
         Some(body) => Ok(body),
         None => crate::ips::parse_object(s, what),
@@ -135,7 +138,7 @@ fn string_text(s: &str, start: usize, end: usize) -> Option<Cow<'_, str>> {
 /// it; `None` when serde_json refuses it, or might refuse it where it sits:
 /// `above` levels of arrays and objects enclose it, and serde_json counts
 /// its nesting limit (127 levels) from the body's root.
-fn build(s: &str, i: usize, above: usize) -> Option<(Value, usize)> {
+fn build(s: &str, i: usize, above: usize) -> Option<(Value<'_>, usize)> {
     let rest = s.get(i..)?;
     let mut values = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
     let v = values.next()?.ok()?;
@@ -154,11 +157,11 @@ fn build(s: &str, i: usize, above: usize) -> Option<(Value, usize)> {
     (!deep).then_some((v, i + len))
 }
 
-fn first_mut<'o>(obj: &'o mut Obj, key: &str) -> Option<&'o mut Value> {
+fn first_mut<'o, 's>(obj: &'o mut Obj<'s>, key: &str) -> Option<&'o mut Value<'s>> {
     obj.0.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
-fn threads_view(obj: &Obj) -> &[Value] {
+fn threads_view<'o, 's>(obj: &'o Obj<'s>) -> &'o [Value<'s>] {
     match obj.get("threads") {
         Some(Value::Array(t)) => t,
         _ => &[],
@@ -188,11 +191,11 @@ fn crashed_index(faulting: Option<Option<u64>>, threads: &[Value]) -> Option<usi
 /// when it is not an object or one of these fields is neither a string nor
 /// null ([`TextImageId`] reads the same from the text, as a test checks).
 #[cfg(test)]
-fn image_id(v: &Value) -> Option<ImageId<'_>> {
+fn image_id<'v>(v: &'v Value<'_>) -> Option<ImageId<'v>> {
     let m = v.as_object()?;
     let field = |k: &str| match m.get(k) {
         None | Some(Value::Null) => Some(None),
-        Some(Value::String(s)) => Some(Some(s.as_str())),
+        Some(Value::String(s)) => Some(Some(&**s)),
         Some(_) => None,
     };
     Some(ImageId {
@@ -223,7 +226,7 @@ fn image_indexes(frames: Option<&Value>, out: &mut HashSet<u64>) {
 /// A crash body: every entry built, except the threads that did not crash
 /// and the entries of the first `usedImages`.
 struct CrashBody<'s> {
-    obj: Obj,
+    obj: Obj<'s>,
     /// The position of the one thread built in the first `threads`, from a
     /// `faultingThread` that came before it (as in Apple's files); `None`
     /// when every thread was built. [`parse_object`] checks it against the
@@ -239,7 +242,7 @@ struct CrashBody<'s> {
 
 fn crash_body(s: &str) -> Option<CrashBody<'_>> {
     let b = s.as_bytes();
-    let mut out: Vec<(String, Value)> = Vec::new();
+    let mut out: Vec<(Cow<'_, str>, Value<'_>)> = Vec::new();
     let mut faulting: Option<u64> = None;
     let (mut threads_seen, mut built_for) = (false, None);
     let mut images: Option<Vec<ImageText<'_>>> = None;
@@ -259,7 +262,7 @@ fn crash_body(s: &str) -> Option<CrashBody<'_>> {
                     value_end(b, i)
                 }
             })?;
-            out.push((k.into_owned(), Value::Array(threads)));
+            out.push((k, Value::Array(threads)));
             return Some(end);
         }
         if k == "usedImages" && images.is_none() {
@@ -276,7 +279,7 @@ fn crash_body(s: &str) -> Option<CrashBody<'_>> {
                 Some(end)
             })?;
             images = Some(entries);
-            out.push((k.into_owned(), Value::Array(Vec::new())));
+            out.push((k, Value::Array(Vec::new())));
             return Some(end);
         }
         if !crate::ips::reads_field(&k) {
@@ -288,7 +291,7 @@ fn crash_body(s: &str) -> Option<CrashBody<'_>> {
         if k == "faultingThread" {
             faulting = v.as_u64();
         }
-        out.push((k.into_owned(), v));
+        out.push((k, v));
         Some(end)
     })?;
     Some(CrashBody {
@@ -361,9 +364,9 @@ fn text_image_id(s: &str, i: usize) -> Option<(TextImageId<'_>, usize)> {
 /// A non-crash body with only [`crate::other::JSON_DETAIL_KEYS`] built, and
 /// of `processes` (a jetsam event's list) only [`crate::other::JETSAM_PROCESS_KEYS`];
 /// and the offset just past it.
-fn detail_body(s: &str) -> Option<(Obj, usize)> {
+fn detail_body(s: &str) -> Option<(Obj<'_>, usize)> {
     let b = s.as_bytes();
-    let mut out: Vec<(String, Value)> = Vec::new();
+    let mut out: Vec<(Cow<'_, str>, Value<'_>)> = Vec::new();
     let end = walk_object(b, ws(b, 0), |(ka, kz), i| {
         let k = string_text(s, ka, kz)?;
         if k == "processes" {
@@ -373,11 +376,11 @@ fn detail_body(s: &str) -> Option<(Obj, usize)> {
                 crate::other::JETSAM_PROCESS_KEYS,
                 crate::other::JETSAM_KILL_REASON,
             )?;
-            out.push((k.into_owned(), v));
+            out.push((k, v));
             Some(end)
         } else if crate::other::JSON_DETAIL_KEYS.contains(&k.as_ref()) {
             let (v, end) = build(s, i, 1)?;
-            out.push((k.into_owned(), v));
+            out.push((k, v));
             Some(end)
         } else {
             value_end(b, i)
@@ -391,7 +394,7 @@ fn detail_body(s: &str) -> Option<(Obj, usize)> {
 /// without a `reason` is passed over by the message): an array becomes one
 /// entry per element (an object with those of its keys, else `null`);
 /// anything else becomes `null`.
-fn each_pick(s: &str, i: usize, keys: &[&str], needed: &str) -> Option<(Value, usize)> {
+fn each_pick<'s>(s: &'s str, i: usize, keys: &[&str], needed: &str) -> Option<(Value<'s>, usize)> {
     let b = s.as_bytes();
     if b.get(i) != Some(&b'[') {
         return Some((Value::Null, value_end(b, i)?));
@@ -416,12 +419,12 @@ fn each_pick(s: &str, i: usize, keys: &[&str], needed: &str) -> Option<(Value, u
             out.push(Value::Null);
             return Some(end);
         }
-        let mut m = serde_json::Map::new();
+        let mut m = Vec::with_capacity(found.len());
         for (k, at) in found.drain(..) {
             let (v, _) = build(s, at, 3)?;
-            m.insert(k.into_owned(), v);
+            m.push((k, v));
         }
-        out.push(Value::Object(m));
+        out.push(Value::Object(Map(m)));
         Some(end)
     })?;
     Some((Value::Array(out), end))
@@ -447,7 +450,8 @@ mod tests {
             "-3",
             "[1.5e3, -0, 2E-7, 18446744073709551616, {}]",
         ] {
-            let (obj, _) = parse_object(&body_with(value), "ips", &ReadOptions::crashed(None))
+            let body = body_with(value);
+            let (obj, _) = parse_object(&body, "ips", &ReadOptions::crashed(None))
                 .unwrap_or_else(|e| panic!("{value}: {e}"));
             let threads = obj.get("threads").and_then(Value::as_array).unwrap();
             // Not built: the skim did not fall back to the full parse.
@@ -464,7 +468,8 @@ mod tests {
         // serde_json builds these, but the scanner is not sure: the full
         // parse reads the body (every thread built).
         for value in [deep.as_str(), "1e301", "0e999"] {
-            let (obj, _) = parse_object(&body_with(value), "ips", &ReadOptions::crashed(None))
+            let body = body_with(value);
+            let (obj, _) = parse_object(&body, "ips", &ReadOptions::crashed(None))
                 .unwrap_or_else(|e| panic!("{value}: {e}"));
             let threads = obj.get("threads").and_then(Value::as_array).unwrap();
             assert!(threads[1].get("x").is_some(), "{value}");
