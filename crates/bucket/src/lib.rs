@@ -390,13 +390,15 @@ fn group_in_pool(
                 Ok(())
             })
         });
-        for chunk in files.chunks(CHUNK) {
-            let results: Vec<Processed> = pool.install(|| {
-                chunk
-                    .par_iter()
-                    .map(|p| process(p, stamps.as_ref(), known.as_ref(), &engine))
-                    .collect()
-            });
+        let read_chunk = |chunk: &[PathBuf]| -> Vec<Processed> {
+            chunk
+                .par_iter()
+                .map(|p| process(p, stamps.as_ref(), known.as_ref(), &engine))
+                .collect()
+        };
+        // What one chunk's results add to the outcome; false when the store
+        // writer has stopped (joining it below reports its error).
+        let mut take_in = |results: Vec<Processed>| -> bool {
             let mut new_reports = Vec::new();
             let mut new_bad = Vec::new();
             let mut new_files = Vec::new();
@@ -456,10 +458,28 @@ fn group_in_pool(
                     }
                 }
             }
-            if storing && batches.send((new_reports, new_bad, new_files)).is_err() {
-                // The writer stopped on an error; joining it below reports the error.
+            !storing || batches.send((new_reports, new_bad, new_files)).is_ok()
+        };
+        // The workers read a chunk while this thread takes in the one before
+        // (in chunk order, as before), so they do not wait for it.
+        let mut last: Option<Vec<Processed>> = None;
+        for chunk in files.chunks(CHUNK) {
+            let mut read = None;
+            let mut writer_stopped = false;
+            pool.in_place_scope(|scope| {
+                scope.spawn(|_| read = Some(read_chunk(chunk)));
+                if let Some(results) = last.take() {
+                    writer_stopped = !take_in(results);
+                }
+            });
+            last = read;
+            if writer_stopped {
+                last = None;
                 break;
             }
+        }
+        if let Some(results) = last {
+            take_in(results);
         }
         drop(batches);
         match writer.map(|w| w.join()) {
