@@ -342,6 +342,23 @@ fn group_in_pool(
     // of their own (each with its own connection) while this one walks.
     let files_db = opts.db.as_deref().filter(|_| !paths.is_empty());
     let (walked, stamps, known) = std::thread::scope(|scope| -> Result<_, GroupError> {
+        // The rule tables every report needs are built meanwhile, on two
+        // threads (the owner rules' regexes are most of it), instead of by
+        // the first reports while the other workers wait for them.
+        if !paths.is_empty() {
+            scope.spawn(|| {
+                crashlens_knowledge::owners::builtin();
+            });
+            scope.spawn(|| {
+                use crashlens_knowledge as k;
+                (
+                    k::thread_states::builtin(),
+                    k::frames::builtin(),
+                    k::codes::builtin(),
+                );
+                (k::signature::builtin(), k::formats::builtin());
+            });
+        }
         let stamps = files_db.map(|p| scope.spawn(move || Store::open_reader(p)?.file_stamps()));
         let known = files_db.map(|p| {
             scope.spawn(move || -> Result<HashSet<u128, KeyIsHash>, StoreError> {
