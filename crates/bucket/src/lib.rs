@@ -351,12 +351,11 @@ fn group_in_pool(
             });
             scope.spawn(|| {
                 use crashlens_knowledge as k;
-                (
-                    k::thread_states::builtin(),
-                    k::frames::builtin(),
-                    k::codes::builtin(),
-                );
-                (k::signature::builtin(), k::formats::builtin());
+                k::thread_states::builtin();
+                k::frames::builtin();
+                k::codes::builtin();
+                k::signature::builtin();
+                k::formats::builtin();
             });
         }
         let stamps = files_db.map(|p| scope.spawn(move || Store::open_reader(p)?.file_stamps()));
