@@ -141,6 +141,26 @@ enum Processed {
     },
 }
 
+impl Processed {
+    fn bad(
+        path: String,
+        reason: String,
+        hash: Option<u128>,
+        not_a_crash: bool,
+        stamp: Option<FileStamp>,
+    ) -> Processed {
+        Processed::Bad {
+            hash,
+            ng: NotGrouped {
+                path,
+                reason,
+                not_a_crash,
+            },
+            stamp,
+        }
+    }
+}
+
 fn hex(h: u128) -> String {
     format!("{h:032x}")
 }
@@ -158,15 +178,7 @@ fn process(
 ) -> Processed {
     let path_s = path.display().to_string();
     let bad = |reason: String, hash: Option<u128>, not_a_crash: bool, stamp: Option<FileStamp>| {
-        Processed::Bad {
-            hash,
-            ng: NotGrouped {
-                path: path_s.clone(),
-                reason,
-                not_a_crash,
-            },
-            stamp,
-        }
+        Processed::bad(path_s.clone(), reason, hash, not_a_crash, stamp)
     };
     // With stamps, most files are known by their stamp alone: one stat, no
     // open. Without, the size and time come from the file opened to read it.
@@ -222,15 +234,7 @@ fn process(
         drop(file);
         let done = match read {
             Ok(_) => summarize_bytes(bytes, path_s, size, mtime_ns, stamps, known, engine),
-            Err(e) => Processed::Bad {
-                hash: None,
-                ng: NotGrouped {
-                    path: path_s,
-                    reason: format!("cannot read file: {e}"),
-                    not_a_crash: false,
-                },
-                stamp: None,
-            },
+            Err(e) => Processed::bad(path_s, format!("cannot read file: {e}"), None, false, None),
         };
         if bytes.capacity() > READ_BUFFER_KEPT {
             *bytes = Vec::new();
@@ -259,15 +263,7 @@ fn summarize_bytes(
     engine: &Engine,
 ) -> Processed {
     let bad = |reason: String, hash: Option<u128>, not_a_crash: bool, stamp: Option<FileStamp>| {
-        Processed::Bad {
-            hash,
-            ng: NotGrouped {
-                path: path_s.clone(),
-                reason,
-                not_a_crash,
-            },
-            stamp,
-        }
+        Processed::bad(path_s.clone(), reason, hash, not_a_crash, stamp)
     };
     let hash = xxhash_rust::xxh3::xxh3_128(bytes);
     let stamp = stamps.map(|_| FileStamp {
