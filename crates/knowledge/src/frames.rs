@@ -378,8 +378,12 @@ pub fn normalize_symbol(symbol: &str) -> &str {
             break;
         }
     }
-    if let Some(i) = s.find("$VARIANT$") {
-        s = &s[..i];
+    // A one-byte search first: `str::find` builds a searcher for a string
+    // pattern on every call, which costs more than most symbols.
+    if s.contains('$') {
+        if let Some(i) = s.find("$VARIANT$") {
+            s = &s[..i];
+        }
     }
     let objc = s.starts_with("-[") || s.starts_with("+[");
     if !objc {
@@ -390,7 +394,7 @@ pub fn normalize_symbol(symbol: &str) -> &str {
                 s = &s[..i];
             }
         }
-        if let Some(i) = s.find("+ ") {
+        if let Some(i) = plus_space(s) {
             if i > 0 {
                 s = &s[..i];
             }
@@ -399,8 +403,24 @@ pub fn normalize_symbol(symbol: &str) -> &str {
     s.trim()
 }
 
+/// `s.find("+ ")`, by a one-byte search for `+` (see [`normalize_symbol`]).
+fn plus_space(s: &str) -> Option<usize> {
+    s.match_indices('+')
+        .map(|(i, _)| i)
+        .find(|&i| s.as_bytes().get(i + 1) == Some(&b' '))
+}
+
 #[cfg(test)]
 mod index_tests {
+    #[test]
+    fn plus_space_is_find() {
+        for s in [
+            "", "+", "+ ", "a + 1", "a+b + c", "++ ", "a+", "é+ x", "x ++  +",
+        ] {
+            assert_eq!(super::plus_space(s), s.find("+ "), "{s:?}");
+        }
+    }
+
     use super::*;
 
     /// The first entry that lists the name, has the prefix or matches the regex.

@@ -39,6 +39,7 @@ use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::de::IntoDeserializer;
 use serde::Deserialize;
 
+use crate::memo::KeyIsHash;
 use crate::{parse_toml, KnowledgeError};
 
 /// The built-in owner table.
@@ -227,10 +228,12 @@ const MEMO_LIMIT: usize = 4096;
 /// A winning rule (its index) or a built-in fact (owner, origin).
 type Winner = Result<usize, (Owner, &'static str)>;
 
-type Memo = HashMap<(u64, u8), HashMap<String, Vec<usize>>>;
+/// (rule set id, key) -> the text's xxh3 hash -> the text and the rules
+/// whose pattern for that key matches it. A hit is confirmed against the
+/// text; a colliding text replaces the entry (so no key chains grow).
+type Memo = HashMap<(u64, u8), HashMap<u64, (Box<str>, Vec<usize>), KeyIsHash>>;
 
 thread_local! {
-    /// (rule set id, key) -> text -> the rules whose pattern for that key matches it.
     static MEMO: RefCell<Memo> = RefCell::new(HashMap::new());
 }
 
@@ -288,15 +291,15 @@ impl KeySet {
     fn mark_memo(&self, id: u64, key: u8, text: &str, hits: &mut [bool]) {
         MEMO.with_borrow_mut(|memo| {
             let known = memo.entry((id, key)).or_default();
-            let rules = match known.get(text) {
-                Some(rules) => rules,
-                None => {
-                    if known.len() >= MEMO_LIMIT {
-                        known.clear();
-                    }
-                    known.entry(text.to_string()).or_insert(self.matching(text))
+            let h = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+            let hit = known.get(&h).is_some_and(|(t, _)| **t == *text);
+            if !hit {
+                if known.len() >= MEMO_LIMIT {
+                    known.clear();
                 }
-            };
+                known.insert(h, (text.into(), self.matching(text)));
+            }
+            let rules = known.get(&h).map_or(&[][..], |(_, r)| r.as_slice());
             for &r in rules {
                 if let Some(h) = hits.get_mut(r) {
                     *h = true;

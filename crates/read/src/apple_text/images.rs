@@ -323,37 +323,75 @@ pub(crate) fn mark_main_executable(report: &mut CrashReport) {
 /// from the image base where the line did not give it.
 pub(crate) fn resolve_frames(report: &mut CrashReport) {
     let images = std::mem::take(&mut report.images);
-    let by_name = name_index(&images);
+    let by_name = NameIndex::new(&images);
+    let mut named = Vec::new();
     for t in &mut report.threads {
         for f in &mut t.frames {
-            resolve_frame(&images, &by_name, f);
+            resolve_frame(&images, &by_name, &mut named, f);
         }
     }
     for f in &mut report.last_exception_backtrace {
-        resolve_frame(&images, &by_name, f);
+        resolve_frame(&images, &by_name, &mut named, f);
     }
     drop(by_name);
     report.images = images;
 }
 
 /// Image positions by name and by bundle id (each list in image order, an
-/// image once even when its name and bundle id are the same).
-fn name_index(images: &[Image]) -> HashMap<&str, Vec<usize>> {
-    let mut m: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (k, i) in images.iter().enumerate() {
-        if let Some(n) = i.name.as_deref() {
-            m.entry(n).or_default().push(k);
-        }
-        if let Some(b) = i.bundle_id.as_deref() {
-            if i.name.as_deref() != Some(b) {
-                m.entry(b).or_default().push(k);
-            }
-        }
-    }
-    m
+/// image once even when its name and bundle id are the same): a map for a
+/// full list, a scan for the few images a skimmed read keeps (building the
+/// map cost more than the scans).
+enum NameIndex<'a> {
+    Scan(&'a [Image]),
+    Map(HashMap<&'a str, Vec<usize>>),
 }
 
-fn resolve_frame(images: &[Image], by_name: &HashMap<&str, Vec<usize>>, f: &mut Frame) {
+/// Up to this many images, [`NameIndex`] scans.
+const NAME_SCAN_MAX: usize = 32;
+
+impl<'a> NameIndex<'a> {
+    fn new(images: &'a [Image]) -> Self {
+        if images.len() <= NAME_SCAN_MAX {
+            NameIndex::Scan(images)
+        } else {
+            NameIndex::mapped(images)
+        }
+    }
+
+    fn mapped(images: &'a [Image]) -> Self {
+        let mut m: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (k, i) in images.iter().enumerate() {
+            if let Some(n) = i.name.as_deref() {
+                m.entry(n).or_default().push(k);
+            }
+            if let Some(b) = i.bundle_id.as_deref() {
+                if i.name.as_deref() != Some(b) {
+                    m.entry(b).or_default().push(k);
+                }
+            }
+        }
+        NameIndex::Map(m)
+    }
+
+    /// The positions of the images named `name`, into `out` (cleared first).
+    fn named(&self, name: &str, out: &mut Vec<usize>) {
+        out.clear();
+        match self {
+            NameIndex::Map(m) => out.extend(m.get(name).into_iter().flatten()),
+            NameIndex::Scan(images) => out.extend(
+                images
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| {
+                        i.name.as_deref() == Some(name) || i.bundle_id.as_deref() == Some(name)
+                    })
+                    .map(|(k, _)| k),
+            ),
+        }
+    }
+}
+
+fn resolve_frame(images: &[Image], by_name: &NameIndex<'_>, named: &mut Vec<usize>, f: &mut Frame) {
     let hint_base = match (f.address, f.image_offset) {
         (Some(a), Some(o)) => a.checked_sub(o),
         _ => None,
@@ -361,8 +399,8 @@ fn resolve_frame(images: &[Image], by_name: &HashMap<&str, Vec<usize>>, f: &mut 
     let contains = |i: &Image| f.address.is_some_and(|a| !i.placeholder && i.contains(a));
     let mut found = None;
     if let Some(name) = f.image.as_deref() {
-        let named: &[usize] = by_name.get(name).map_or(&[], Vec::as_slice);
-        found = match named {
+        by_name.named(name, named);
+        found = match named.as_slice() {
             [one] => Some(*one),
             [] => None,
             many => many
@@ -397,6 +435,41 @@ fn resolve_frame(images: &[Image], by_name: &HashMap<&str, Vec<usize>>, f: &mut 
 
 #[cfg(test)]
 mod tests {
+    /// A scan finds the images a map finds, in the same order.
+    #[test]
+    fn name_scan_is_name_map() {
+        use crashlens_model::Image;
+        let pick = ["a", "b", "c"];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let images: Vec<Image> = (0..(seed % 9) as usize)
+                .map(|k| {
+                    let r = seed.rotate_left(k as u32 * 7);
+                    let name = (r % 4 != 3).then(|| pick[(r % 3) as usize].to_string());
+                    let bundle = (r % 5 < 3).then(|| pick[((r >> 8) % 3) as usize].to_string());
+                    Image {
+                        name,
+                        bundle_id: bundle,
+                        ..Image::default()
+                    }
+                })
+                .collect();
+            let (scan, map) = (
+                super::NameIndex::Scan(&images),
+                super::NameIndex::mapped(&images),
+            );
+            for key in pick {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                scan.named(key, &mut a);
+                map.named(key, &mut b);
+                assert_eq!(a, b, "{key} in {images:?}");
+            }
+        }
+    }
+
     /// The image list ends at a blank line without a check of its own.
     #[test]
     fn blank_lines_are_not_image_lines() {
