@@ -26,6 +26,8 @@ pub struct Context<'a> {
     /// The directory given to [`Context::with_rules_dir`], if any.
     pub rules_dir: Option<PathBuf>,
     main_image: std::sync::OnceLock<Option<usize>>,
+    /// Where the process path's `.app/` bundle directory ends ([`Context::app_bundle_dir`]).
+    app_bundle_end: std::sync::OnceLock<Option<usize>>,
 }
 
 impl<'a> Context<'a> {
@@ -37,6 +39,7 @@ impl<'a> Context<'a> {
             thread_states: thread_states::builtin(),
             rules_dir: None,
             main_image: std::sync::OnceLock::new(),
+            app_bundle_end: std::sync::OnceLock::new(),
         }
     }
 
@@ -112,7 +115,10 @@ impl<'a> Context<'a> {
     /// The app's bundle directory ("/Applications/Foo.app/"), from the process path.
     pub fn app_bundle_dir(&self) -> Option<&str> {
         let path = self.report.process.path.as_deref()?;
-        let end = path.find(".app/")? + ".app/".len();
+        // Asked for every frame: the search runs once.
+        let end = (*self
+            .app_bundle_end
+            .get_or_init(|| path.find(".app/").map(|i| i + ".app/".len())))?;
         path.get(..end)
     }
 

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use crashlens_model::{CrashReport, Frame, Image};
 
 use super::num::{normalize_uuid, parse_0x};
+use crate::text::Needle;
 
 const ARCHES: &[&str] = &[
     "arm64",
@@ -151,6 +152,11 @@ fn split_range_any(line: &str) -> Option<(u64, u64, &str)> {
     Some((base, end, rest))
 }
 
+// Searchers built once (`str::find` builds one per call; see `Needle`).
+static SPACE_SLASH: Needle = Needle::new(" /");
+static SPACE_BRACE: Needle = Needle::new(" {");
+static SPACED_DASH: Needle = Needle::new(" - ");
+
 pub(super) fn parse_tail(base: u64, end: u64, tail: &str) -> Option<ImageLine<'_>> {
     let mut rest = tail.trim_start();
     let mut user_code = false;
@@ -167,13 +173,13 @@ pub(super) fn parse_tail(base: u64, end: u64, tail: &str) -> Option<ImageLine<'_
             let path = after.get(gt + 1..)?.trim();
             (rest.get(..lt)?.trim(), Some(uuid), path)
         }
-        None => match rest.find(" /") {
+        None => match SPACE_SLASH.find(rest) {
             Some(p) => (rest.get(..p)?.trim(), None, rest.get(p..)?.trim()),
             None => (rest.trim(), None, ""),
         },
     };
     // Jailbreak tools append a JSON blob after the path.
-    let path = match path.find(" {") {
+    let path = match SPACE_BRACE.find(path) {
         Some(p) => path.get(..p).unwrap_or(path).trim(),
         None => path,
     };
@@ -189,7 +195,7 @@ pub(super) fn parse_tail(base: u64, end: u64, tail: &str) -> Option<ImageLine<'_
             if is_arch(group) {
                 arch = Some(group);
             } else if group != "*" && group != "???" && !group.is_empty() {
-                match group.split_once(" - ") {
+                match SPACED_DASH.split_once(group) {
                     Some((v, b)) => {
                         version = Some(v.trim());
                         build = Some(b.trim());
