@@ -41,9 +41,11 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// mimalloc gives freed memory back to the OS after a delay, and `group`
 /// frees and allocates again for every report: each page touched again was a
-/// fresh zeroed page (often a 2 MiB one), about a tenth of `group`'s time.
-/// Never purging keeps what the run has used, which is its peak memory
-/// anyway (BENCHMARKS.md, group).
+/// fresh zeroed page, about a tenth of `group`'s time. Never purging keeps
+/// what the run has used, which is its peak memory anyway. (mimalloc is built
+/// without transparent huge pages, `no_thp` in Cargo.toml: a 2 MiB page was
+/// zeroed whole for a few KiB used, and peak memory halved without them.)
+/// BENCHMARKS.md, group, has the measurements.
 fn tune_allocator() {
     // SAFETY: sets one option's value before any other thread exists
     // (mimalloc's option calls are not thread safe); no memory is touched.
