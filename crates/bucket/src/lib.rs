@@ -337,11 +337,18 @@ fn group_in_pool(
     // files is not needed. The stamps and known hashes are read on threads
     // of their own (each with its own connection) while this one walks.
     let files_db = opts.db.as_deref().filter(|_| !paths.is_empty());
+    // A database that has seen files usually knows most of them: then no
+    // rule table may be needed, and the first new file builds them.
+    let warm_tables = !paths.is_empty()
+        && match (&store, files_db) {
+            (Some(s), Some(_)) => !s.has_file_stamps()?,
+            _ => true,
+        };
     let (walked, stamps, known) = std::thread::scope(|scope| -> Result<_, GroupError> {
         // The rule tables every report needs are built meanwhile, on two
         // threads (the owner rules' regexes are most of it), instead of by
         // the first reports while the other workers wait for them.
-        if !paths.is_empty() {
+        if warm_tables {
             scope.spawn(|| {
                 crashlens_knowledge::owners::builtin();
             });

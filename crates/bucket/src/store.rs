@@ -143,6 +143,15 @@ impl Store {
         Ok(Store { conn })
     }
 
+    /// Whether any file stamp is stored (a run over files has been made).
+    pub fn has_file_stamps(&self) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT 1 FROM files LIMIT 1", [], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
     /// Every known file stamp, by path.
     pub fn file_stamps(&self) -> Result<FileStamps, StoreError> {
         let mut stmt = self
