@@ -371,7 +371,6 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Reads a crash body (and its header, when there was one) into the model.
 /// Whether [`parse_body`] reads the top-level body field `key` (it files any
 /// other under `extras`, as text). A skimmed read builds only these; a test
 /// checks the list against `parse_body`'s own.
@@ -413,6 +412,7 @@ pub(crate) fn reads_field(key: &str) -> bool {
     ) || key.eq_ignore_ascii_case("vmRegionInfo")
 }
 
+/// Reads a crash body (and its header, when there was one) into the model.
 pub fn parse_body(header: Option<&Header>, body: &Obj) -> Result<CrashReport, ReadError> {
     if !["threads", "exception", "procName", "usedImages"]
         .iter()
