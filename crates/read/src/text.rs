@@ -4,43 +4,53 @@
 //! ASCII-first trims.
 
 /// The lines of `s` exactly as [`str::lines`] gives them: split at `\n`, the
-/// `\r` of a `\r\n` removed, no empty line after a final newline.
-pub(crate) fn lines(s: &str) -> impl Iterator<Item = &str> + Clone {
-    let mut rest = s;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        match memchr::memchr(b'\n', rest.as_bytes()) {
-            Some(i) => {
-                let line = rest.get(..i).unwrap_or("");
-                rest = rest.get(i + 1..).unwrap_or("");
+/// `\r` of a `\r\n` removed, no empty line after a final newline. One
+/// newline search runs over the whole text (a search started per line cost
+/// more than short lines' own bytes).
+pub(crate) fn lines(s: &str) -> Lines<'_> {
+    Lines {
+        s,
+        newlines: memchr::memchr_iter(b'\n', s.as_bytes()),
+        start: 0,
+    }
+}
+
+/// [`lines`] collected, the vector sized from the text's length (report
+/// lines run about 60 to 120 bytes).
+pub(crate) fn line_vec(s: &str) -> Vec<&str> {
+    let mut out = Vec::with_capacity(s.len() / 64 + 1);
+    out.extend(lines(s));
+    out
+}
+
+/// The iterator [`lines`] returns.
+#[derive(Clone)]
+pub(crate) struct Lines<'a> {
+    s: &'a str,
+    newlines: memchr::Memchr<'a>,
+    /// Where the next line starts.
+    start: usize,
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        match self.newlines.next() {
+            Some(nl) => {
+                let line = self.s.get(self.start..nl).unwrap_or("");
+                self.start = nl + 1;
                 Some(line.strip_suffix('\r').unwrap_or(line))
             }
             // The last line keeps a lone `\r` (as `str::lines` does).
-            None => Some(std::mem::take(&mut rest)),
+            None if self.start < self.s.len() => {
+                let line = self.s.get(self.start..);
+                self.start = self.s.len();
+                line
+            }
+            None => None,
         }
-    })
-}
-
-/// [`lines`] collected: one newline search over the whole text (a search
-/// per line costs more than the line's own bytes), the vector sized from
-/// the text's length.
-pub(crate) fn line_vec(s: &str) -> Vec<&str> {
-    let b = s.as_bytes();
-    // Report lines run about 60 to 120 bytes.
-    let mut out = Vec::with_capacity(b.len() / 64 + 1);
-    let mut start = 0;
-    for nl in memchr::memchr_iter(b'\n', b) {
-        let line = s.get(start..nl).unwrap_or("");
-        out.push(line.strip_suffix('\r').unwrap_or(line));
-        start = nl + 1;
     }
-    // The last line keeps a lone `\r` (as `str::lines` does).
-    if start < b.len() {
-        out.push(s.get(start..).unwrap_or(""));
-    }
-    out
 }
 
 /// `lines(part)` taken from `all`, the lines of `text`, where `part` is
