@@ -255,48 +255,47 @@ fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
 pub(crate) fn walk_array(
     b: &[u8],
     i: usize,
-    mut element: impl FnMut(usize) -> Option<usize>,
+    element: impl FnMut(usize) -> Option<usize>,
 ) -> Option<usize> {
-    if b.get(i) != Some(&b'[') {
-        return None;
-    }
-    let mut i = ws(b, i + 1);
-    if b.get(i) == Some(&b']') {
-        return Some(i + 1);
-    }
-    loop {
-        i = ws(b, element(i)?);
-        match *b.get(i)? {
-            b',' => i = ws(b, i + 1),
-            b']' => return Some(i + 1),
-            _ => return None,
-        }
-    }
+    walk_items(b, i, (b'[', b']'), element)
 }
 
 /// Walks the object that starts at `i` (its `{`): `entry` gets the span of
 /// each key (quotes included) and the offset of its value, and returns the
-/// offset just past the value. Returns the
-/// offset just past the object; `None` when it is not an object serde_json
-/// surely builds, or `entry` gives up.
+/// offset just past the value. Returns the offset just past the object;
+/// `None` when it is not an object serde_json surely builds, or `entry`
+/// gives up.
 pub(crate) fn walk_object(
     b: &[u8],
     i: usize,
     mut entry: impl FnMut((usize, usize), usize) -> Option<usize>,
 ) -> Option<usize> {
-    if b.get(i) != Some(&b'{') {
+    walk_items(b, i, (b'{', b'}'), |i| {
+        let (key_end, value) = key_and_value(b, i)?;
+        entry((i, key_end), value)
+    })
+}
+
+/// The comma-separated items between `open` at `i` and its `close`: `item`
+/// gets the offset of each and returns the offset just past it.
+fn walk_items(
+    b: &[u8],
+    i: usize,
+    (open, close): (u8, u8),
+    mut item: impl FnMut(usize) -> Option<usize>,
+) -> Option<usize> {
+    if b.get(i) != Some(&open) {
         return None;
     }
     let mut i = ws(b, i + 1);
-    if b.get(i) == Some(&b'}') {
+    if b.get(i) == Some(&close) {
         return Some(i + 1);
     }
     loop {
-        let (key_end, value) = key_and_value(b, i)?;
-        i = ws(b, entry((i, key_end), value)?);
+        i = ws(b, item(i)?);
         match *b.get(i)? {
             b',' => i = ws(b, i + 1),
-            b'}' => return Some(i + 1),
+            c if c == close => return Some(i + 1),
             _ => return None,
         }
     }
