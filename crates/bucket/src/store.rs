@@ -11,6 +11,7 @@
 //! another layout is rebuilt the same way).
 
 use crate::summary::ReportSummary;
+use crashlens_knowledge::memo::TextIsHashed;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
 use std::path::Path;
@@ -52,23 +53,9 @@ fn split_list(mut text: &str) -> Option<Vec<String>> {
     Some(out)
 }
 
-/// Hashes text keys (the stored file paths) with one xxh3 call per key:
-/// std's SipHash was a tenth of a second `--db` run. The paths are the
-/// user's own files, not input from elsewhere, so no seed is drawn.
-#[derive(Default)]
-pub struct TextHasher(u64);
-
-impl std::hash::Hasher for TextHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = xxhash_rust::xxh3::xxh3_64_with_seed(bytes, self.0);
-    }
-}
-
-/// The stored stamps by file path.
-pub type FileStamps = HashMap<String, FileStamp, std::hash::BuildHasherDefault<TextHasher>>;
+/// The stored stamps by file path (std's SipHash was a tenth of a second
+/// `--db` run; the paths are the user's own files, so xxh3 without a seed).
+pub type FileStamps = HashMap<String, FileStamp, TextIsHashed>;
 
 /// What the store knows of a file path.
 #[derive(Debug, Clone, PartialEq, Eq)]

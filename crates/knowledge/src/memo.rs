@@ -1,8 +1,9 @@
 //! Hash-keyed maps for the per-thread memos that remember answers worked out
 //! from report text (frame-list classes, normalized symbols, image
-//! identities, GPU-driver checks), and for `group`'s sets of content hashes.
-//! The key is already a hash (64 bits, or a 128-bit content hash folded), so
-//! the map uses it as is; every memo confirms a hit against the remembered
+//! identities, GPU-driver checks), for `group`'s sets of content hashes,
+//! and ([`TextHasher`]) for maps keyed by text that is not from a report.
+//! In the memos and hash sets the key is already a hash (64 bits, or a
+//! 128-bit content hash folded), so the map uses it as is ([`KeyIsHash`]); every memo confirms a hit against the remembered
 //! text, so a colliding key never gives a wrong answer.
 
 /// A hasher for keys that are already hashes: the key is its own hash.
@@ -29,6 +30,24 @@ impl std::hash::Hasher for KeyHasher {
 
 /// Hash maps keyed by a hash.
 pub type KeyIsHash = std::hash::BuildHasherDefault<KeyHasher>;
+
+/// A hasher for text keys: one xxh3 call per key, no seed. Only for text
+/// that is not from a report (a file path of the user's own, say): text an
+/// adversary chose could be made to collide.
+#[derive(Default)]
+pub struct TextHasher(u64);
+
+impl std::hash::Hasher for TextHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = xxhash_rust::xxh3::xxh3_64_with_seed(bytes, self.0);
+    }
+}
+
+/// Hash maps keyed by text [`TextHasher`] hashes.
+pub type TextIsHashed = std::hash::BuildHasherDefault<TextHasher>;
 
 #[cfg(test)]
 mod tests {
