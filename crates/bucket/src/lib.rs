@@ -2,7 +2,7 @@
 //!
 //! [`group`] walks files and folders ([`walk`]), reads every report in
 //! parallel (rayon, in chunks, so only per-report [`ReportSummary`]s are
-//! kept, never the reports), gives each a [`signature`], fills [`bucket`]s,
+//! kept, never the reports; one file's step is `process.rs`), gives each a [`signature`], fills [`bucket`]s,
 //! finds near-duplicate buckets ([`similar`]) and, with a database
 //! ([`store`]), remembers what it read so a second run reads only new files.
 //! [`output`] writes the result as a table, Markdown, JSON, CSV or NDJSON.
@@ -12,6 +12,7 @@
 
 pub mod bucket;
 pub mod output;
+mod process;
 pub mod signature;
 pub mod similar;
 pub mod store;
@@ -24,15 +25,13 @@ pub use similar::SimilarPair;
 pub use summary::ReportSummary;
 
 use crashlens_knowledge::memo::KeyIsHash;
-use crashlens_read::{ReadError, MAX_REPORT_BYTES};
+use crashlens_read::ReadError;
+use process::{process, Processed};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use store::{FileStamp, FileStamps, Store, StoreError, StoredUnreadable};
-
-/// Stored summaries handed from the database reader to the grouping at a time.
-const STORED_BATCH: usize = 256;
+use store::{FileStamp, Store, StoreError, StoredUnreadable};
 
 /// Files handed to the workers at a time: bounds memory to one chunk's summaries.
 const CHUNK: usize = 2048;
@@ -122,188 +121,13 @@ pub fn explain_file(path: &Path) -> Result<Explanation, ReadError> {
     Ok(Engine::default().explain(&report))
 }
 
-enum Processed {
-    /// Already in the database.
-    Known {
-        hash: u128,
-        path: String,
-        stamp: Option<FileStamp>,
-    },
-    Report {
-        hash: u128,
-        summary: Box<ReportSummary>,
-        stamp: Option<FileStamp>,
-    },
-    Bad {
-        hash: Option<u128>,
-        ng: NotGrouped,
-        stamp: Option<FileStamp>,
-    },
-}
-
-impl Processed {
-    fn bad(
-        path: String,
-        reason: String,
-        hash: Option<u128>,
-        not_a_crash: bool,
-        stamp: Option<FileStamp>,
-    ) -> Processed {
-        Processed::Bad {
-            hash,
-            ng: NotGrouped {
-                path,
-                reason,
-                not_a_crash,
-            },
-            stamp,
-        }
-    }
-}
-
-fn hex(h: u128) -> String {
+/// A content hash as the store keeps it (32 hex digits).
+pub(crate) fn hex(h: u128) -> String {
     format!("{h:032x}")
 }
 
-fn parse_hex(h: &str) -> Option<u128> {
+pub(crate) fn parse_hex(h: &str) -> Option<u128> {
     u128::from_str_radix(h, 16).ok()
-}
-
-/// Reads, hashes and summarizes one file.
-fn process(
-    path: &Path,
-    stamps: Option<&FileStamps>,
-    known: Option<&HashSet<u128, KeyIsHash>>,
-    engine: &Engine,
-) -> Processed {
-    let path_s = path.display().to_string();
-    let bad = |reason: String, hash: Option<u128>, not_a_crash: bool, stamp: Option<FileStamp>| {
-        Processed::bad(path_s.clone(), reason, hash, not_a_crash, stamp)
-    };
-    // With stamps, most files are known by their stamp alone: one stat, no
-    // open. Without, the size and time come from the file opened to read it.
-    let (meta, opened) = if stamps.is_some() {
-        (std::fs::metadata(path), None)
-    } else {
-        match std::fs::File::open(path) {
-            Ok(f) => (f.metadata(), Some(f)),
-            Err(e) => return bad(format!("cannot read file: {e}"), None, false, None),
-        }
-    };
-    let meta = match meta {
-        Ok(m) => m,
-        Err(e) => return bad(format!("cannot read file: {e}"), None, false, None),
-    };
-    let size = meta.len();
-    let mtime_ns = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
-        .unwrap_or(0);
-    if let Some(st) = stamps.and_then(|s| s.get(&path_s)) {
-        if st.size == size && st.mtime_ns == mtime_ns {
-            if let Some(h) = parse_hex(&st.hash) {
-                return Processed::Known {
-                    hash: h,
-                    path: path_s,
-                    stamp: None,
-                };
-            }
-        }
-    }
-    if size > MAX_REPORT_BYTES {
-        return bad(
-            ReadError::TooLarge {
-                size,
-                limit: MAX_REPORT_BYTES,
-            }
-            .to_string(),
-            None,
-            false,
-            None,
-        );
-    }
-    let mut file = match opened.map_or_else(|| std::fs::File::open(path), Ok) {
-        Ok(f) => f,
-        Err(e) => return bad(format!("cannot read file: {e}"), None, false, None),
-    };
-    READ_BUFFER.with_borrow_mut(|bytes| {
-        bytes.clear();
-        let read = std::io::Read::read_to_end(&mut file, bytes);
-        drop(file);
-        let done = match read {
-            Ok(_) => summarize_bytes(bytes, path_s, size, mtime_ns, stamps, known, engine),
-            Err(e) => Processed::bad(path_s, format!("cannot read file: {e}"), None, false, None),
-        };
-        if bytes.capacity() > READ_BUFFER_KEPT {
-            *bytes = Vec::new();
-        }
-        done
-    })
-}
-
-/// A worker's read buffer grown past this is let go after its file.
-const READ_BUFFER_KEPT: usize = 8 << 20;
-
-thread_local! {
-    /// Each worker reads its files into one buffer, grown to the largest
-    /// file it has read, instead of a new allocation per file.
-    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// [`process`] once the file's bytes are read.
-fn summarize_bytes(
-    bytes: &[u8],
-    path_s: String,
-    size: u64,
-    mtime_ns: i64,
-    stamps: Option<&FileStamps>,
-    known: Option<&HashSet<u128, KeyIsHash>>,
-    engine: &Engine,
-) -> Processed {
-    let bad = |reason: String, hash: Option<u128>, not_a_crash: bool, stamp: Option<FileStamp>| {
-        Processed::bad(path_s.clone(), reason, hash, not_a_crash, stamp)
-    };
-    let hash = xxhash_rust::xxh3::xxh3_128(bytes);
-    let stamp = stamps.map(|_| FileStamp {
-        size,
-        mtime_ns,
-        hash: hex(hash),
-    });
-    if known.is_some_and(|k| k.contains(&hash)) {
-        return Processed::Known {
-            hash,
-            path: path_s,
-            stamp,
-        };
-    }
-    // Only what the signature and summary need (see `crashlens_read::options`).
-    let opts = crashlens_read::ReadOptions::crashed(Some(summary::keep_image));
-    match crashlens_read::read_bytes_with(bytes, &opts) {
-        Ok(report) if report.exception.is_none() && report.crashed().is_none() => bad(
-            "incomplete report: no exception and no crashed thread, nothing to group by".into(),
-            Some(hash),
-            false,
-            stamp,
-        ),
-        Ok(mut report) => {
-            report.source.path = Some(path_s.clone());
-            let summary = Box::new(summary::summarize(engine, &report, &path_s, &hex(hash)));
-            Processed::Report {
-                hash,
-                summary,
-                stamp,
-            }
-        }
-        Err(e) => {
-            let not_a_crash = matches!(
-                e,
-                ReadError::NotACrashReport { .. } | ReadError::Unsupported { .. }
-            );
-            bad(e.to_string(), Some(hash), not_a_crash, stamp)
-        }
-    }
 }
 
 /// Groups the reports under `paths`. With a database and no paths, groups
@@ -349,17 +173,9 @@ fn group_in_pool(
         // threads (the owner rules' regexes are most of it), instead of by
         // the first reports while the other workers wait for them.
         if warm_tables {
-            scope.spawn(|| {
-                crashlens_knowledge::owners::builtin();
-            });
-            scope.spawn(|| {
-                use crashlens_knowledge as k;
-                k::thread_states::builtin();
-                k::frames::builtin();
-                k::codes::builtin();
-                k::signature::builtin();
-                k::formats::builtin();
-            });
+            for build in crashlens_knowledge::BUILD_AHEAD {
+                scope.spawn(build);
+            }
         }
         let stamps = files_db.map(|p| scope.spawn(move || Store::open_reader(p)?.file_stamps()));
         let known = files_db.map(|p| {
@@ -509,40 +325,20 @@ fn group_in_pool(
     })?;
 
     if let (Some(s), Some(db)) = (&store, opts.db.as_deref()) {
-        // The stored summaries are read and decoded on a thread of their own,
-        // in table order, while this one groups them.
-        std::thread::scope(|scope| -> Result<(), GroupError> {
-            let (to_group, stored) = std::sync::mpsc::sync_channel::<Vec<ReportSummary>>(8);
-            let reader = scope.spawn(move || -> Result<(), StoreError> {
-                let mut batch = Vec::with_capacity(STORED_BATCH);
-                Store::open_reader(db)?.for_each_report(|summary| {
-                    batch.push(summary);
-                    if batch.len() == STORED_BATCH {
-                        // The receiver only stops on a panic, which the join reports.
-                        let _ = to_group.send(std::mem::replace(
-                            &mut batch,
-                            Vec::with_capacity(STORED_BATCH),
-                        ));
-                    }
-                })?;
-                let _ = to_group.send(batch);
-                Ok(())
-            });
-            for mut summary in stored.into_iter().flatten() {
-                let Some(h) = parse_hex(&summary.hash) else {
-                    continue;
-                };
-                let path = if all_stored { None } else { hits.get(&h) };
-                if all_stored || path.is_some() {
-                    if let Some(p) = path {
-                        summary.path = p.clone();
-                    }
-                    out.totals.from_db += 1;
-                    buckets.add(&summary);
-                    on_event(Event::Report(&summary));
+        // Decoded on a thread of their own while this one groups them.
+        store::for_each_report_on_a_thread(db, |mut summary| {
+            let Some(h) = parse_hex(&summary.hash) else {
+                return;
+            };
+            let path = if all_stored { None } else { hits.get(&h) };
+            if all_stored || path.is_some() {
+                if let Some(p) = path {
+                    summary.path = p.clone();
                 }
+                out.totals.from_db += 1;
+                buckets.add(&summary);
+                on_event(Event::Report(&summary));
             }
-            join_reader(reader)
         })?;
         for u in s.unreadable()? {
             let Some(h) = parse_hex(&u.hash) else {

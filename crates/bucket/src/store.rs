@@ -24,6 +24,40 @@ pub enum StoreError {
     Json(#[from] serde_json::Error),
     #[error("database holds a list (column {0} of reports) that does not parse; delete the file to start over")]
     List(usize),
+    #[error("the database reader thread stopped")]
+    ReaderStopped,
+}
+
+/// Stored summaries handed from the reader thread to `f` at a time.
+const STORED_BATCH: usize = 256;
+
+/// [`Store::for_each_report`] for the database [`Store::open`] opened at
+/// `db`: a second connection on a thread of its own reads and decodes the
+/// summaries while `f` takes them on the calling thread, in the same order.
+pub fn for_each_report_on_a_thread(
+    db: &Path,
+    mut f: impl FnMut(ReportSummary),
+) -> Result<(), StoreError> {
+    std::thread::scope(|scope| {
+        let (to_f, stored) = std::sync::mpsc::sync_channel::<Vec<ReportSummary>>(8);
+        let reader = scope.spawn(move || -> Result<(), StoreError> {
+            let mut batch = Vec::with_capacity(STORED_BATCH);
+            Store::open_reader(db)?.for_each_report(|summary| {
+                batch.push(summary);
+                if batch.len() == STORED_BATCH {
+                    // The receiver stops only on a panic, which the join reports.
+                    let _ = to_f.send(std::mem::replace(
+                        &mut batch,
+                        Vec::with_capacity(STORED_BATCH),
+                    ));
+                }
+            })?;
+            let _ = to_f.send(batch);
+            Ok(())
+        });
+        stored.into_iter().flatten().for_each(&mut f);
+        reader.join().map_err(|_| StoreError::ReaderStopped)?
+    })
 }
 
 /// The version of the table layout; a file written with another is rebuilt.

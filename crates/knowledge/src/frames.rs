@@ -412,16 +412,16 @@ fn plus_space(s: &str) -> Option<usize> {
 
 #[cfg(test)]
 mod index_tests {
+    use super::*;
+
     #[test]
     fn plus_space_is_find() {
         for s in [
             "", "+", "+ ", "a + 1", "a+b + c", "++ ", "a+", "é+ x", "x ++  +",
         ] {
-            assert_eq!(super::plus_space(s), s.find("+ "), "{s:?}");
+            assert_eq!(plus_space(s), s.find("+ "), "{s:?}");
         }
     }
-
-    use super::*;
 
     /// The first entry that lists the name, has the prefix or matches the regex.
     fn naive<'a>(entries: &'a [FrameEntry], norm: &str) -> Option<&'a FrameEntry> {
