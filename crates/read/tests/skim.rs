@@ -87,6 +87,37 @@ fn two_crashed_thread_lines_fall_back_to_the_full_read() {
     assert_eq!(skim.crashed().map(|t| t.frames.len()), Some(8));
 }
 
+#[test]
+fn a_register_state_naming_the_crashed_thread_late_falls_back_to_the_full_read() {
+    // No "Crashed Thread" line and no thread marked "Crashed": the skimmed
+    // read passes over both threads, then "Thread 1 crashed with X86 Thread
+    // State" names one of them. It reads it all instead.
+    let name = "state-names-the-crashed-thread.crash";
+    let bytes = std::fs::read(Path::new(FIXTURES).join(name)).unwrap();
+    let skim = crashlens_read::read_bytes_with(&bytes, &ReadOptions::crashed(None)).unwrap();
+    assert_eq!(skim.crashed_thread, Some(1));
+    let frames = &skim.crashed().unwrap().frames;
+    assert_eq!(frames.len(), 3);
+    assert_eq!(frames[0].symbol.as_deref(), Some("objc_msgSend"));
+    assert!(skim.images.iter().any(|i| i.name.as_deref() == Some("libobjc.A.dylib")));
+}
+
+#[test]
+fn with_no_crashed_thread_no_thread_is_built() {
+    // A thermal report: "Highlighted Thread: 0", no thread crashed. A signature
+    // or summary reads no thread's frames then, so the skimmed read passes over
+    // them all, and keeps only the images it would keep for no frames.
+    let path = Path::new(CORPUS).join("faisalmemon-ios-crash-dump-analysis-book/train_thermal.crash");
+    let bytes = std::fs::read(path).unwrap();
+    let full = crashlens_read::read_bytes(&bytes).unwrap();
+    let skim = crashlens_read::read_bytes_with(&bytes, &ReadOptions::crashed(None)).unwrap();
+    assert!(full.crashed().is_none() && skim.crashed().is_none());
+    assert_eq!(full.threads.len(), 7);
+    assert!(skim.threads.is_empty());
+    assert!(full.images.len() > 50);
+    assert!(skim.images.len() < 5, "{:?}", skim.images);
+}
+
 /// A real report with `"x": value` put into thread 1, a thread that did not
 /// crash (the skimmed read passes over it unbuilt).
 fn with_value_in_thread_1(value: &str) -> Vec<u8> {

@@ -41,12 +41,14 @@ fn bit(h: u64) -> (usize, u64) {
 }
 
 impl Wanted {
-    /// For the thread numbered `crashed` (as the parser will decide it);
-    /// `None` (keep every image) when there is none yet.
-    pub fn of(report: &CrashReport, crashed: Option<u32>) -> Option<Wanted> {
-        let crashed = crashed?;
-        let thread = report.threads.iter().find(|t| t.number == crashed)?;
-        let frames = thread.frames.iter().chain(&report.last_exception_backtrace);
+    /// For the thread numbered `crashed` (as the parser will decide it). With
+    /// no crashed thread, or none read, only the Last Exception Backtrace's
+    /// frames and the main executable choose: no other thread's frames go
+    /// into a signature or summary.
+    pub fn of(report: &CrashReport, crashed: Option<u32>) -> Wanted {
+        let thread = crashed.and_then(|n| report.threads.iter().find(|t| t.number == n));
+        let thread_frames = thread.map(|t| t.frames.as_slice()).unwrap_or_default();
+        let frames = thread_frames.iter().chain(&report.last_exception_backtrace);
         let hashed = |s: &str| (hash(s), s.to_string());
         let mut w = Wanted {
             addresses: Vec::new(),
@@ -78,7 +80,7 @@ impl Wanted {
                 *x |= mask;
             }
         }
-        Some(w)
+        w
     }
 
     /// By address: a crashed frame lies in it, or names its base.

@@ -384,7 +384,11 @@ impl<'a> Parser<'a> {
                 tqueue = tqueue.or(pq);
             }
         }
-        let skip = self.opts.skim() && !crashed && self.crashed.number.is_some_and(|n| n != number);
+        // A skimmed read keeps the crashed thread's frames only. Before any
+        // line names the crashed thread, a thread not marked crashed is passed
+        // over too: when a later line names it after all (a register state's
+        // header, say), `skim_held` sends the report to a full read.
+        let skip = self.opts.skim() && !crashed && self.crashed.number.is_none_or(|n| n != number);
         if skip {
             while self.peek().is_some_and(frame::is_frame_line) {
                 self.pos += 1;
@@ -450,7 +454,7 @@ impl<'a> Parser<'a> {
     fn read_images(&mut self) {
         let wanted = if self.opts.skim() {
             self.images_for = Some(self.crashed_number());
-            kept_images::Wanted::of(&self.report, self.crashed_number())
+            Some(kept_images::Wanted::of(&self.report, self.crashed_number()))
         } else {
             None
         };
