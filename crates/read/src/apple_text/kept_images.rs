@@ -100,7 +100,7 @@ impl Wanted {
 
     /// By name: a crashed frame names it, or it is the main executable.
     /// Names are compared by hash first; a string compare confirms a match.
-    fn wants_id(&self, i: &Identity) -> bool {
+    fn wants_id(&self, i: &Identity, tails: &str) -> bool {
         let maybe = |h: u64| {
             let (word, mask) = bit(h);
             self.hashes.get(word).is_some_and(|x| x & mask != 0)
@@ -113,7 +113,8 @@ impl Wanted {
         };
         let named =
             |n: Option<&str>, h: u64| n.is_some() && self.names.iter().any(|w| same(w, n, h));
-        if named(i.name.as_deref(), i.name_hash) || named(i.bundle_id.as_deref(), i.bundle_hash) {
+        let (name, bundle_id, path) = (i.name.of(tails), i.bundle_id.of(tails), i.path.of(tails));
+        if named(name, i.name_hash) || named(bundle_id, i.bundle_hash) {
             return true;
         }
         // As the analysis finds the main executable: by path, else by name or
@@ -121,11 +122,10 @@ impl Wanted {
         let main_by_path = self
             .process_path
             .as_ref()
-            .is_some_and(|p| i.path.is_some() && same(p, i.unprivate_path(), i.path_hash));
+            .is_some_and(|p| path.is_some() && same(p, path.map(unprivate), i.path_hash));
         main_by_path
             || self.process_name.as_ref().is_some_and(|p| {
-                same(p, i.name.as_deref(), i.name_hash)
-                    || same(p, i.bundle_id.as_deref(), i.bundle_hash)
+                same(p, name, i.name_hash) || same(p, bundle_id, i.bundle_hash)
             })
     }
 
@@ -142,20 +142,25 @@ impl Wanted {
     ) -> Option<()> {
         let (base, end, tail) = split_range(line)?;
         let at = known.find(base, end, tail)?;
-        let i = known.all.get_mut(at)?;
+        let Identities { all, tails, .. } = known;
+        let i = all.get_mut(at)?;
         let placeholder = base == 0 && i.nameless && i.path.is_none();
         let size = if placeholder {
             None
         } else {
             image_size(base, end)
         };
-        let keep = self.wants_range(base, size, placeholder) || self.wants_id(i) || {
+        let keep = self.wants_range(base, size, placeholder) || self.wants_id(i, tails) || {
             // The caller's answer for this identity, asked once per keep function.
             let tag = opts.keep_tag();
             match i.keep {
                 Some((t, keep)) if t == tag => keep,
                 _ => {
-                    let keep = opts.wants(i.id());
+                    let keep = opts.wants(ImageId {
+                        name: i.name.of(tails),
+                        bundle_id: i.bundle_id.of(tails),
+                        path: i.path.of(tails),
+                    });
                     i.keep = Some((tag, keep));
                     keep
                 }
@@ -192,13 +197,13 @@ impl Identities {
     /// Where the identity `tail` is in [`Identities::all`], adding it when
     /// new; `None` when the line is not an image line after all.
     fn find(&mut self, base: u64, end: u64, tail: &str) -> Option<usize> {
-        let guess = self.prev.and_then(|p| self.all.get(p)).and_then(|p| p.next);
+        let guess = self.prev.and_then(|p| self.all.get(p)).and_then(|p| p.next());
         let at = match guess {
             Some(g) if self.all.get(g).is_some_and(|i| self.tail(i) == Some(tail)) => g,
             _ => self.look_up(base, end, tail)?,
         };
         if let Some(p) = self.prev.and_then(|p| self.all.get_mut(p)) {
-            p.next = Some(at);
+            p.next = u32::try_from(at).unwrap_or(NO_NEXT);
         }
         self.prev = Some(at);
         Some(at)
@@ -209,7 +214,7 @@ impl Identities {
     }
 
     fn look_up(&mut self, base: u64, end: u64, tail: &str) -> Option<usize> {
-        if self.all.len() >= IDENTITY_CACHE_MAX {
+        if self.all.len() >= IDENTITY_CACHE_MAX || self.tails.len() >= TAILS_MAX {
             *self = Identities::default();
         }
         let key = xxhash_rust::xxh3::xxh3_64(tail.as_bytes());
@@ -245,13 +250,19 @@ pub(crate) fn with_identities<R>(f: impl FnOnce(&mut Identities) -> R) -> R {
 }
 
 /// What an image line's identity part names (see [`Wanted::check_line`]).
+///
+/// Every image line of a report reads one of these, so it is kept small and
+/// owns no text: its name, bundle id and path are [`Span`]s of its own text
+/// in [`Identities::tails`]. (With three strings of their own, the
+/// identities of the benchmark's reports took about twice the memory, and
+/// the image lines waited on it.)
 struct Identity {
     /// Where the identity text itself (what the cache key hashes) lies in
     /// [`Identities::tails`], to confirm a hit.
     tail: std::ops::Range<usize>,
-    name: Option<Box<str>>,
-    bundle_id: Option<Box<str>>,
-    path: Option<Box<str>>,
+    name: Span,
+    bundle_id: Span,
+    path: Span,
     name_hash: u64,
     bundle_hash: u64,
     /// [`hash`] of the path without a leading `/private`.
@@ -260,42 +271,78 @@ struct Identity {
     nameless: bool,
     /// The caller's keep function (its [`ReadOptions::keep_tag`]) and its answer.
     keep: Option<(usize, bool)>,
-    /// The identity on the line after this one, the last time it was read.
-    next: Option<usize>,
+    /// The identity on the line after this one, the last time it was read
+    /// ([`NO_NEXT`] when none).
+    next: u32,
+}
+
+/// [`Identity::next`] when there is none.
+const NO_NEXT: u32 = u32::MAX;
+
+/// A part of [`Identities::tails`] (start and length), or none.
+#[derive(Clone, Copy)]
+struct Span(u32, u32);
+
+impl Span {
+    const NONE: Span = Span(u32::MAX, 0);
+
+    /// `part` of `text`, which starts at `at` in the arena. [`parse_tail`]
+    /// only slices its text and the arena stays under [`TAILS_MAX`] (plus
+    /// one line), so a part always has a span.
+    fn of_part(text: &str, at: usize, part: Option<&str>) -> Span {
+        let span = |part| {
+            let start = u32::try_from(at + crate::text::offset_in(text, part)?).ok()?;
+            let len = u32::try_from(part.len()).ok()?;
+            (start != u32::MAX).then_some(Span(start, len))
+        };
+        let out = part.and_then(span);
+        debug_assert_eq!(out.is_some(), part.is_some(), "{part:?} is not a part of {text:?}");
+        out.unwrap_or(Span::NONE)
+    }
+
+    fn is_some(self) -> bool {
+        self.0 != u32::MAX
+    }
+
+    fn is_none(self) -> bool {
+        !self.is_some()
+    }
+
+    /// The text it spans in `tails`.
+    fn of(self, tails: &str) -> Option<&str> {
+        let start = usize::try_from(self.0).ok()?;
+        let len = usize::try_from(self.1).ok()?;
+        self.is_some().then(|| tails.get(start..start + len)).flatten()
+    }
 }
 
 impl Identity {
-    /// `tail` is added to `tails`.
+    /// `tail` is added to `tails`; `v` is `tail` parsed.
     fn of(tails: &mut String, tail: &str, v: &ImageLine<'_>) -> Identity {
-        let own = |s: Option<&str>| s.map(Box::from);
         let start = tails.len();
         tails.push_str(tail);
         Identity {
             tail: start..tails.len(),
-            name: own(v.name),
-            bundle_id: own(v.bundle_id),
-            path: own(v.path),
+            name: Span::of_part(tail, start, v.name),
+            bundle_id: Span::of_part(tail, start, v.bundle_id),
+            path: Span::of_part(tail, start, v.path),
             name_hash: v.name.map_or(0, hash),
             bundle_hash: v.bundle_id.map_or(0, hash),
             path_hash: v.path.map_or(0, |p| hash(unprivate(p))),
             nameless: v.name.is_none() && v.bundle_id.is_none(),
             keep: None,
-            next: None,
+            next: NO_NEXT,
         }
     }
 
-    fn unprivate_path(&self) -> Option<&str> {
-        self.path.as_deref().map(unprivate)
-    }
-
-    fn id(&self) -> ImageId<'_> {
-        ImageId {
-            name: self.name.as_deref(),
-            bundle_id: self.bundle_id.as_deref(),
-            path: self.path.as_deref(),
-        }
+    fn next(&self) -> Option<usize> {
+        (self.next != NO_NEXT).then(|| usize::try_from(self.next).ok()).flatten()
     }
 }
+
+/// The identities' text a thread keeps before the cache starts over: also
+/// what keeps a [`Span`]'s start and length within 32 bits.
+const TAILS_MAX: usize = 64 << 20;
 
 /// Distinct image identities remembered per thread before the cache starts over.
 const IDENTITY_CACHE_MAX: usize = 50_000;
@@ -307,4 +354,62 @@ fn hash(s: &str) -> u64 {
 thread_local! {
     static IDENTITIES: std::cell::RefCell<Identities> =
         std::cell::RefCell::new(Identities::default());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every image line of the Apple corpus's text reports.
+    fn corpus_image_lines() -> Vec<String> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/apple");
+        let mut out = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(dir)];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if let Ok(text) = std::fs::read_to_string(&p) {
+                    out.extend(
+                        text.lines()
+                            .filter(|l| split_range(l).is_some())
+                            .map(str::to_string),
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn an_identity_spans_what_its_line_names() {
+        let lines = corpus_image_lines();
+        assert!(lines.len() > 5000, "{}", lines.len());
+        let mut tails = String::from("text already in the arena");
+        let mut named = 0;
+        for line in &lines {
+            let (base, end, tail) = split_range(line).unwrap();
+            let Some(v) = parse_tail(base, end, tail) else {
+                continue;
+            };
+            let i = Identity::of(&mut tails, tail, &v);
+            assert_eq!(tails.get(i.tail.clone()), Some(tail));
+            assert_eq!(i.name.of(&tails), v.name, "{line}");
+            assert_eq!(i.bundle_id.of(&tails), v.bundle_id, "{line}");
+            assert_eq!(i.path.of(&tails), v.path, "{line}");
+            assert_eq!(i.path.is_none(), v.path.is_none());
+            named += usize::from(v.name.is_some());
+        }
+        assert!(named > 5000, "{named}");
+    }
+
+    #[test]
+    fn a_span_of_nothing_is_none() {
+        assert_eq!(Span::NONE.of("anything"), None);
+        assert!(Span::of_part("abc", 7, None).is_none());
+        let text = "name arm64 /path";
+        let s = Span::of_part(text, 3, text.get(11..));
+        assert_eq!(s.of("xyzname arm64 /path"), Some("/path"));
+    }
 }
