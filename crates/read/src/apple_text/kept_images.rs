@@ -22,6 +22,10 @@ use crate::{ImageId, ReadOptions};
 pub(crate) struct Wanted {
     /// Sorted, without repeats.
     addresses: Vec<u64>,
+    /// Where in `addresses` the previous image line's base fell: lists are
+    /// printed by ascending base, so the next line's is found by stepping on
+    /// from there, not by a binary search.
+    at: std::cell::Cell<usize>,
     /// Sorted, without repeats.
     bases: Vec<u64>,
     /// Frame image names and their [`hash`].
@@ -52,6 +56,7 @@ impl Wanted {
         let hashed = |s: &str| (hash(s), s.to_string());
         let mut w = Wanted {
             addresses: Vec::new(),
+            at: std::cell::Cell::new(0),
             bases: Vec::new(),
             names: Vec::new(),
             process_name: report.process.name.as_deref().map(hashed),
@@ -83,6 +88,23 @@ impl Wanted {
         w
     }
 
+    /// The index of the first of `addresses` at or above `base` (their
+    /// length when none is).
+    fn first_address_from(&self, base: u64) -> usize {
+        let a = &self.addresses;
+        let mut at = self.at.get();
+        // The hint holds when every address before it is below `base`.
+        if at > a.len() || at.checked_sub(1).and_then(|p| a.get(p)).is_some_and(|p| *p >= base) {
+            at = a.partition_point(|x| *x < base);
+        } else {
+            while a.get(at).is_some_and(|x| *x < base) {
+                at += 1;
+            }
+        }
+        self.at.set(at);
+        at
+    }
+
     /// By address: a crashed frame lies in it, or names its base.
     fn wants_range(&self, base: u64, size: Option<u64>, placeholder: bool) -> bool {
         if placeholder {
@@ -90,7 +112,7 @@ impl Wanted {
         }
         if let Some(size) = size {
             // The first address at or above the base, if below base + size.
-            let at = self.addresses.partition_point(|a| *a < base);
+            let at = self.first_address_from(base);
             if self.addresses.get(at).is_some_and(|a| a - base < size) {
                 return true;
             }
@@ -402,6 +424,21 @@ mod tests {
             named += usize::from(v.name.is_some());
         }
         assert!(named > 5000, "{named}");
+    }
+
+    #[test]
+    fn stepping_on_from_the_last_base_finds_what_a_binary_search_finds() {
+        let mut w = Wanted::of(&CrashReport::default(), None);
+        w.addresses = vec![0x10, 0x20, 0x20_0000, 0x7fff_0000, u64::MAX];
+        // Ascending bases (as lists are printed), then out of order ones.
+        let mut bases: Vec<u64> = vec![0, 0x10, 0x11, 0x1f, 0x20, 0x21, 0x1000, 0x20_0000];
+        bases.extend([0x7fff_0001, u64::MAX, u64::MAX, 0x15, 0, 0x7fff_0000, 0x30, 0x20]);
+        for base in bases {
+            let want = w.addresses.partition_point(|a| *a < base);
+            assert_eq!(w.first_address_from(base), want, "{base:#x}");
+        }
+        w.addresses.clear();
+        assert_eq!(w.first_address_from(5), 0);
     }
 
     #[test]
