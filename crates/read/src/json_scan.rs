@@ -116,7 +116,7 @@ fn key_and_value(b: &[u8], i: usize) -> Option<(usize, usize)> {
     (b.get(colon) == Some(&b':')).then(|| (key_end, ws(b, colon + 1)))
 }
 
-fn literal_end(b: &[u8], i: usize, word: &[u8]) -> Option<usize> {
+pub(crate) fn literal_end(b: &[u8], i: usize, word: &[u8]) -> Option<usize> {
     let end = i + word.len();
     (b.get(i..end)? == word).then_some(end)
 }
@@ -204,7 +204,7 @@ fn hex4(digits: [u8; 4]) -> Option<u16> {
 /// digit), or `None` when its syntax is not JSON's or it may be out of
 /// f64's range (see [`MAX_NUMBER_SCALE`]).
 #[inline(always)]
-fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
+pub(crate) fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
     let digits = |i: usize| {
         b.get(i..)
             .map_or(0, |r| r.iter().take_while(|c| c.is_ascii_digit()).count())
