@@ -31,8 +31,17 @@ pub(crate) const MAX_NUMBER_SCALE: u64 = 300;
 pub(crate) fn ws(b: &[u8], mut i: usize) -> usize {
     if let Some(b' ' | b'\n' | b'\t' | b'\r') = b.get(i) {
         i += 1;
-        // Indentation: eight spaces at a time.
-        while let Some(&[b' ', b' ', b' ', b' ', b' ', b' ', b' ', b' ']) = b.get(i..i + 8) {
+        // Indentation: the spaces among the next eight bytes at once (the
+        // first byte that is not a space is the first non-zero byte of the
+        // word xor spaces).
+        while let Some(chunk) = b.get(i..i + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let not_space = u64::from_le_bytes(word) ^ u64::from_le_bytes([b' '; 8]);
+            if not_space != 0 {
+                i += (not_space.trailing_zeros() / 8) as usize;
+                break;
+            }
             i += 8;
         }
         while let Some(b' ' | b'\n' | b'\t' | b'\r') = b.get(i) {

@@ -448,7 +448,7 @@ fn detail_body(s: &str) -> Option<(Obj<'_>, usize)> {
             )?;
             out.push((k, v));
             Some(end)
-        } else if crate::other::JSON_DETAIL_KEYS.contains(&k.as_ref()) {
+        } else if is_one_of(&k, crate::other::JSON_DETAIL_KEYS) {
             let (v, end) = build(s, i, 1)?;
             out.push((k, v));
             Some(end)
@@ -457,6 +457,13 @@ fn detail_body(s: &str) -> Option<(Obj<'_>, usize)> {
         }
     })?;
     Some((Obj(out), end))
+}
+
+/// Whether `k` is one of `keys`, lengths compared first: most keys a
+/// jetsam event's hundred process entries hold are none of the few wanted,
+/// and differ in length.
+fn is_one_of(k: &str, keys: &[&str]) -> bool {
+    keys.iter().any(|x| x.len() == k.len() && *x == k)
 }
 
 /// The value at `i` read as a list of objects of which only `keys` are
@@ -480,7 +487,7 @@ fn each_pick<'s>(s: &'s str, i: usize, keys: &[&str], needed: &str) -> Option<(V
         found.clear();
         let end = walk_object(b, i, |(ka, kz), i| {
             let k = string_text(s, ka, kz)?;
-            if keys.contains(&k.as_ref()) {
+            if is_one_of(&k, keys) {
                 found.push((k, i));
             }
             value_end(b, i)
