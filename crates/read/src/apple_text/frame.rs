@@ -82,7 +82,7 @@ fn usual_frame_parts(line: &str) -> Option<FrameParts> {
     if !s.get(name).is_some_and(u8::is_ascii_graphic) {
         return None;
     }
-    let (image_end, tok_start, tok_end) = match memchr::memchr(b'\t', s.get(name..)?) {
+    let (image_end, tok_start, tok_end, read) = match memchr::memchr(b'\t', s.get(name..)?) {
         Some(t) => {
             let tab = name + t;
             let start = tab + 1 + s.get(tab + 1..)?.iter().position(|&c| !blank(c))?;
@@ -91,11 +91,11 @@ fn usual_frame_parts(line: &str) -> Option<FrameParts> {
                     .iter()
                     .position(|&c| blank(c))
                     .unwrap_or(s.len() - start);
-            (tab, start, end)
+            (tab, start, end, None)
         }
         None => {
-            let (start, end) = untabbed_address(s.get(name..)?)?;
-            (name + start, name + start, name + end)
+            let (start, end, address) = untabbed_address(s.get(name..)?)?;
+            (name + start, name + start, name + end, Some(address))
         }
     };
     let tok = s.get(tok_start..tok_end)?;
@@ -103,7 +103,10 @@ fn usual_frame_parts(line: &str) -> Option<FrameParts> {
     if !tok.iter().all(u8::is_ascii_graphic) {
         return None;
     }
-    let address = hex_token(tok)?;
+    let address = match read {
+        Some(a) => a,
+        None => hex_token(tok)?,
+    };
     Some(FrameParts {
         digits,
         name,
@@ -117,7 +120,8 @@ fn usual_frame_parts(line: &str) -> Option<FrameParts> {
 /// of them): where the address token starts and ends, as [`split_image`]'s
 /// token rule finds it (the first `0x` token after the first token). `None`
 /// means "not sure" (another kind of blank, a non-ASCII byte before it).
-fn untabbed_address(s: &[u8]) -> Option<(usize, usize)> {
+/// The address comes with them (the test that finds the token reads it).
+fn untabbed_address(s: &[u8]) -> Option<(usize, usize, u64)> {
     let mut i = 0;
     let mut first = true;
     while i < s.len() {
@@ -135,9 +139,10 @@ fn untabbed_address(s: &[u8]) -> Option<(usize, usize)> {
             return None;
         }
         let tok = s.get(start..i)?;
-        if !first && (tok.starts_with(b"0x") || tok.starts_with(b"0X")) && hex_token(tok).is_some()
-        {
-            return Some((start, i));
+        if !first && (tok.starts_with(b"0x") || tok.starts_with(b"0X")) {
+            if let Some(address) = hex_token(tok) {
+                return Some((start, i, address));
+            }
         }
         first = false;
         while s.get(i) == Some(&b' ') {
