@@ -225,14 +225,20 @@ mod tests {
         let mut f = tempfile::tempfile().unwrap();
         f.write_all(b"0123456789").unwrap();
         let mut buffer = Vec::new();
-        let mut at_start = |f: &mut std::fs::File| {
+        let at_start = |f: &mut std::fs::File| {
             std::io::Seek::rewind(f).unwrap();
         };
         at_start(&mut f);
-        assert_eq!(read_stat_size(&mut f, 10, &mut buffer).unwrap(), b"0123456789");
+        assert_eq!(
+            read_stat_size(&mut f, 10, &mut buffer).unwrap(),
+            b"0123456789"
+        );
         // The file shrank after its stat: what is there.
         at_start(&mut f);
-        assert_eq!(read_stat_size(&mut f, 16, &mut buffer).unwrap(), b"0123456789");
+        assert_eq!(
+            read_stat_size(&mut f, 16, &mut buffer).unwrap(),
+            b"0123456789"
+        );
         // It grew: what the stat said, as the stamp records.
         at_start(&mut f);
         assert_eq!(read_stat_size(&mut f, 4, &mut buffer).unwrap(), b"0123");

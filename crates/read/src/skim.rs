@@ -188,8 +188,14 @@ fn build_plain(s: &str, i: usize, room: u32) -> Option<(Value<'_>, usize)> {
             })?;
             Some((Value::Array(items), end))
         }
-        b't' => Some((Value::Bool(true), crate::json_scan::literal_end(b, i, b"true")?)),
-        b'f' => Some((Value::Bool(false), crate::json_scan::literal_end(b, i, b"false")?)),
+        b't' => Some((
+            Value::Bool(true),
+            crate::json_scan::literal_end(b, i, b"true")?,
+        )),
+        b'f' => Some((
+            Value::Bool(false),
+            crate::json_scan::literal_end(b, i, b"false")?,
+        )),
         b'n' => Some((Value::Null, crate::json_scan::literal_end(b, i, b"null")?)),
         b'-' | b'0'..=b'9' => {
             let end = crate::json_scan::number_end(b, i)?;
@@ -544,21 +550,48 @@ mod tests {
             let colons = body.match_indices("\":").map(|(i, _)| i + 2);
             for at in colons.chain(body.match_indices("\" :").map(|(i, _)| i + 3)) {
                 let at = ws(b, at);
-                assert!(plain_is_serde(&body, at), "{}", &body[at..(at + 80).min(body.len())]);
+                assert!(
+                    plain_is_serde(&body, at),
+                    "{}",
+                    &body[at..(at + 80).min(body.len())]
+                );
                 plain += usize::from(build_plain(&body, at, SERDE_LEVELS).is_some());
             }
         }
         assert!(plain > 3_000, "{plain}");
         for v in [
-            "0", "7", "-1", "-0", "-9223372036854775808", "-9223372036854775809",
-            "18446744073709551615", "18446744073709551616", "1.5", "1e3", "-2E-2",
-            r#""a\u00e9\n""#, r#""\ud83d\ude00""#, r#"{"k":1,"k":2}"#, "[]", "{}",
-            "[true,false,null]", r#"{"a\u0062":[1,{"c":"d"}]}"#, "[1,]", "nul", "01",
+            "0",
+            "7",
+            "-1",
+            "-0",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "18446744073709551615",
+            "18446744073709551616",
+            "1.5",
+            "1e3",
+            "-2E-2",
+            r#""a\u00e9\n""#,
+            r#""\ud83d\ude00""#,
+            r#"{"k":1,"k":2}"#,
+            "[]",
+            "{}",
+            "[true,false,null]",
+            r#"{"a\u0062":[1,{"c":"d"}]}"#,
+            "[1,]",
+            "nul",
+            "01",
         ] {
             assert!(plain_is_serde(v, 0), "{v}");
         }
         // serde_json makes these floats (or refuses them): left to it.
-        for v in ["-0", "1.5", "18446744073709551616", "-9223372036854775809", "1e3"] {
+        for v in [
+            "-0",
+            "1.5",
+            "18446744073709551616",
+            "-9223372036854775809",
+            "1e3",
+        ] {
             assert_eq!(build_plain(v, 0, SERDE_LEVELS), None, "{v}");
         }
         // Nesting: `room` levels are built, one more is left to serde_json.

@@ -99,7 +99,10 @@ fn a_register_state_naming_the_crashed_thread_late_falls_back_to_the_full_read()
     let frames = &skim.crashed().unwrap().frames;
     assert_eq!(frames.len(), 3);
     assert_eq!(frames[0].symbol.as_deref(), Some("objc_msgSend"));
-    assert!(skim.images.iter().any(|i| i.name.as_deref() == Some("libobjc.A.dylib")));
+    assert!(skim
+        .images
+        .iter()
+        .any(|i| i.name.as_deref() == Some("libobjc.A.dylib")));
 }
 
 #[test]
@@ -107,7 +110,8 @@ fn with_no_crashed_thread_no_thread_is_built() {
     // A thermal report: "Highlighted Thread: 0", no thread crashed. A signature
     // or summary reads no thread's frames then, so the skimmed read passes over
     // them all, and keeps only the images it would keep for no frames.
-    let path = Path::new(CORPUS).join("faisalmemon-ios-crash-dump-analysis-book/train_thermal.crash");
+    let path =
+        Path::new(CORPUS).join("faisalmemon-ios-crash-dump-analysis-book/train_thermal.crash");
     let bytes = std::fs::read(path).unwrap();
     let full = crashlens_read::read_bytes(&bytes).unwrap();
     let skim = crashlens_read::read_bytes_with(&bytes, &ReadOptions::crashed(None)).unwrap();

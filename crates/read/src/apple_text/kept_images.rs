@@ -94,7 +94,12 @@ impl Wanted {
         let a = &self.addresses;
         let mut at = self.at.get();
         // The hint holds when every address before it is below `base`.
-        if at > a.len() || at.checked_sub(1).and_then(|p| a.get(p)).is_some_and(|p| *p >= base) {
+        if at > a.len()
+            || at
+                .checked_sub(1)
+                .and_then(|p| a.get(p))
+                .is_some_and(|p| *p >= base)
+        {
             at = a.partition_point(|x| *x < base);
         } else {
             while a.get(at).is_some_and(|x| *x < base) {
@@ -146,9 +151,10 @@ impl Wanted {
             .as_ref()
             .is_some_and(|p| path.is_some() && same(p, path.map(unprivate), i.path_hash));
         main_by_path
-            || self.process_name.as_ref().is_some_and(|p| {
-                same(p, name, i.name_hash) || same(p, bundle_id, i.bundle_hash)
-            })
+            || self
+                .process_name
+                .as_ref()
+                .is_some_and(|p| same(p, name, i.name_hash) || same(p, bundle_id, i.bundle_hash))
     }
 
     /// The skimmed read of one image line: `None` when it is not an image line
@@ -219,7 +225,10 @@ impl Identities {
     /// Where the identity `tail` is in [`Identities::all`], adding it when
     /// new; `None` when the line is not an image line after all.
     fn find(&mut self, base: u64, end: u64, tail: &str) -> Option<usize> {
-        let guess = self.prev.and_then(|p| self.all.get(p)).and_then(|p| p.next());
+        let guess = self
+            .prev
+            .and_then(|p| self.all.get(p))
+            .and_then(|p| p.next());
         let at = match guess {
             Some(g) if self.all.get(g).is_some_and(|i| self.tail(i) == Some(tail)) => g,
             _ => self.look_up(base, end, tail)?,
@@ -318,7 +327,11 @@ impl Span {
             (start != u32::MAX).then_some(Span(start, len))
         };
         let out = part.and_then(span);
-        debug_assert_eq!(out.is_some(), part.is_some(), "{part:?} is not a part of {text:?}");
+        debug_assert_eq!(
+            out.is_some(),
+            part.is_some(),
+            "{part:?} is not a part of {text:?}"
+        );
         out.unwrap_or(Span::NONE)
     }
 
@@ -334,7 +347,9 @@ impl Span {
     fn of(self, tails: &str) -> Option<&str> {
         let start = usize::try_from(self.0).ok()?;
         let len = usize::try_from(self.1).ok()?;
-        self.is_some().then(|| tails.get(start..start + len)).flatten()
+        self.is_some()
+            .then(|| tails.get(start..start + len))
+            .flatten()
     }
 }
 
@@ -358,7 +373,9 @@ impl Identity {
     }
 
     fn next(&self) -> Option<usize> {
-        (self.next != NO_NEXT).then(|| usize::try_from(self.next).ok()).flatten()
+        (self.next != NO_NEXT)
+            .then(|| usize::try_from(self.next).ok())
+            .flatten()
     }
 }
 
@@ -432,7 +449,16 @@ mod tests {
         w.addresses = vec![0x10, 0x20, 0x20_0000, 0x7fff_0000, u64::MAX];
         // Ascending bases (as lists are printed), then out of order ones.
         let mut bases: Vec<u64> = vec![0, 0x10, 0x11, 0x1f, 0x20, 0x21, 0x1000, 0x20_0000];
-        bases.extend([0x7fff_0001, u64::MAX, u64::MAX, 0x15, 0, 0x7fff_0000, 0x30, 0x20]);
+        bases.extend([
+            0x7fff_0001,
+            u64::MAX,
+            u64::MAX,
+            0x15,
+            0,
+            0x7fff_0000,
+            0x30,
+            0x20,
+        ]);
         for base in bases {
             let want = w.addresses.partition_point(|a| *a < base);
             assert_eq!(w.first_address_from(base), want, "{base:#x}");
