@@ -140,7 +140,11 @@ impl Wanted {
         };
         let named =
             |n: Option<&str>, h: u64| n.is_some() && self.names.iter().any(|w| same(w, n, h));
-        let (name, bundle_id, path) = (i.name.of(tails), i.bundle_id.of(tails), i.path.of(tails));
+        let ImageId {
+            name,
+            bundle_id,
+            path,
+        } = i.id(tails);
         if named(name, i.name_hash) || named(bundle_id, i.bundle_hash) {
             return true;
         }
@@ -184,11 +188,7 @@ impl Wanted {
             match i.keep {
                 Some((t, keep)) if t == tag => keep,
                 _ => {
-                    let keep = opts.wants(ImageId {
-                        name: i.name.of(tails),
-                        bundle_id: i.bundle_id.of(tails),
-                        path: i.path.of(tails),
-                    });
+                    let keep = opts.wants(i.id(tails));
                     i.keep = Some((tag, keep));
                     keep
                 }
@@ -369,6 +369,15 @@ impl Identity {
             nameless: v.name.is_none() && v.bundle_id.is_none(),
             keep: None,
             next: NO_NEXT,
+        }
+    }
+
+    /// What the identity names, its text being in `tails`.
+    fn id<'t>(&self, tails: &'t str) -> ImageId<'t> {
+        ImageId {
+            name: self.name.of(tails),
+            bundle_id: self.bundle_id.of(tails),
+            path: self.path.of(tails),
         }
     }
 
