@@ -89,6 +89,8 @@ struct Parser<'a> {
     skipped: Vec<u32>,
     /// With [`Detail::Crashed`](crate::Detail): the crashed thread the images were chosen for.
     images_for: Option<Option<u32>>,
+    /// An image line was read, kept or not (a skimmed read may keep none).
+    images_seen: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -131,6 +133,7 @@ impl<'a> Parser<'a> {
             has_microstackshots: false,
             skipped: Vec::new(),
             images_for: None,
+            images_seen: false,
         }
     }
 
@@ -477,6 +480,7 @@ impl<'a> Parser<'a> {
                 if !image_line {
                     break;
                 }
+                self.images_seen = true;
                 self.pos += 1;
             }
         });
@@ -551,8 +555,9 @@ impl<'a> Parser<'a> {
     fn finish(mut self) -> Result<CrashReport, ReadError> {
         header::finish(&mut self.report, std::mem::take(&mut self.pending));
         let crashed = self.crashed_number();
-        // Threads passed over by a skimmed read were there all the same.
+        // Threads and images passed over by a skimmed read were there all the same.
         let threads_seen = !self.report.threads.is_empty() || !self.skipped.is_empty();
+        let images_seen = self.images_seen;
         let r = &mut self.report;
 
         if crashed.is_some() {
@@ -574,7 +579,7 @@ impl<'a> Parser<'a> {
         }
         let recognised = r.exception.is_some()
             || threads_seen
-            || !r.images.is_empty()
+            || images_seen
             || r.process.name.is_some()
             || r.system.incident_id.is_some();
         if !recognised {
