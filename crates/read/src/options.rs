@@ -8,7 +8,9 @@
 //! - of the threads, only the crashed one is kept (with its frames and
 //!   registers; text reports leave the register values out, which no
 //!   signature or summary reads); the others are left out. When the report
-//!   names no crashed thread, every thread is kept;
+//!   names no crashed thread, an `.ips` report keeps every thread, and a
+//!   text report none (no signature or summary reads another thread's
+//!   frames; a thread passed over still counts as seen);
 //! - of the images, only those that the crashed thread's and the Last
 //!   Exception Backtrace's frames lie in, the main executable, and those the
 //!   caller's [`ReadOptions::keep_image`] accepts are read. In `.ips` reports
@@ -19,7 +21,8 @@
 //! A report read this way must give the same signature and summary as the
 //! full read, and fail where the full read fails, with the same words. When a
 //! text report turns out to name a different crashed thread after threads or
-//! images were passed over (two "Crashed Thread" lines), or an `.ips` body
+//! images were passed over (two "Crashed Thread" lines, or a register state
+//! naming a thread after the threads), or an `.ips` body
 //! repeats `faultingThread` after its threads with another value, the reader
 //! starts over in full. `.ips` values left unbuilt are still checked, by a
 //! scanner that accepts only what serde_json would build (`json_scan.rs`);
