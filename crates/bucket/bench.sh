@@ -8,7 +8,8 @@
 #   (and, optionally, the `read_floor` and `phases` examples):
 #   cargo build --release -p crashlens && cargo build --release -p crashlens-bucket --examples
 # BASELINE=path/to/older/crashlens also times that binary (no --db) on the
-# same files, right after the first run. GEN_UNIQUE_IMAGES=1 makes every
+# same files, right after the first run. ROUNDS=N adds N alternating rounds
+# (see the end). GEN_UNIQUE_IMAGES=1 makes every
 # copy's image UUIDs unique (see gen_reports.rs).
 set -euo pipefail
 BIN=$1
@@ -62,6 +63,37 @@ if [ -n "${BASELINE:-}" ] && [ -z "${SKIP_NODB:-}" ]; then
   cmp <(python3 -c "import json; d=json.load(open('$WORK/no-db.out')); print(sorted((b['signature'],b['count']) for b in d['buckets']))") \
       <(python3 -c "import json; d=json.load(open('$WORK/baseline.out')); print(sorted((b['signature'],b['count']) for b in d['buckets']))") \
     && echo "this build and the baseline: same buckets"
+fi
+# ROUNDS=N: N more rounds of the first run without --db (this build, then the
+# baseline when set), each after warming the page cache; a shared VM's speed
+# changes from minute to minute, so one run says little and rounds compare
+# builds in the same minutes. Prints every wall time, then min, median, max.
+if [ "${ROUNDS:-0}" -gt 0 ]; then
+  files=$(find "$WORK/reports" -type f | wc -l)
+  : > "$WORK/rounds"
+  for _ in $(seq "$ROUNDS"); do
+    for name in this baseline; do
+      bin="$BIN/crashlens"
+      if [ "$name" = baseline ]; then
+        [ -n "${BASELINE:-}" ] || continue
+        bin=$BASELINE
+      fi
+      warm
+      /usr/bin/time -f "%e" -o "$WORK/round.time" taskset -c 0,1 "$bin" group -j 2 "$WORK/reports" -f json > /dev/null
+      echo "$name $(cat "$WORK/round.time")" | tee -a "$WORK/rounds"
+    done
+  done
+  python3 - "$WORK/rounds" "$files" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+files = int(sys.argv[2])
+for name in ["this", "baseline"]:
+    t = sorted(float(w) for n, w in rows if n == name)
+    if t:
+        m = statistics.median(t)
+        print(f"{name}: {len(t)} runs, min {t[0]:.2f} s, median {m:.2f} s, max {t[-1]:.2f} s; "
+              f"{files / m:,.0f} reports/s at the median, {files / t[0]:,.0f} at best")
+PY
 fi
 "$BIN/phases" "$WORK/reports/000" | sed 's/^/phases (1 thread, first 1000 files): /'
 rm -rf "$WORK"
