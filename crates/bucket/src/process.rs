@@ -110,8 +110,11 @@ pub(crate) fn process(
         Ok(f) => f,
         Err(e) => return bad(format!("cannot read file: {e}"), None, false, None),
     };
+    // Only an ordinary file's stat gives its length (a pipe named on the
+    // command line, `<(cat x.ips)`, says 0).
+    let known_size = meta.is_file().then_some(size);
     READ_BUFFER.with_borrow_mut(|buffer| {
-        let read = read_stat_size(&mut file, size, buffer);
+        let read = read_file(&mut file, known_size, buffer);
         drop(file);
         let done = match read {
             Ok(bytes) => summarize_bytes(bytes, path_s, size, mtime_ns, stamps, known, engine),
@@ -124,17 +127,24 @@ pub(crate) fn process(
     })
 }
 
-/// Reads the `size` bytes the file's stat gave into `buffer` (grown, and
-/// zeroed, only past the largest file read before), and returns them: one
-/// `read` call for an ordinary file. `read_to_end` would stat the file again,
-/// ask where it is, and make one more `read` to see the end: seven system
-/// calls a file instead of four. A file that grew after the stat is
-/// read as it was then, as its stamp says; one that shrank, as it is.
-fn read_stat_size<'b>(
+/// Reads the file into `buffer` and returns its bytes. With `size`, an
+/// ordinary file's length from its stat: that many bytes, in one `read` call
+/// (`read_to_end` would stat the file again, ask where it is, and make one
+/// more `read` to see the end: seven system calls a file instead of four),
+/// into a buffer grown, and zeroed, only past the largest file read before.
+/// A file that grew after the stat is read as it was then, as its stamp
+/// says; one that shrank, as it is. Without (a pipe, a device), to its end.
+fn read_file<'b>(
     file: &mut std::fs::File,
-    size: u64,
+    size: Option<u64>,
     buffer: &'b mut Vec<u8>,
 ) -> std::io::Result<&'b [u8]> {
+    let Some(size) = size else {
+        // What is read stays initialized, as the buffer's length says.
+        buffer.clear();
+        std::io::Read::read_to_end(file, buffer)?;
+        return Ok(buffer);
+    };
     let size = usize::try_from(size).unwrap_or(usize::MAX);
     if buffer.len() < size {
         buffer.resize(size, 0);
@@ -217,7 +227,7 @@ fn summarize_bytes(
 
 #[cfg(test)]
 mod tests {
-    use super::read_stat_size;
+    use super::read_file;
     use std::io::Write;
 
     #[test]
@@ -230,20 +240,25 @@ mod tests {
         };
         at_start(&mut f);
         assert_eq!(
-            read_stat_size(&mut f, 10, &mut buffer).unwrap(),
+            read_file(&mut f, Some(10), &mut buffer).unwrap(),
             b"0123456789"
         );
         // The file shrank after its stat: what is there.
         at_start(&mut f);
         assert_eq!(
-            read_stat_size(&mut f, 16, &mut buffer).unwrap(),
+            read_file(&mut f, Some(16), &mut buffer).unwrap(),
             b"0123456789"
         );
         // It grew: what the stat said, as the stamp records.
         at_start(&mut f);
-        assert_eq!(read_stat_size(&mut f, 4, &mut buffer).unwrap(), b"0123");
+        assert_eq!(read_file(&mut f, Some(4), &mut buffer).unwrap(), b"0123");
         assert_eq!(buffer.len(), 16, "kept at its largest, not shrunk");
         at_start(&mut f);
-        assert_eq!(read_stat_size(&mut f, 0, &mut buffer).unwrap(), b"");
+        assert_eq!(read_file(&mut f, Some(0), &mut buffer).unwrap(), b"");
+        // No size (a pipe's stat says 0): read to the end, whatever the
+        // buffer held before.
+        at_start(&mut f);
+        assert_eq!(read_file(&mut f, None, &mut buffer).unwrap(), b"0123456789");
+        assert_eq!(buffer.len(), 10, "initialized up to its length");
     }
 }
