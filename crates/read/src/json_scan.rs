@@ -332,24 +332,13 @@ pub(crate) mod tests {
     /// whose second part is a JSON object: the `.ips` reports and the
     /// JSON-bodied `.crash` files.
     pub(crate) fn corpus_json_bodies() -> Vec<String> {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/apple");
-        let mut bodies = Vec::new();
-        let mut stack = vec![std::path::PathBuf::from(dir)];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).unwrap().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if let Ok(t) = std::fs::read_to_string(&p) {
-                    if let Some((_, body)) = t.split_once('\n') {
-                        if body.trim_start().starts_with('{') {
-                            bodies.push(body.to_owned());
-                        }
-                    }
-                }
-            }
-        }
-        bodies
+        crate::test_corpus::texts("apple")
+            .into_iter()
+            .filter_map(|t| {
+                let (_, body) = t.split_once('\n')?;
+                body.trim_start().starts_with('{').then(|| body.to_owned())
+            })
+            .collect()
     }
     use serde_json::Value;
 

@@ -78,3 +78,31 @@ pub fn read_bytes_with(bytes: &[u8], opts: &ReadOptions) -> Result<CrashReport, 
     }
     detect::read_with(bytes, opts)
 }
+
+/// The real corpus (`shared/corpus`, beside the repository), for tests that
+/// run over whole folders of it.
+#[cfg(test)]
+pub(crate) mod test_corpus {
+    /// The text of every UTF-8 file under `shared/corpus/{sub}`, walked
+    /// recursively, in path order.
+    pub(crate) fn texts(sub: &str) -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+        let mut files = Vec::new();
+        let mut dirs = vec![root.join(sub)];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        files
+            .iter()
+            .filter_map(|f| std::fs::read_to_string(f).ok())
+            .collect()
+    }
+}

@@ -410,24 +410,11 @@ mod tests {
 
     /// Every image line of the Apple corpus's text reports.
     fn corpus_image_lines() -> Vec<String> {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/apple");
-        let mut out = Vec::new();
-        let mut dirs = vec![std::path::PathBuf::from(dir)];
-        while let Some(d) = dirs.pop() {
-            for e in std::fs::read_dir(d).unwrap().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    dirs.push(p);
-                } else if let Ok(text) = std::fs::read_to_string(&p) {
-                    out.extend(
-                        text.lines()
-                            .filter(|l| split_range(l).is_some())
-                            .map(str::to_string),
-                    );
-                }
-            }
-        }
-        out
+        crate::test_corpus::texts("apple")
+            .iter()
+            .flat_map(|t| t.lines().filter(|l| split_range(l).is_some()))
+            .map(str::to_string)
+            .collect()
     }
 
     #[test]
