@@ -2,9 +2,10 @@
 //!
 //! [`group`] walks files and folders ([`walk`]), reads every report in
 //! parallel (rayon, in chunks, so only per-report [`ReportSummary`]s are
-//! kept, never the reports; one file's step is `process.rs`), gives each a [`signature`], fills [`bucket`]s,
-//! finds near-duplicate buckets ([`similar`]) and, with a database
-//! ([`store`]), remembers what it read so a second run reads only new files.
+//! kept, never the reports; one file's step is `process.rs`), gives each a
+//! [`signature`], fills [`bucket`]s, finds near-duplicate buckets
+//! ([`similar`]) and, with a database ([`store`]), remembers what it read so
+//! a second run reads only new files.
 //! [`output`] writes the result as a table, Markdown, JSON, CSV or NDJSON.
 //!
 //! The signature reads only the report; the analysis passes run once per

@@ -3,8 +3,9 @@
 //! identities, GPU-driver checks), for `group`'s sets of content hashes,
 //! and ([`TextHasher`]) for maps keyed by text that is not from a report.
 //! In the memos and hash sets the key is already a hash (64 bits, or a
-//! 128-bit content hash folded), so the map uses it as is ([`KeyIsHash`]); every memo confirms a hit against the remembered
-//! text, so a colliding key never gives a wrong answer.
+//! 128-bit content hash folded), so the map uses it as is ([`KeyIsHash`]);
+//! every memo confirms a hit against the remembered text, so a colliding
+//! key never gives a wrong answer.
 
 /// A hasher for keys that are already hashes: the key is its own hash.
 #[derive(Default)]

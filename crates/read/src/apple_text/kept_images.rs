@@ -284,9 +284,8 @@ pub(crate) fn with_identities<R>(f: impl FnOnce(&mut Identities) -> R) -> R {
 ///
 /// Every image line of a report reads one of these, so it is kept small and
 /// owns no text: its name, bundle id and path are [`Span`]s of its own text
-/// in [`Identities::tails`]. (With three strings of their own, the
-/// identities of the benchmark's reports took about twice the memory, and
-/// the image lines waited on it.)
+/// in [`Identities::tails`] (88 bytes and no allocation, against 128 bytes
+/// and three allocations with strings of their own).
 struct Identity {
     /// Where the identity text itself (what the cache key hashes) lies in
     /// [`Identities::tails`], to confirm a hit.
