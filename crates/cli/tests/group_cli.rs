@@ -286,3 +286,26 @@ fn usage_errors_exit_2() {
     let o = group(&["x", "--format", "yaml"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_report_on_a_pipe_is_read_to_its_end() {
+    // `crashlens group <(cat x.ips)` names a pipe, whose stat says 0 bytes.
+    use std::io::Write;
+    let seed = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/seed-agx-race.ips"),
+    )
+    .expect("the example report");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crashlens"))
+        .args(["group", "/dev/stdin", "--format", "json", "--no-hypotheses"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run crashlens");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(&seed));
+    let out = child.wait_with_output().expect("output");
+    writer.join().expect("writer").expect("write the report");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    assert_eq!(v["totals"]["reports"], 1, "{v}");
+    assert_eq!(v["totals"]["not_grouped"], 0, "{v}");
+}
