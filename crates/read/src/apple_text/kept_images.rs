@@ -172,8 +172,15 @@ impl Wanted {
         known: &mut Identities,
         images: &mut Vec<Image>,
     ) -> Option<()> {
-        let (base, end, tail) = split_range(line)?;
-        let at = known.find(base, end, tail)?;
+        let (at, base, end, tail) = match known.repeated(line) {
+            Some(hit) => hit,
+            None => {
+                let (base, end, tail) = split_range(line)?;
+                let at = known.find(base, end, tail)?;
+                known.remember_line(at, line, base, end, tail);
+                (at, base, end, tail)
+            }
+        };
         let Identities { all, tails, .. } = known;
         let i = all.get_mut(at)?;
         let placeholder = base == 0 && i.nameless && i.path.is_none();
@@ -219,6 +226,42 @@ pub(crate) struct Identities {
     tails: String,
     /// The identity of the previous line of the list being read.
     prev: Option<usize>,
+    /// Per identity (parallel to `all`), the range part of the last line
+    /// read with it: see [`Identities::repeated`].
+    last_lines: Vec<LastLine>,
+}
+
+/// The text before an image line's identity (`0x1000 - 0x1fff `, padding
+/// included) and the range it gives, as last read for one identity.
+///
+/// Reports from one boot print most image lines byte for byte alike: the
+/// system libraries of the shared cache share one slide for every process
+/// until the next boot. Such a line is then recognised with two comparisons,
+/// not parsed.
+#[derive(Clone, Copy)]
+struct LastLine {
+    base: u64,
+    end: u64,
+    /// How many bytes of `prefix` are the line's (0: none remembered).
+    len: u8,
+    prefix: [u8; LAST_PREFIX_MAX],
+}
+
+/// The longest range part remembered (what fits a 64-byte [`LastLine`];
+/// the usual padded `0x…` columns take about 41 bytes).
+const LAST_PREFIX_MAX: usize = 47;
+
+impl LastLine {
+    const NONE: LastLine = LastLine {
+        base: 0,
+        end: 0,
+        len: 0,
+        prefix: [0; LAST_PREFIX_MAX],
+    };
+
+    fn prefix(&self) -> &[u8] {
+        self.prefix.get(..usize::from(self.len)).unwrap_or_default()
+    }
 }
 
 impl Identities {
@@ -238,6 +281,53 @@ impl Identities {
         }
         self.prev = Some(at);
         Some(at)
+    }
+
+    /// When `line` is, byte for byte, the line last read with the identity
+    /// the list's order guesses for it: that identity's place, the range and
+    /// the identity text, exactly what [`split_range`] and [`Identities::find`]
+    /// would give for it (both depend on the line alone, and the guess is
+    /// what `find` tries first). `None` sends the line the long way.
+    fn repeated<'l>(&mut self, line: &'l str) -> Option<(usize, u64, u64, &'l str)> {
+        let g = self.prev.and_then(|p| self.all.get(p))?.next()?;
+        let last = self.last_lines.get(g)?;
+        let prefix = last.prefix();
+        let tail = line.get(prefix.len()..)?;
+        if prefix.is_empty() || !line.as_bytes().starts_with(prefix) {
+            return None;
+        }
+        if self.all.get(g).and_then(|i| self.tail(i)) != Some(tail) {
+            return None;
+        }
+        let (base, end) = (last.base, last.end);
+        self.prev = Some(g);
+        Some((g, base, end, tail))
+    }
+
+    /// Remembers `line`'s range part for the identity at `at`, when the
+    /// identity text `tail` runs to the line's end (no trailing blanks, which
+    /// [`split_range`] trims) and the range part is short enough.
+    fn remember_line(&mut self, at: usize, line: &str, base: u64, end: u64, tail: &str) {
+        let Some(start) = crate::text::offset_in(line, tail) else {
+            return;
+        };
+        if start + tail.len() != line.len() || start == 0 || start > LAST_PREFIX_MAX {
+            return;
+        }
+        if self.last_lines.len() < self.all.len() {
+            self.last_lines.resize(self.all.len(), LastLine::NONE);
+        }
+        let (Some(slot), Some(prefix)) =
+            (self.last_lines.get_mut(at), line.as_bytes().get(..start))
+        else {
+            return;
+        };
+        slot.base = base;
+        slot.end = end;
+        slot.len = u8::try_from(start).unwrap_or(0);
+        if let Some(dst) = slot.prefix.get_mut(..start) {
+            dst.copy_from_slice(prefix);
+        }
     }
 
     fn tail(&self, i: &Identity) -> Option<&str> {
@@ -460,6 +550,73 @@ mod tests {
         }
         w.addresses.clear();
         assert_eq!(w.first_address_from(5), 0);
+    }
+
+    #[test]
+    fn a_repeated_line_reads_as_split_range_reads_it() {
+        let texts = crate::test_corpus::texts("apple");
+        let mut hits = 0;
+        for text in &texts {
+            let lines: Vec<&str> = text.lines().filter(|l| split_range(l).is_some()).collect();
+            let mut known = Identities::default();
+            // First the long way, as a first report of a build is read;
+            // then again, as a report from the same boot is.
+            for round in 0..2 {
+                known.prev = None;
+                for line in &lines {
+                    let want = split_range(line).unwrap();
+                    let Some((at, base, end, tail)) = known.repeated(line) else {
+                        let Some(at) = known.find(want.0, want.1, want.2) else {
+                            continue;
+                        };
+                        known.remember_line(at, line, want.0, want.1, want.2);
+                        continue;
+                    };
+                    assert_eq!(round, 1, "nothing is remembered before: {line}");
+                    assert_eq!((base, end, tail), want, "{line}");
+                    assert_eq!(known.all.get(at).and_then(|i| known.tail(i)), Some(tail));
+                    hits += 1;
+                }
+            }
+        }
+        assert!(hits > 5000, "{hits}");
+    }
+
+    #[test]
+    fn a_line_that_differs_from_the_last_one_is_read_again() {
+        let mut known = Identities::default();
+        let first =
+            "   0x1000 -     0x1fff  a arm64  <00000000000000000000000000000001> /usr/lib/a";
+        let second =
+            "   0x2000 -     0x2fff  b arm64  <00000000000000000000000000000002> /usr/lib/b";
+        for line in [first, second] {
+            let (base, end, tail) = split_range(line).unwrap();
+            let at = known.find(base, end, tail).unwrap();
+            known.remember_line(at, line, base, end, tail);
+        }
+        let read = |known: &mut Identities, line: &str| {
+            known.prev = None;
+            known
+                .find(0x1000, 0x1fff, split_range(first).unwrap().2)
+                .unwrap();
+            known.repeated(line).map(|(_, base, end, _)| (base, end))
+        };
+        assert_eq!(read(&mut known, second), Some((0x2000, 0x2fff)));
+        // Another slide, the same identity: parsed, not taken from memory.
+        let slid = second
+            .replace("0x2000", "0x3000")
+            .replace("0x2fff", "0x3fff");
+        assert_eq!(read(&mut known, &slid), None);
+        // The same range, another identity.
+        assert_eq!(read(&mut known, &second.replace("/b", "/c")), None);
+        // Trailing blanks are trimmed by the parse, so such a line is never
+        // remembered whole.
+        let padded = format!("{second}  ");
+        assert_eq!(read(&mut known, &padded), None);
+        let (base, end, tail) = split_range(&padded).unwrap();
+        let at = known.find(base, end, tail).unwrap();
+        known.remember_line(at, &padded, base, end, tail);
+        assert_eq!(read(&mut known, second), Some((0x2000, 0x2fff)));
     }
 
     #[test]
