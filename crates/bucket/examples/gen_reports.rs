@@ -7,6 +7,11 @@
 //! build name the same binaries. With `GEN_UNIQUE_IMAGES=1` every UUID in a
 //! copy is rewritten instead (every copy then names binaries no other copy
 //! has: the worst case for the reader's cache of Binary Images lines).
+//! With `GEN_SLIDE=1` every 64-bit user-space address (`0x` and 9 to 16 hex
+//! digits, from 4 GiB up) in a copy, and every image `base` in an `.ips` copy, is moved by a slide of
+//! the copy's own, as if each report came from a device booted separately
+//! (no two copies then print an image or frame line alike, while image
+//! offsets, and so signatures, stay as they were).
 //!
 //! Usage: cargo run --release -p crashlens-bucket --example gen_reports -- CORPUS_DIR OUT_DIR COUNT
 
@@ -36,6 +41,9 @@ fn main() {
         r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}";
     let uuid = Regex::new(UUID).unwrap();
     let unique_images = std::env::var_os("GEN_UNIQUE_IMAGES").is_some();
+    let slide_each = std::env::var_os("GEN_SLIDE").is_some();
+    let long_address = Regex::new(r"\b0x([0-9a-fA-F]{9,16})\b").unwrap();
+    let ips_base = Regex::new(r#"("base" ?: ?)(\d+)"#).unwrap();
     let pid = Regex::new(r#"("pid" : |Process:\s+\S+ \[)(\d+)"#).unwrap();
     let time = Regex::new(r"(\d{4}-\d\d-\d\d \d\d:)(\d\d):(\d\d)").unwrap();
     let ips_offset = Regex::new(r#""imageOffset":(\d+)"#).unwrap();
@@ -85,6 +93,30 @@ fn main() {
             t = text_offset
                 .replace_all(&t, |c: &Captures| {
                     format!("{}{}", &c[1], c[2].parse::<u64>().unwrap_or(0) + k)
+                })
+                .into_owned();
+        }
+        if slide_each {
+            // A page-aligned slide of the copy's own, the same for every
+            // address in it (so frames stay in their images).
+            let slide = ((i % 4093) as u64 + 1) << 14;
+            t = long_address
+                .replace_all(&t, |c: &Captures| {
+                    let digits = &c[1];
+                    match u64::from_str_radix(digits, 16) {
+                        // User-space addresses of 64-bit images only:
+                        // NULL + offset and small codes stay as they are.
+                        Ok(v) if (1 << 32..1 << 47).contains(&v) => {
+                            format!("0x{:0width$x}", v + slide, width = digits.len())
+                        }
+                        _ => c[0].to_string(),
+                    }
+                })
+                .into_owned();
+            t = ips_base
+                .replace_all(&t, |c: &Captures| match c[2].parse::<u64>() {
+                    Ok(v) if v > 0 => format!("{}{}", &c[1], v + slide),
+                    _ => c[0].to_string(),
                 })
                 .into_owned();
         }
