@@ -242,7 +242,9 @@ pub(crate) struct Identities {
 struct LastLine {
     base: u64,
     end: u64,
-    /// How many bytes of `prefix` are the line's (0: none remembered).
+    /// How many bytes of `prefix` are the line's (0: none remembered;
+    /// [`LastLine::VARIES`]: this identity's lines have been seen with two
+    /// ranges, so its lines are no longer compared or remembered).
     len: u8,
     prefix: [u8; LAST_PREFIX_MAX],
 }
@@ -259,6 +261,12 @@ impl LastLine {
         prefix: [0; LAST_PREFIX_MAX],
     };
 
+    /// Lines of a fleet of devices booted separately each print their own
+    /// range: after the first change, the comparison (and the copy) would
+    /// only cost.
+    const VARIES: u8 = u8::MAX;
+
+    /// The remembered range part; empty when there is none (or it varies).
     fn prefix(&self) -> &[u8] {
         self.prefix.get(..usize::from(self.len)).unwrap_or_default()
     }
@@ -292,10 +300,10 @@ impl Identities {
         let g = self.prev.and_then(|p| self.all.get(p))?.next()?;
         let last = self.last_lines.get(g)?;
         let prefix = last.prefix();
-        let tail = line.get(prefix.len()..)?;
         if prefix.is_empty() || !line.as_bytes().starts_with(prefix) {
             return None;
         }
+        let tail = line.get(prefix.len()..)?;
         if self.all.get(g).and_then(|i| self.tail(i)) != Some(tail) {
             return None;
         }
@@ -306,8 +314,17 @@ impl Identities {
 
     /// Remembers `line`'s range part for the identity at `at`, when the
     /// identity text `tail` runs to the line's end (no trailing blanks, which
-    /// [`split_range`] trims) and the range part is short enough.
+    /// [`split_range`] trims) and the range part is short enough. An
+    /// identity seen with another range than the one remembered is marked
+    /// [`LastLine::VARIES`] instead.
     fn remember_line(&mut self, at: usize, line: &str, base: u64, end: u64, tail: &str) {
+        if self
+            .last_lines
+            .get(at)
+            .is_some_and(|l| l.len == LastLine::VARIES)
+        {
+            return;
+        }
         let Some(start) = crate::text::offset_in(line, tail) else {
             return;
         };
@@ -322,6 +339,14 @@ impl Identities {
         else {
             return;
         };
+        if slot.len != 0 {
+            // Remembered before: the same line again (met out of the list's
+            // usual order), or another range.
+            if slot.prefix() != prefix {
+                slot.len = LastLine::VARIES;
+            }
+            return;
+        }
         slot.base = base;
         slot.end = end;
         slot.len = u8::try_from(start).unwrap_or(0);
@@ -617,6 +642,14 @@ mod tests {
         let at = known.find(base, end, tail).unwrap();
         known.remember_line(at, &padded, base, end, tail);
         assert_eq!(read(&mut known, second), Some((0x2000, 0x2fff)));
+        // Read with another range: no longer compared at all.
+        let (base, end, tail) = split_range(&slid).unwrap();
+        let at = known.find(base, end, tail).unwrap();
+        known.remember_line(at, &slid, base, end, tail);
+        assert_eq!(read(&mut known, second), None);
+        assert_eq!(read(&mut known, &slid), None);
+        known.remember_line(at, second, 0x2000, 0x2fff, tail);
+        assert_eq!(read(&mut known, second), None);
     }
 
     #[test]
