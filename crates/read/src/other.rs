@@ -226,7 +226,15 @@ pub(crate) fn classify_lines(text: &str, lines: &[&str]) -> Option<ReadError> {
     let mut panic_line = None;
     let (mut reason, mut code, mut exc_type, mut non_fatal) = (None, None, None, false);
     for (i, &l) in lines.iter().enumerate() {
-        let t = crate::text::trim_start(l);
+        // Most lines start with a digit or a letter none of these start
+        // with: passed over without trimming them.
+        let t = match l.as_bytes().first() {
+            Some(b'p' | b'P' | b'R' | b'E') => l,
+            Some(c) if c.is_ascii_whitespace() || *c == 0x0b || !c.is_ascii() => {
+                crate::text::trim_start(l)
+            }
+            _ => continue,
+        };
         match t.as_bytes().first() {
             Some(b'p' | b'P')
                 if i < 400
