@@ -134,10 +134,54 @@ fn string_text(s: &str, start: usize, end: usize) -> Option<Cow<'_, str>> {
     if !escaped {
         Some(Cow::Borrowed(inner))
     } else {
-        serde_json::from_str(s.get(start..end)?)
-            .ok()
-            .map(Cow::Owned)
+        Some(Cow::Owned(
+            unescape(inner).or_else(|| serde_json::from_str(s.get(start..end)?).ok())?,
+        ))
     }
+}
+
+/// The text of a JSON string's inside, escapes undone, as serde_json reads
+/// it; `None` for an escape it does not expect (the scanner has checked the
+/// string, so none comes: serde_json then decides). Most escaped strings are
+/// paths, whose `/` Apple writes as `\/`.
+fn unescape(inner: &str) -> Option<String> {
+    let mut out = String::with_capacity(inner.len());
+    let mut rest = inner;
+    while let Some(at) = memchr::memchr(b'\\', rest.as_bytes()) {
+        out.push_str(rest.get(..at)?);
+        let b = rest.as_bytes();
+        let (c, len) = match *b.get(at + 1)? {
+            b'"' => ('"', 2),
+            b'\\' => ('\\', 2),
+            b'/' => ('/', 2),
+            b'b' => ('\u{8}', 2),
+            b'f' => ('\u{c}', 2),
+            b'n' => ('\n', 2),
+            b'r' => ('\r', 2),
+            b't' => ('\t', 2),
+            b'u' => {
+                let unit = |from: usize| u32::from_str_radix(rest.get(from..from + 4)?, 16).ok();
+                let n = unit(at + 2)?;
+                match n {
+                    0xD800..=0xDBFF => {
+                        if rest.get(at + 6..at + 8)? != "\\u" {
+                            return None;
+                        }
+                        let low = unit(at + 8).filter(|l| (0xDC00..=0xDFFF).contains(l))?;
+                        let c = char::from_u32(0x10000 + ((n - 0xD800) << 10) + (low - 0xDC00))?;
+                        (c, 12)
+                    }
+                    0xDC00..=0xDFFF => return None,
+                    _ => (char::from_u32(n)?, 6),
+                }
+            }
+            _ => return None,
+        };
+        out.push(c);
+        rest = rest.get(at + len..)?;
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 /// The value at `i` in `s`, as serde_json builds it, and the offset just
@@ -515,6 +559,46 @@ fn each_pick<'s>(s: &'s str, i: usize, keys: &[&str], needed: &str) -> Option<(V
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn escapes_are_undone_as_serde_json_undoes_them() {
+        let mut strings: Vec<String> = Vec::new();
+        for text in crate::test_corpus::texts("apple") {
+            let b = text.as_bytes();
+            let mut i = 0;
+            while let Some(q) = memchr::memchr(b'"', b.get(i..).unwrap_or_default()) {
+                let start = i + q;
+                match crate::json_scan::string_end(b, start + 1) {
+                    Some(end) => {
+                        strings.push(text[start..end].to_string());
+                        i = end;
+                    }
+                    None => i = start + 1,
+                }
+            }
+        }
+        for edge in [
+            r#""\/a\/b""#,
+            r#""\"\\\/\b\f\n\r\t""#,
+            r#""\u0000\u001f\u00e9\u20ac\uFFFF\ud7ff\ue000""#,
+            r#""x\ud83d\ude00y\uD83D\uDE00""#,
+            r#""é\n€""#,
+            r#""\\""#,
+        ] {
+            strings.push(edge.to_string());
+        }
+        let escaped = strings.iter().filter(|s| s.contains('\\')).count();
+        assert!(escaped > 100, "{escaped}");
+        for s in &strings {
+            let want: String = serde_json::from_str(s).unwrap();
+            let inner = &s[1..s.len() - 1];
+            assert_eq!(unescape(inner).as_deref(), Some(want.as_str()), "{s}");
+        }
+        // What the scanner refuses, this does not guess at.
+        for bad in [r"\ud800", r"\udc00", r"\ud800\u0041", r"\x", r"\u12", "\\"] {
+            assert_eq!(unescape(bad), None, "{bad}");
+        }
+    }
+
     use super::*;
 
     /// A crash body with `"x": value` in thread 1, which did not crash, and
