@@ -82,30 +82,18 @@ fn usual_frame_parts(line: &str) -> Option<FrameParts> {
     if !s.get(name).is_some_and(u8::is_ascii_graphic) {
         return None;
     }
-    let (image_end, tok_start, tok_end, read) = match memchr::memchr(b'\t', s.get(name..)?) {
+    let (image_end, tok_end, address) = match memchr::memchr(b'\t', s.get(name..)?) {
         Some(t) => {
             let tab = name + t;
             let start = tab + 1 + s.get(tab + 1..)?.iter().position(|&c| !blank(c))?;
-            let end = start
-                + s.get(start..)?
-                    .iter()
-                    .position(|&c| blank(c))
-                    .unwrap_or(s.len() - start);
-            (tab, start, end, None)
+            let (address, end) = hex_token_at(s, start)?;
+            (tab, end, address)
         }
+        // Its tokens are checked to be visible ASCII as they are found.
         None => {
             let (start, end, address) = untabbed_address(s.get(name..)?)?;
-            (name + start, name + start, name + end, Some(address))
+            (name + start, name + end, address)
         }
-    };
-    let tok = s.get(tok_start..tok_end)?;
-    // An ASCII token, ended by a blank or the end of the line.
-    if !tok.iter().all(u8::is_ascii_graphic) {
-        return None;
-    }
-    let address = match read {
-        Some(a) => a,
-        None => hex_token(tok)?,
     };
     Some(FrameParts {
         digits,
@@ -116,7 +104,25 @@ fn usual_frame_parts(line: &str) -> Option<FrameParts> {
     })
 }
 
-/// In the layout without a tab (from the name on, single ASCII spaces or runs
+/// The token at `start` of `s` (up to a blank or the end) read as
+/// [`hex_token`] reads it, when it is an ASCII token as well: its value and
+/// where it ends. The digits are read in place: a token is a hex number
+/// exactly when a blank or the end follows its digits.
+fn hex_token_at(s: &[u8], start: usize) -> Option<(u64, usize)> {
+    let rest = s.get(start..)?;
+    let digits = match rest {
+        [b'0', b'x' | b'X', ..] => start + 2,
+        _ => start,
+    };
+    let (value, n) = super::num::hex_prefix(s.get(digits..)?)?;
+    let end = digits + n;
+    match s.get(end) {
+        None | Some(b' ' | b'\t') => Some((value, end)),
+        Some(_) => None,
+    }
+}
+
+/// In the layout without a tab (`s`, from the name on, holds none; single ASCII spaces or runs
 /// of them): where the address token starts and ends, as [`split_image`]'s
 /// token rule finds it (the first `0x` token after the first token). `None`
 /// means "not sure" (another kind of blank, a non-ASCII byte before it).
@@ -127,6 +133,13 @@ fn untabbed_address(s: &[u8]) -> Option<(usize, usize, u64)> {
     while i < s.len() {
         // The token from `i` to the next space, all visible ASCII.
         let start = i;
+        if !first && matches!(s.get(i..i + 2), Some(b"0x" | b"0X")) {
+            // Read in place (there is no tab in `s`): a hex token is
+            // visible ASCII, so no need to look at it twice.
+            if let Some((address, end)) = hex_token_at(s, i) {
+                return Some((start, end, address));
+            }
+        }
         let mut visible = true;
         while let Some(&c) = s.get(i) {
             if c == b' ' {
@@ -137,12 +150,6 @@ fn untabbed_address(s: &[u8]) -> Option<(usize, usize, u64)> {
         }
         if !visible {
             return None;
-        }
-        let tok = s.get(start..i)?;
-        if !first && (tok.starts_with(b"0x") || tok.starts_with(b"0X")) {
-            if let Some(address) = hex_token(tok) {
-                return Some((start, i, address));
-            }
         }
         first = false;
         while s.get(i) == Some(&b' ') {
@@ -354,6 +361,49 @@ fn repair_broken(s: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_read_in_place_reads_as_the_token_cut_out() {
+        let mut lines: Vec<String> = crate::test_corpus::texts("apple")
+            .iter()
+            .flat_map(|t| t.lines().map(str::to_string).collect::<Vec<_>>())
+            .filter(|l| l.contains("0x"))
+            .collect();
+        lines.extend(
+            [
+                "0x",
+                "0X1f",
+                "0x1g ",
+                "0x12\t",
+                "0x12\r",
+                "0x0x12",
+                "12ab",
+                "0x00000000000000001 x",
+                "0x10000000000000000",
+                "0xffffffffffffffff",
+                "0x1\u{e9}",
+                "",
+                " 0x1",
+            ]
+            .map(String::from),
+        );
+        let blank = |c: &u8| *c == b' ' || *c == b'\t';
+        let mut checked = 0;
+        for line in &lines {
+            let s = line.as_bytes();
+            for start in 0..=s.len() {
+                let end = start + s[start..].iter().position(blank).unwrap_or(s.len() - start);
+                let tok = &s[start..end];
+                let want = (tok.iter().all(u8::is_ascii_graphic))
+                    .then(|| hex_token(tok))
+                    .flatten()
+                    .map(|v| (v, end));
+                assert_eq!(hex_token_at(s, start), want, "{line:?} at {start}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 100_000, "{checked}");
+    }
 
     /// The quick reading gives what the full one gives, wherever it reads a
     /// line at all (every line of every corpus file, and some made-up ones).
