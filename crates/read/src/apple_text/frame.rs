@@ -13,7 +13,7 @@
 
 use crashlens_model::Frame;
 
-use super::num::{hex_token, parse_0x, parse_hex, parse_num};
+use super::num::{parse_0x, parse_hex, parse_num};
 use crate::text::Needle;
 use std::borrow::Cow;
 
@@ -105,7 +105,7 @@ fn usual_frame_parts(line: &str) -> Option<FrameParts> {
 }
 
 /// The token at `start` of `s` (up to a blank or the end) read as
-/// [`hex_token`] reads it, when it is an ASCII token as well: its value and
+/// `num::hex_token` reads it, when it is an ASCII token as well: its value and
 /// where it ends. The digits are read in place: a token is a hex number
 /// exactly when a blank or the end follows its digits.
 fn hex_token_at(s: &[u8], start: usize) -> Option<(u64, usize)> {
@@ -360,6 +360,7 @@ fn repair_broken(s: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::num::hex_token;
     use super::*;
 
     #[test]

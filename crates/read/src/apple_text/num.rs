@@ -44,6 +44,8 @@ pub(crate) fn hex_prefix(b: &[u8]) -> Option<(u64, usize)> {
 }
 
 /// [`parse_hex`] on bytes: the whole token, with or without `0x`/`0X`.
+/// What the frame reader's in-place token reading is held to, in tests.
+#[cfg(test)]
 pub(crate) fn hex_token(tok: &[u8]) -> Option<u64> {
     let digits = tok
         .strip_prefix(b"0x")
