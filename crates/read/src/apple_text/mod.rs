@@ -663,24 +663,27 @@ fn starts_section(l: &str) -> bool {
 /// "Key: value" at the start of a line. Keys are short words; frame, image and
 /// register lines never match.
 fn split_key(line: &str) -> Option<(&str, &str)> {
-    let first = line.chars().next()?;
-    if !first.is_ascii_alphabetic() {
+    let b = line.as_bytes();
+    if !b.first()?.is_ascii_alphabetic() {
         return None;
     }
     // A key is at most 48 bytes: look for its colon no further.
-    let colon = line.bytes().take(49).position(|b| b == b':')?;
+    let colon = memchr::memchr(b':', b.get(..49).unwrap_or(b))?;
+    // Every character a key may hold is ASCII, so its bytes tell.
+    let ok = b.get(..colon)?.iter().all(|&c| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, b' ' | b'/' | b'_' | b'(' | b')' | b'-' | b'.' | b',')
+    });
+    if !ok || !matches!(b.get(colon + 1), None | Some(b' ' | b'\t')) {
+        return None;
+    }
+    // The colon is ASCII: both sides start and end on character boundaries.
     let key = line.get(..colon)?;
     let value = line.get(colon + 1..)?;
-    if key.len() > 48 || !(value.is_empty() || value.starts_with([' ', '\t'])) {
-        return None;
-    }
-    let ok = key.chars().all(|c| {
-        c.is_ascii_alphanumeric() || matches!(c, ' ' | '/' | '_' | '(' | ')' | '-' | '.' | ',')
-    });
-    if !ok {
-        return None;
-    }
-    Some((key.trim_end(), value.trim()))
+    Some((
+        crate::text::trim_end(key),
+        crate::text::trim_start(crate::text::trim_end(value)),
+    ))
 }
 
 /// Sections whose body is free text or a table that may hold "Key: value"
