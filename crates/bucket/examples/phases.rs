@@ -26,7 +26,7 @@ fn main() {
         let Ok(bytes) = std::fs::read(f) else {
             continue;
         };
-        let _h = xxhash_rust::xxh3::xxh3_128(&bytes);
+        let _h = crashlens_bucket::content_hash(&bytes);
         io += t.elapsed();
         let t = Instant::now();
         let Ok(report) = crashlens_read::read_bytes_with(&bytes, &opts) else {

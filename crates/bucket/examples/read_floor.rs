@@ -22,7 +22,7 @@ fn main() {
             .par_iter()
             .filter_map(|f| std::fs::read(f).ok())
             .map(|b| {
-                std::hint::black_box(xxhash_rust::xxh3::xxh3_128(&b));
+                std::hint::black_box(crashlens_bucket::content_hash(&b));
                 (1usize, b.len())
             })
             .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))

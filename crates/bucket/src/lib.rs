@@ -14,6 +14,7 @@
 pub mod bucket;
 pub mod output;
 mod process;
+pub use process::content_hash;
 pub mod signature;
 pub mod similar;
 pub mod store;
