@@ -9,7 +9,8 @@
 #   cargo build --release -p crashlens && cargo build --release -p crashlens-bucket --examples
 # BASELINE=path/to/older/crashlens also times that binary (no --db) on the
 # same files, right after the first run. ROUNDS=N adds N alternating rounds
-# (see the end). GEN_UNIQUE_IMAGES=1 makes every
+# (see the end). GEN_SLIDE=1 gives every copy an address slide of its own
+# (see gen_reports.rs). GEN_UNIQUE_IMAGES=1 makes every
 # copy's image UUIDs unique (see gen_reports.rs).
 set -euo pipefail
 BIN=$1
