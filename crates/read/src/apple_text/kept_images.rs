@@ -1,7 +1,8 @@
 //! With [`Detail::Crashed`](crate::Detail): which Binary Images lines a
 //! skimmed read keeps ([`Wanted`]), and what it remembers between reports of
 //! the lines it passes over ([`Identities`]), so that most image lines cost a
-//! range parse and a few comparisons. Parsing the lines themselves is
+//! range parse and a few comparisons, and a line printed exactly as last time
+//! (reports of one boot) only a comparison. Parsing the lines themselves is
 //! `images`.
 
 use std::collections::hash_map::Entry;
