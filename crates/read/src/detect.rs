@@ -208,8 +208,9 @@ fn read_text(text: &str, opts: &ReadOptions) -> Result<CrashReport, ReadError> {
     }
     // One search of the whole text says whether any part of it can hold
     // Console's wrapper (the parser would search again).
-    let translated =
-        memchr::memmem::find(text.as_bytes(), apple_text::TRANSLATED.as_bytes()).is_some();
+    let translated = apple_text::TRANSLATED_NEEDLE
+        .find(text.as_bytes())
+        .is_some();
     if let Some(tr) = translated.then(|| split_translated(text)).flatten() {
         return read_translated(&tr, opts);
     }

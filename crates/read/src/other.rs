@@ -209,6 +209,11 @@ fn resource_detail(text: &str) -> Option<String> {
 /// The line a kernel panic's text carries.
 const DEBUGGER_PANIC: &str = "Debugger called: <panic>";
 
+/// [`DEBUGGER_PANIC`], searched for by its `D` (5 bytes in 1,000 of the
+/// corpus's reports).
+static DEBUGGER_PANIC_NEEDLE: crate::text::RareNeedle =
+    crate::text::RareNeedle::new(DEBUGGER_PANIC, 0);
+
 pub fn classify_text(text: &str) -> Option<ReadError> {
     let lines = crate::text::line_vec(text);
     classify_lines(text, &lines)
@@ -277,7 +282,8 @@ pub(crate) fn classify_lines(text: &str, lines: &[&str]) -> Option<ReadError> {
         .and_then(|l| crate::text::offset_in(text, l))
         .unwrap_or(text.len());
     let head_text = text.get(..head_end).unwrap_or(text);
-    let debugger = memchr::memmem::find(head_text.as_bytes(), DEBUGGER_PANIC.as_bytes())
+    let debugger = DEBUGGER_PANIC_NEEDLE
+        .find(head_text.as_bytes())
         .is_some()
         .then(|| head().find(|l| l.contains(DEBUGGER_PANIC)))
         .flatten();

@@ -28,6 +28,11 @@ use threads::ThreadLine;
 /// What Console's wrapper starts with; a text without it is not searched again.
 pub(crate) const TRANSLATED: &str = "Translated Report";
 
+/// [`TRANSLATED`], searched for by its `R` (under 2 bytes in 1,000 of the
+/// corpus's reports).
+pub(crate) static TRANSLATED_NEEDLE: crate::text::RareNeedle =
+    crate::text::RareNeedle::new(TRANSLATED, 11);
+
 /// Parses a legacy text report body (no `.ips` header line; a stray one-line
 /// JSON header is skipped). Console's "Translated Report" wrapper is accepted.
 pub fn parse(text: &str) -> Result<CrashReport, ReadError> {
@@ -111,9 +116,7 @@ impl<'a> Parser<'a> {
             }
         }
         // Console's "Translated Report (Full Report Below)" wrapper.
-        let (lines, wrapped) = if translated
-            && memchr::memmem::find(text.as_bytes(), TRANSLATED.as_bytes()).is_some()
-        {
+        let (lines, wrapped) = if translated && TRANSLATED_NEEDLE.find(text.as_bytes()).is_some() {
             unwrap_translated(lines)
         } else {
             (lines, false)
