@@ -77,6 +77,28 @@ fn the_crashed_thread_reads_the_same_either_way() {
 }
 
 #[test]
+fn a_report_read_again_reads_the_same() {
+    // The second read of each report finds its image lines, and the images
+    // it keeps, remembered from the first (the reader's per-thread memory).
+    let mut all = Vec::new();
+    files(Path::new(CORPUS), &mut all);
+    let opts = ReadOptions::crashed(Some(|id| id.name.is_some_and(|n| n.contains("AGX"))));
+    for f in &all {
+        let bytes = std::fs::read(f).unwrap();
+        let first = crashlens_read::read_bytes_with(&bytes, &opts);
+        let again = crashlens_read::read_bytes_with(&bytes, &opts);
+        match (&first, &again) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a.images, b.images, "{}", f.display());
+                assert_eq!(crashed_view(a), crashed_view(b), "{}", f.display());
+            }
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{}", f.display()),
+            _ => panic!("{}: the second read differs", f.display()),
+        }
+    }
+}
+
+#[test]
 fn two_crashed_thread_lines_fall_back_to_the_full_read() {
     // A report spliced from two: "Crashed Thread: 1" heads it, a second header
     // further down says 0, after thread 0's frames were passed over as not

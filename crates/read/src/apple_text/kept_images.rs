@@ -205,7 +205,7 @@ impl Wanted {
         if !keep {
             return Some(());
         }
-        images.extend(parse_tail(base, end, tail).map(|v| v.to_image()));
+        images.extend(known.kept_image(at, base, end, tail));
         Some(())
     }
 }
@@ -230,6 +230,10 @@ pub(crate) struct Identities {
     /// Per identity (parallel to `all`), the range part of the last line
     /// read with it: see [`Identities::repeated`].
     last_lines: Vec<LastLine>,
+    /// The image last kept for an identity (by its place in `all`), with its
+    /// range: the images a signature or summary keeps (the main executable,
+    /// GPU drivers, the crashed frames' images) are few and come back.
+    kept: HashMap<usize, (u64, u64, Image)>,
 }
 
 /// The text before an image line's identity (`0x1000 - 0x1fff `, padding
@@ -354,6 +358,20 @@ impl Identities {
         if let Some(dst) = slot.prefix.get_mut(..start) {
             dst.copy_from_slice(prefix);
         }
+    }
+
+    /// The image of a kept line whose identity is at `at`: what
+    /// [`parse_tail`] makes of it, cloned when the identity was kept before
+    /// with the same range (the image depends on nothing else).
+    fn kept_image(&mut self, at: usize, base: u64, end: u64, tail: &str) -> Option<Image> {
+        if let Some((b, e, image)) = self.kept.get(&at) {
+            if (*b, *e) == (base, end) {
+                return Some(image.clone());
+            }
+        }
+        let image = parse_tail(base, end, tail)?.to_image();
+        self.kept.insert(at, (base, end, image.clone()));
+        Some(image)
     }
 
     fn tail(&self, i: &Identity) -> Option<&str> {
