@@ -172,6 +172,19 @@ pub(crate) fn trim_start(s: &str) -> &str {
     }
 }
 
+/// [`str::trim`] as [`trim_start`] and [`trim_end`] do it: the text
+/// reader trims almost every line and field, and `str::trim` checks every
+/// character for Unicode white space.
+pub(crate) trait Trim {
+    fn trimmed(&self) -> &str;
+}
+
+impl Trim for str {
+    fn trimmed(&self) -> &str {
+        trim_start(trim_end(self))
+    }
+}
+
 /// [`str::trim_end`], ASCII blanks first (as [`trim_start`]).
 pub(crate) fn trim_end(s: &str) -> &str {
     let b = s.as_bytes();
@@ -298,6 +311,22 @@ mod tests {
             "z\u{85} ",
         ] {
             assert_eq!(super::trim_end(s), s.trim_end(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn trimmed_as_std_trims() {
+        use super::Trim;
+        for s in [
+            "",
+            " a ",
+            "\t\u{a0}b\u{2003} ",
+            "é",
+            "  ",
+            "\u{85}z\u{85}",
+            "x",
+        ] {
+            assert_eq!(s.trimmed(), s.trim(), "{s:?}");
         }
     }
 

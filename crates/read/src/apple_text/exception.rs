@@ -5,6 +5,7 @@
 use crashlens_model::{CrashReport, Exception, Termination};
 
 use super::num::{known, name_and_pid, parse_hex, parse_num};
+use crate::text::Trim as _;
 
 /// The crashed-thread line's number and the dispatch-queue text after it.
 #[derive(Debug, Default)]
@@ -20,7 +21,7 @@ pub(crate) fn apply(
     key: &str,
     value: &str,
 ) -> bool {
-    let v = value.trim();
+    let v = value.trimmed();
     match key {
         "Exception Type" => {
             let e = exc(report);
@@ -59,7 +60,10 @@ pub(crate) fn apply(
             let t = term(report);
             t.indicator = t.indicator.take().or_else(|| known(v));
             if t.code.is_none() {
-                if let Some(n) = v.rsplit_once(": ").and_then(|(_, n)| n.trim().parse().ok()) {
+                if let Some(n) = v
+                    .rsplit_once(": ")
+                    .and_then(|(_, n)| n.trimmed().parse().ok())
+                {
                     t.code = Some(n);
                     t.namespace.get_or_insert_with(|| "SIGNAL".to_string());
                 }
@@ -103,7 +107,7 @@ fn term(report: &mut CrashReport) -> &mut Termination {
 /// SIGBUS); "00000020" -> (00000020, none); "0 (0)" -> (0, none).
 fn split_type(v: &str) -> (Option<String>, Option<String>) {
     let (head, paren) = match v.strip_suffix(')').and_then(|b| b.rsplit_once(" (")) {
-        Some((h, p)) => (h.trim(), Some(p.trim())),
+        Some((h, p)) => (h.trimmed(), Some(p.trimmed())),
         None => (v, None),
     };
     let signal = match paren {
@@ -137,10 +141,10 @@ fn numeric_codes(v: &str) -> Option<Vec<u64>> {
 /// "SIGNAL 11 Segmentation fault: 11", "Namespace SPRINGBOARD, Code 0x8badf00d",
 /// "Namespace TCC, Code 0x0 ...".
 pub(crate) fn parse_reason(v: &str) -> (Option<String>, Option<u64>, Option<String>) {
-    let v = v.trim();
+    let v = v.trimmed();
     if let Some(rest) = v.strip_prefix("Namespace ") {
         let (ns, after) = rest.split_once(',').unwrap_or((rest, ""));
-        let after = after.trim();
+        let after = after.trimmed();
         let (code, indicator) = match after.strip_prefix("Code ") {
             Some(c) => {
                 let end = c.find([',', ' ']).unwrap_or(c.len());

@@ -15,6 +15,7 @@ use crashlens_model::Frame;
 
 use super::num::{parse_0x, parse_hex, parse_num};
 use crate::text::Needle;
+use crate::text::Trim as _;
 use std::borrow::Cow;
 
 /// Parses a frame line; `None` when the line is not one.
@@ -176,7 +177,7 @@ fn full_frame_head(line: &str) -> Option<(u32, &str, u64, &str)> {
     let (image, after) = split_image(rest)?;
     let addr_tok = after.split_whitespace().next()?;
     let address = parse_hex(addr_tok)?;
-    let tail = after.get(addr_tok.len()..).unwrap_or("").trim();
+    let tail = after.get(addr_tok.len()..).unwrap_or("").trimmed();
     Some((index, image, address, tail))
 }
 
@@ -185,7 +186,7 @@ fn full_frame_head(line: &str) -> Option<(u32, &str, u64, &str)> {
 /// first `0x` token after at least one name token starts the address.
 fn split_image(rest: &str) -> Option<(&str, &str)> {
     if let Some(tab) = rest.find('\t') {
-        let image = rest.get(..tab)?.trim();
+        let image = rest.get(..tab)?.trimmed();
         let after = rest.get(tab + 1..)?.trim_start();
         if !image.is_empty()
             && after
@@ -202,7 +203,7 @@ fn split_image(rest: &str) -> Option<(&str, &str)> {
         // `tok` is a slice of `rest`: its offset is where it starts.
         let start = (tok.as_ptr() as usize).checked_sub(rest.as_ptr() as usize)?;
         if seen_name && parse_0x(tok).is_some() {
-            return Some((rest.get(..start)?.trim(), rest.get(start..)?));
+            return Some((rest.get(..start)?.trimmed(), rest.get(start..)?));
         }
         seen_name = true;
     }
@@ -210,7 +211,7 @@ fn split_image(rest: &str) -> Option<(&str, &str)> {
 }
 
 fn known_name(s: &str) -> Option<String> {
-    let s = s.trim();
+    let s = s.trimmed();
     if s.is_empty() || s == "???" {
         None
     } else {
@@ -225,7 +226,7 @@ static PLUS_SPACE: Needle = Needle::new("+ ");
 /// Everything after the address: base + offset forms, the symbol, its offset,
 /// the source location and the inlined marker.
 pub(crate) fn parse_tail(tail: &str, frame: &mut Frame) {
-    let mut tail = tail.trim();
+    let mut tail = tail.trimmed();
     if let Some(t) = tail.strip_suffix("[inlined]") {
         frame.inlined = true;
         tail = t.trim_end();
@@ -235,8 +236,8 @@ pub(crate) fn parse_tail(tail: &str, frame: &mut Frame) {
     }
     // `0xbase + 0xoffset\t// symbol + 0xN` (symbolicated by a third-party tool).
     if let Some(pos) = SLASHES.find(tail) {
-        let left = tail.get(..pos).unwrap_or("").trim();
-        let right = tail.get(pos + 3..).unwrap_or("").trim();
+        let left = tail.get(..pos).unwrap_or("").trimmed();
+        let right = tail.get(pos + 3..).unwrap_or("").trimmed();
         if let Some((_base, off, rem)) = base_plus_offset(left) {
             if rem.is_empty() {
                 frame.image_offset = Some(off);
@@ -279,19 +280,19 @@ fn base_plus_offset(s: &str) -> Option<(u64, u64, &str)> {
     }
     let base = parse_num(base_tok).or_else(|| parse_hex(base_tok))?;
     let plus_pos = PLUS.find(s)?;
-    if s.get(..plus_pos)?.trim() != base_tok {
+    if s.get(..plus_pos)?.trimmed() != base_tok {
         return None;
     }
     let after = s.get(plus_pos + 3..)?.trim_start();
     let off_tok = after.split_whitespace().next()?;
     let off = parse_num(off_tok)?;
-    let rem = after.get(off_tok.len()..)?.trim();
+    let rem = after.get(off_tok.len()..)?.trimmed();
     Some((base, off, rem))
 }
 
 /// "symbol + 12 (file.m:34)": fills symbol, symbol_offset, file and line.
 pub(crate) fn parse_symbol(s: &str, frame: &mut Frame) {
-    let mut s = s.trim();
+    let mut s = s.trimmed();
     if let Some((rest, file, line)) = split_location(s) {
         frame.file = Some(file.to_string());
         frame.line = Some(line);
@@ -299,7 +300,7 @@ pub(crate) fn parse_symbol(s: &str, frame: &mut Frame) {
     }
     let last_plus = PLUS.rfind(s);
     if let Some((sym, off)) = last_plus.and_then(|p| Some((s.get(..p)?, s.get(p + 3..)?))) {
-        if let Some(off) = parse_num(off.trim()) {
+        if let Some(off) = parse_num(off.trimmed()) {
             frame.symbol_offset = Some(off);
             s = sym.trim_end();
         }

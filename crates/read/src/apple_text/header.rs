@@ -4,6 +4,7 @@
 use crashlens_model::{Arch, CrashReport, ProcessRef};
 
 use super::num::{known, name_and_pid};
+use crate::text::Trim as _;
 
 /// Applies one header field; false when the key is not a header field.
 pub(crate) fn apply(
@@ -12,7 +13,7 @@ pub(crate) fn apply(
     key: &str,
     value: &str,
 ) -> bool {
-    let v = value.trim();
+    let v = value.trimmed();
     let p = &mut report.process;
     let s = &mut report.system;
     match key {
@@ -100,7 +101,7 @@ pub(crate) fn finish(report: &mut CrashReport, pending: Pending) {
                 .or_else(|| os.strip_prefix("iOS "))
         })
         .and_then(|ver| ver.split('.').next())
-        .and_then(|major| major.trim().parse::<u32>().ok())
+        .and_then(|major| major.trimmed().parse::<u32>().ok())
         .is_some_and(|major| major < 15);
     let (version, build) = if old_ios && second.is_some() {
         (second, first)
@@ -113,10 +114,10 @@ pub(crate) fn finish(report: &mut CrashReport, pending: Pending) {
 
 /// "iPhone OS 26.3.1 (23D8133)" -> ("iPhone OS 26.3.1", Some("23D8133")).
 pub(crate) fn split_paren(v: &str) -> (&str, Option<&str>) {
-    let v = v.trim();
+    let v = v.trimmed();
     if let Some(body) = v.strip_suffix(')') {
         if let Some((head, inner)) = body.rsplit_once(" (") {
-            return (head.trim(), Some(inner.trim()));
+            return (head.trimmed(), Some(inner.trimmed()));
         }
     }
     (v, None)
@@ -129,7 +130,7 @@ fn process_ref(v: &str) -> ProcessRef {
 
 /// "ARM-64" -> Arm64, "X86-64" -> X86_64, "ARM" -> Arm32, "X86" -> X86.
 pub(crate) fn arch_of(code_type: &str) -> Arch {
-    match code_type.trim().to_ascii_uppercase().as_str() {
+    match code_type.trimmed().to_ascii_uppercase().as_str() {
         "ARM-64" | "ARM64" | "ARM64E" | "ARM-64E" => Arch::Arm64,
         "X86-64" | "X86_64" => Arch::X86_64,
         "ARM" | "ARMV7" | "ARMV7S" => Arch::Arm32,

@@ -15,6 +15,7 @@ use crashlens_model::{CrashReport, Frame, Image};
 
 use super::num::{normalize_uuid, parse_0x};
 use crate::text::Needle;
+use crate::text::Trim as _;
 
 const ARCHES: &[&str] = &[
     "arm64",
@@ -143,7 +144,7 @@ fn split_range_ascii(line: &str) -> Option<(u64, u64, &str)> {
 }
 
 fn split_range_any(line: &str) -> Option<(u64, u64, &str)> {
-    let s = line.trim();
+    let s = line.trimmed();
     let (base_tok, rest) = s.split_once(char::is_whitespace)?;
     let base = parse_0x(base_tok)?;
     let rest = rest.trim_start().strip_prefix('-')?.trim_start();
@@ -169,18 +170,18 @@ pub(super) fn parse_tail(base: u64, end: u64, tail: &str) -> Option<ImageLine<'_
         Some(lt) => {
             let after = rest.get(lt + 1..)?;
             let gt = after.find('>')?;
-            let uuid = after.get(..gt)?.trim();
-            let path = after.get(gt + 1..)?.trim();
-            (rest.get(..lt)?.trim(), Some(uuid), path)
+            let uuid = after.get(..gt)?.trimmed();
+            let path = after.get(gt + 1..)?.trimmed();
+            (rest.get(..lt)?.trimmed(), Some(uuid), path)
         }
         None => match SPACE_SLASH.find(rest) {
-            Some(p) => (rest.get(..p)?.trim(), None, rest.get(p..)?.trim()),
-            None => (rest.trim(), None, ""),
+            Some(p) => (rest.get(..p)?.trimmed(), None, rest.get(p..)?.trimmed()),
+            None => (rest.trimmed(), None, ""),
         },
     };
     // Jailbreak tools append a JSON blob after the path.
     let path = match SPACE_BRACE.find(path) {
-        Some(p) => path.get(..p).unwrap_or(path).trim(),
+        Some(p) => path.get(..p).unwrap_or(path).trimmed(),
         None => path,
     };
 
@@ -190,15 +191,15 @@ pub(super) fn parse_tail(base: u64, end: u64, tail: &str) -> Option<ImageLine<'_
     let mut build = None;
     if let Some(body) = mid.strip_suffix(')') {
         if let Some(open) = body.rfind('(') {
-            let group = body.get(open + 1..).unwrap_or("").trim();
+            let group = body.get(open + 1..).unwrap_or("").trimmed();
             mid = body.get(..open).unwrap_or("").trim_end();
             if is_arch(group) {
                 arch = Some(group);
             } else if group != "*" && group != "???" && !group.is_empty() {
                 match SPACED_DASH.split_once(group) {
                     Some((v, b)) => {
-                        version = Some(v.trim());
-                        build = Some(b.trim());
+                        version = Some(v.trimmed());
+                        build = Some(b.trimmed());
                     }
                     None => version = Some(group),
                 }
@@ -217,14 +218,14 @@ pub(super) fn parse_tail(base: u64, end: u64, tail: &str) -> Option<ImageLine<'_
     // stands before the parentheses, which then hold the build.
     if build.is_none() {
         if let Some((head, last)) = mid.rsplit_once(char::is_whitespace) {
-            if looks_like_version(last) && !head.trim().is_empty() {
+            if looks_like_version(last) && !head.trimmed().is_empty() {
                 build = version.take();
                 version = Some(last);
                 mid = head.trim_end();
             }
         }
     }
-    let printed = mid.trim();
+    let printed = mid.trimmed();
 
     let path = match path {
         "" | "???" => None,

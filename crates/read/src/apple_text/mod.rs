@@ -22,6 +22,7 @@ mod threads;
 
 use crashlens_model::{AppSpecific, CrashReport, Frame, ReportFormat, Thread};
 
+use crate::text::Trim as _;
 use crate::{ReadError, ReadOptions};
 use threads::ThreadLine;
 
@@ -61,7 +62,7 @@ pub(crate) fn parse_lines<'a>(
         if first.trim_start().starts_with("panic(") {
             return Err(ReadError::NotACrashReport {
                 kind: "kernel panic".into(),
-                detail: Some(clip(first.trim(), 200)),
+                detail: Some(clip(first.trimmed(), 200)),
             });
         }
     }
@@ -104,7 +105,7 @@ impl<'a> Parser<'a> {
         report.source.format = ReportFormat::AppleText;
         // A one-line JSON header left on the text.
         if let Some(first) = lines.first() {
-            let t = first.trim();
+            let t = first.trimmed();
             if t.starts_with('{') && t.ends_with('}') {
                 if let Ok(v) = serde_json::from_str::<serde_json::Value>(t) {
                     report.source.bug_type = v
@@ -232,8 +233,8 @@ impl<'a> Parser<'a> {
         match key {
             "Application Specific Information" | "Application Specific Signatures" => {
                 let mut lines = Vec::new();
-                if !value.trim().is_empty() {
-                    lines.push(value.trim().to_string());
+                if !value.trimmed().is_empty() {
+                    lines.push(value.trimmed().to_string());
                 }
                 lines.extend(
                     self.take_block()
@@ -288,7 +289,7 @@ impl<'a> Parser<'a> {
     /// Any other field: one line, or a multi-line section when its value is
     /// empty and lines follow.
     fn read_generic(&mut self, key: &str, value: &str) {
-        let mut text = value.trim().to_string();
+        let mut text = value.trimmed().to_string();
         let multiline = text.is_empty();
         let block = if !multiline {
             Vec::new()
@@ -312,7 +313,7 @@ impl<'a> Parser<'a> {
     fn push_extra(&mut self, key: &str, value: &str) {
         self.report
             .extras
-            .push((key.trim().to_string(), value.to_string()));
+            .push((key.trimmed().to_string(), value.to_string()));
     }
 
     /// A line that is neither a field nor a known section: it continues the
@@ -325,7 +326,7 @@ impl<'a> Parser<'a> {
             v.push_str(line);
             return;
         }
-        self.push_extra("unlabeled", line.trim());
+        self.push_extra("unlabeled", line.trimmed());
         self.open_extra = Some(self.report.extras.len().saturating_sub(1));
         self.open_extra_multiline = false;
     }
@@ -336,7 +337,7 @@ impl<'a> Parser<'a> {
     fn take_block(&mut self) -> Vec<&'a str> {
         let mut out = Vec::new();
         while let Some(l) = self.peek() {
-            if l.trim().is_empty()
+            if l.trimmed().is_empty()
                 || starts_section(l)
                 || split_key(l).is_some_and(|(k, _)| is_known_key(k))
             {
@@ -352,7 +353,7 @@ impl<'a> Parser<'a> {
     fn take_lines_until_field(&mut self) -> Vec<&'a str> {
         let mut out = Vec::new();
         while let Some(l) = self.peek() {
-            if l.trim().is_empty() || starts_section(l) || split_key(l).is_some() {
+            if l.trimmed().is_empty() || starts_section(l) || split_key(l).is_some() {
                 break;
             }
             out.push(l);
@@ -362,7 +363,7 @@ impl<'a> Parser<'a> {
     }
 
     fn block_with_first(&mut self, first: &str) -> String {
-        let mut text = first.trim().to_string();
+        let mut text = first.trimmed().to_string();
         for l in self.take_block() {
             if !text.is_empty() {
                 text.push('\n');
@@ -428,7 +429,7 @@ impl<'a> Parser<'a> {
         // summary reads them); the state itself still names the crashed thread.
         let values = !self.opts.skim();
         while let Some(l) = self.peek() {
-            if l.trim().is_empty() || !l.starts_with([' ', '\t']) {
+            if l.trimmed().is_empty() || !l.starts_with([' ', '\t']) {
                 break;
             }
             if values {
@@ -515,7 +516,7 @@ impl<'a> Parser<'a> {
                         index = index.saturating_add(1);
                     }
                 }
-                if done || l.trim().is_empty() {
+                if done || l.trimmed().is_empty() {
                     break;
                 }
             }
@@ -629,7 +630,7 @@ fn not_a_crash(r: &CrashReport, microstackshots: bool) -> Option<ReadError> {
 fn unwrap_translated(lines: Vec<&str>) -> (Vec<&str>, bool) {
     let Some(banner) = lines.iter().position(|l| {
         l.trim_start().starts_with("Translated Report")
-            && l.trim() == "Translated Report (Full Report Below)"
+            && l.trimmed() == "Translated Report (Full Report Below)"
     }) else {
         return (lines, false);
     };
@@ -639,7 +640,11 @@ fn unwrap_translated(lines: Vec<&str>) -> (Vec<&str>, bool) {
         i += 1;
     }
     while let Some(l) = lines.get(i) {
-        if is_dashes(l) && lines.get(i + 1).is_some_and(|n| n.trim() == "Full Report") {
+        if is_dashes(l)
+            && lines
+                .get(i + 1)
+                .is_some_and(|n| n.trimmed() == "Full Report")
+        {
             break;
         }
         out.push(*l);
@@ -649,7 +654,7 @@ fn unwrap_translated(lines: Vec<&str>) -> (Vec<&str>, bool) {
 }
 
 fn is_dashes(l: &str) -> bool {
-    let t = l.trim();
+    let t = l.trimmed();
     t.len() >= 3 && t.bytes().all(|b| b == b'-')
 }
 

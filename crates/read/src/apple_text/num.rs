@@ -1,6 +1,8 @@
 //! Number and small-token helpers shared by the legacy text reader: hex and
 //! decimal parsing that never panics, UUID normalisation.
 
+use crate::text::Trim as _;
+
 /// Parses hex with or without a `0x` prefix ("0x1a", "000000000000000000").
 pub(crate) fn parse_hex(s: &str) -> Option<u64> {
     let digits = s
@@ -150,11 +152,11 @@ pub(crate) fn normalize_uuid(raw: &str) -> String {
 
 /// "name [pid]" -> (name, pid). "???" as a name means unknown.
 pub(crate) fn name_and_pid(v: &str) -> (Option<String>, Option<u64>) {
-    let v = v.trim();
+    let v = v.trimmed();
     if let Some((name, rest)) = v.rsplit_once('[') {
         if let Some(pid) = rest.strip_suffix(']') {
-            if let Ok(pid) = pid.trim().parse::<u64>() {
-                return (known(name.trim()), Some(pid));
+            if let Ok(pid) = pid.trimmed().parse::<u64>() {
+                return (known(name.trimmed()), Some(pid));
             }
         }
     }
@@ -163,7 +165,7 @@ pub(crate) fn name_and_pid(v: &str) -> (Option<String>, Option<u64>) {
 
 /// `None` for empty and "???" values.
 pub(crate) fn known(s: &str) -> Option<String> {
-    let s = s.trim();
+    let s = s.trimmed();
     if s.is_empty() || s == "???" {
         None
     } else {

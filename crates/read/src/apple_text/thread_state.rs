@@ -7,6 +7,7 @@ use crashlens_model::{Arch, Register, ThreadState};
 
 use super::num::parse_hex;
 use crate::text::Needle;
+use crate::text::Trim as _;
 
 /// The header "Thread 9 crashed with ARM Thread State (64-bit):" -> (9, flavor
 /// text). "Unknown thread crashed with ..." gives no number.
@@ -17,11 +18,11 @@ pub(crate) fn parse_state_header(line: &str) -> Option<(Option<u32>, String)> {
     }
     static CRASHED_WITH: Needle = Needle::new(" crashed with ");
     let (who, flavor) = CRASHED_WITH.split_once(line)?;
-    let flavor = flavor.trim().trim_end_matches(':').to_string();
+    let flavor = flavor.trimmed().trim_end_matches(':').to_string();
     if who == "Unknown thread" {
         return Some((None, flavor));
     }
-    let n = who.strip_prefix("Thread ")?.trim().parse().ok()?;
+    let n = who.strip_prefix("Thread ")?.trimmed().parse().ok()?;
     Some((Some(n), flavor))
 }
 
@@ -116,9 +117,9 @@ pub(crate) fn finish_state(flavor: &str, raw: Vec<Register>) -> ThreadState {
 /// "Logical CPU: 3", "Error Code: 0x00000004 (no mapping ...)", "Trap Number:
 /// 14" -> a register (cpu, err, trap).
 pub(crate) fn trailer_register(key: &str, value: &str) -> Option<Register> {
-    let value = value.trim();
+    let value = value.trimmed();
     let (num, desc) = match value.split_once(char::is_whitespace) {
-        Some((n, d)) => (n, Some(d.trim().to_string()).filter(|d| !d.is_empty())),
+        Some((n, d)) => (n, Some(d.trimmed().to_string()).filter(|d| !d.is_empty())),
         None => (value, None),
     };
     let (name, v) = match key {

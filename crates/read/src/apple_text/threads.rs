@@ -4,6 +4,7 @@
 //! A "Dispatch queue: X" text is a queue label; anything before it is a name.
 
 use crate::text::Needle;
+use crate::text::Trim as _;
 
 /// What a "Thread N ..." line says.
 #[derive(Debug, PartialEq, Eq)]
@@ -57,7 +58,7 @@ pub(crate) fn parse_thread_line(line: &str) -> Option<ThreadLine> {
     };
     let (name, queue) = match after.strip_prefix(':') {
         Some(text) => name_and_queue(text),
-        None if after.trim().is_empty() => (None, None),
+        None if after.trimmed().is_empty() => (None, None),
         None => return None,
     };
     Some(ThreadLine::Start {
@@ -71,17 +72,17 @@ pub(crate) fn parse_thread_line(line: &str) -> Option<ThreadLine> {
 /// "Dispatch queue: X" -> queue X; "tid_303  Dispatch queue: X" -> name and
 /// queue; anything else is a name.
 pub(crate) fn name_and_queue(text: &str) -> (Option<String>, Option<String>) {
-    let text = text.trim();
+    let text = text.trimmed();
     static LOWER: Needle = Needle::new("Dispatch queue:");
     static UPPER: Needle = Needle::new("Dispatch Queue:");
     let found = LOWER.find(text).or_else(|| UPPER.find(text));
     match found {
         Some(pos) => {
-            let name = text.get(..pos).unwrap_or("").trim();
+            let name = text.get(..pos).unwrap_or("").trimmed();
             let queue = text
                 .get(pos + "Dispatch queue:".len()..)
                 .unwrap_or("")
-                .trim();
+                .trimmed();
             (nonempty(name), nonempty(queue))
         }
         None => (nonempty(text), None),
