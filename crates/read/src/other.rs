@@ -209,8 +209,8 @@ fn resource_detail(text: &str) -> Option<String> {
 /// The line a kernel panic's text carries.
 const DEBUGGER_PANIC: &str = "Debugger called: <panic>";
 
-/// [`DEBUGGER_PANIC`], searched for by its `D` (5 bytes in 1,000 of the
-/// corpus's reports).
+/// [`DEBUGGER_PANIC`], searched for by its `D` (5 in 1,000 bytes of the
+/// Apple corpus are a `D`).
 static DEBUGGER_PANIC_NEEDLE: crate::text::RareNeedle =
     crate::text::RareNeedle::new(DEBUGGER_PANIC, 0);
 
@@ -231,14 +231,11 @@ pub(crate) fn classify_lines(text: &str, lines: &[&str]) -> Option<ReadError> {
     let mut panic_line = None;
     let (mut reason, mut code, mut exc_type, mut non_fatal) = (None, None, None, false);
     for (i, &l) in lines.iter().enumerate() {
-        // Most lines start with a digit or a letter none of these start
-        // with: passed over without trimming them.
+        // Only a line starting with white space (or a non-ASCII character,
+        // which may be some) is trimmed: most start with a digit or a letter.
         let t = match l.as_bytes().first() {
-            Some(b'p' | b'P' | b'R' | b'E') => l,
-            Some(c) if c.is_ascii_whitespace() || *c == 0x0b || !c.is_ascii() => {
-                crate::text::trim_start(l)
-            }
-            _ => continue,
+            Some(c) if crate::text::ascii_white(c) || !c.is_ascii() => crate::text::trim_start(l),
+            _ => l,
         };
         match t.as_bytes().first() {
             Some(b'p' | b'P')

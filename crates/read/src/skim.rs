@@ -559,6 +559,8 @@ fn each_pick<'s>(s: &'s str, i: usize, keys: &[&str], needed: &str) -> Option<(V
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn escapes_are_undone_as_serde_json_undoes_them() {
         let mut strings: Vec<String> = Vec::new();
@@ -598,8 +600,6 @@ mod tests {
             assert_eq!(unescape(bad), None, "{bad}");
         }
     }
-
-    use super::*;
 
     /// A crash body with `"x": value` in thread 1, which did not crash, and
     /// in an image entry no frame points at.

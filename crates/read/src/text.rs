@@ -1,7 +1,7 @@
 //! Text helpers shared by the text readers and sniffers, on the hot path of
 //! `group`: `str::lines` with a vectorized newline search, the lines of a part
-//! of an already split text, fixed needles with searchers built once, and
-//! ASCII-first trims.
+//! of an already split text, fixed needles (with searchers built once, or
+//! found by one rare byte), and ASCII-first trims.
 
 /// The lines of `s` exactly as [`str::lines`] gives them: split at `\n`, the
 /// `\r` of a `\r\n` removed, no empty line after a final newline. One
@@ -125,8 +125,9 @@ impl Needle {
 
 /// A fixed needle searched for in whole texts, by one of its bytes that
 /// crash reports seldom hold: `memchr` finds that byte at a fraction of the
-/// cost of a general substring search (which looks at two bytes of every
-/// 32), and each place is checked in full. Same answers as `memmem`.
+/// cost of a general substring search (which tests two of the needle's bytes
+/// at every position of the text), and each place is checked in full. Same
+/// answers as `memmem`, whichever byte is chosen.
 pub(crate) struct RareNeedle {
     text: &'static str,
     /// The byte of `text` searched for, and where it is in `text`.
@@ -155,7 +156,7 @@ impl RareNeedle {
 }
 
 /// The ASCII characters [`char::is_whitespace`] calls white space.
-fn ascii_white(c: &u8) -> bool {
+pub(crate) fn ascii_white(c: &u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
@@ -214,7 +215,11 @@ mod tests {
         ] {
             texts.push(t.to_string());
         }
-        for (text, at) in [("Translated Report", 11), ("Debugger called: <panic>", 0)] {
+        let needles = ["Translated Report", "Debugger called: <panic>"];
+        for (text, at) in needles
+            .iter()
+            .flat_map(|n| (0..n.len()).map(move |at| (*n, at)))
+        {
             let needle = super::RareNeedle::new(text, at);
             for t in &texts {
                 let want = memchr::memmem::find(t.as_bytes(), text.as_bytes());

@@ -123,11 +123,11 @@ fn hex_token_at(s: &[u8], start: usize) -> Option<(u64, usize)> {
     }
 }
 
-/// In the layout without a tab (`s`, from the name on, holds none; single ASCII spaces or runs
-/// of them): where the address token starts and ends, as [`split_image`]'s
-/// token rule finds it (the first `0x` token after the first token). `None`
-/// means "not sure" (another kind of blank, a non-ASCII byte before it).
-/// The address comes with them (the test that finds the token reads it).
+/// In the layout without a tab (`s`, from the name on, holds none: single
+/// ASCII spaces or runs of them): where the address token starts and ends,
+/// as [`split_image`]'s token rule finds it (the first `0x` token after the
+/// first token), and the address. `None` means "not sure" (another kind of
+/// blank, a non-ASCII byte before it).
 fn untabbed_address(s: &[u8]) -> Option<(usize, usize, u64)> {
     let mut i = 0;
     let mut first = true;

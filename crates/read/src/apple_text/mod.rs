@@ -29,8 +29,8 @@ use threads::ThreadLine;
 /// What Console's wrapper starts with; a text without it is not searched again.
 pub(crate) const TRANSLATED: &str = "Translated Report";
 
-/// [`TRANSLATED`], searched for by its `R` (under 2 bytes in 1,000 of the
-/// corpus's reports).
+/// [`TRANSLATED`], searched for by its `R` (under 2 in 1,000 bytes of the
+/// Apple corpus are an `R`).
 pub(crate) static TRANSLATED_NEEDLE: crate::text::RareNeedle =
     crate::text::RareNeedle::new(TRANSLATED, 11);
 
