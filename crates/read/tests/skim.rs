@@ -91,6 +91,9 @@ fn a_report_read_again_reads_the_same() {
             (Ok(a), Ok(b)) => {
                 assert_eq!(a.images, b.images, "{}", f.display());
                 assert_eq!(crashed_view(a), crashed_view(b), "{}", f.display());
+                // And what memory gave is what the full read gives.
+                let full = crashlens_read::read_bytes(&bytes).unwrap();
+                assert_eq!(crashed_view(&full), crashed_view(b), "{}", f.display());
             }
             (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{}", f.display()),
             _ => panic!("{}: the second read differs", f.display()),
