@@ -14,12 +14,13 @@
 pub mod bucket;
 pub mod output;
 mod process;
-pub use process::content_hash;
 pub mod signature;
 pub mod similar;
 pub mod store;
 pub mod summary;
 pub mod walk;
+
+pub use process::content_hash;
 
 pub use bucket::{Bucket, Buckets, Spread};
 pub use signature::{Decision, Engine, Explanation, FrameStep, Signature};
@@ -114,7 +115,7 @@ pub fn rules_fingerprint() -> String {
         include_str!("../../../knowledge/signature.toml"),
         include_str!("../../../knowledge/frames.toml")
     );
-    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(text.as_bytes()))
+    format!("{:032x}", content_hash(text.as_bytes()))
 }
 
 /// The signature of one file, frame by frame (`group --explain`).

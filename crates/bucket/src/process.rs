@@ -236,6 +236,7 @@ fn summarize_bytes(
 #[cfg(test)]
 mod tests {
     use super::read_file;
+    use std::io::Write;
 
     #[test]
     fn the_content_hash_is_xxh3_128() {
@@ -257,7 +258,6 @@ mod tests {
             xxhash_rust::xxh3::xxh3_128(&bytes)
         );
     }
-    use std::io::Write;
 
     #[test]
     fn reads_the_stat_size_into_a_reused_buffer() {
