@@ -26,6 +26,55 @@ pub struct LogSignature {
     /// The signature counts only when this text also appears.
     #[serde(default)]
     pub requires: Option<String>,
+    /// The signature counts only at the start of a line, as the tool prints
+    /// it: words such as `panic: ` are too plain to count inside prose about
+    /// crashes.
+    #[serde(default)]
+    pub line_start: bool,
+    /// The signature counts only right after a digit (UBSan's
+    /// `file:line:column: runtime error: `; Go's `panic: runtime error: ` is
+    /// not one).
+    #[serde(default)]
+    pub after_digit: bool,
+}
+
+impl LogSignature {
+    /// Where the signature first appears in `text` where
+    /// [`LogSignature::line_start`] and [`LogSignature::after_digit`] allow,
+    /// and not inside quotes: tools print their lines bare, and prose about
+    /// a crash (notes, a corpus's list of sources) quotes them.
+    fn find(&self, text: &str) -> Option<usize> {
+        let before = |at: usize| at.checked_sub(1).and_then(|b| text.as_bytes().get(b));
+        text.match_indices(self.signature.as_str())
+            .map(|(at, _)| at)
+            .find(|&at| {
+                (!self.line_start || at == 0 || before(at) == Some(&b'\n'))
+                    && (!self.after_digit || before(at).is_some_and(u8::is_ascii_digit))
+                    && !quoted(text, at)
+            })
+    }
+}
+
+/// Whether `at` lies inside quotes opened earlier on its line: an odd number
+/// of `"`, of backticks, or of `'` that are not apostrophes (between two
+/// letters, as in "can't") come before it.
+fn quoted(text: &str, at: usize) -> bool {
+    let bytes = text.as_bytes();
+    let line_start = bytes
+        .get(..at)
+        .and_then(|b| b.iter().rposition(|&c| c == b'\n'))
+        .map_or(0, |nl| nl + 1);
+    let line = bytes.get(line_start..at).unwrap_or_default();
+    let odd = |q: u8| line.iter().filter(|&&c| c == q).count() % 2 == 1;
+    let letter = |i: Option<usize>| {
+        i.and_then(|i| bytes.get(i))
+            .is_some_and(u8::is_ascii_alphabetic)
+    };
+    let single = (line_start..at)
+        .filter(|&i| bytes.get(i) == Some(&b'\''))
+        .filter(|&i| !(letter(i.checked_sub(1)) && letter(Some(i + 1))))
+        .count();
+    odd(b'"') || odd(b'`') || single % 2 == 1
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -88,7 +137,7 @@ impl Formats {
         self.log
             .iter()
             .filter(|l| l.requires.as_deref().is_none_or(|r| text.contains(r)))
-            .filter_map(|l| text.find(&l.signature).map(|at| (at, l.kind.as_str())))
+            .filter_map(|l| l.find(text).map(|at| (at, l.kind.as_str())))
             .min_by_key(|(at, _)| *at)
             .map(|(_, kind)| kind)
     }
@@ -133,6 +182,56 @@ mod tests {
         assert_eq!(
             f.sniff_log("panic: boom\n\ngoroutine 1 [running]:"),
             Some("Go panic")
+        );
+        // Go prints both at the start of a line; prose about a Go panic is
+        // not one.
+        assert_eq!(
+            f.sniff_log("x\npanic: boom\n\ngoroutine 1 [running]:"),
+            Some("Go panic")
+        );
+        assert_eq!(
+            f.sniff_log("- a Go panic: runtime error, with goroutine stacks"),
+            None
+        );
+        assert_eq!(
+            f.sniff_log("panic: boom\nall goroutine stacks follow"),
+            None
+        );
+        // UBSan names the file, line and column first.
+        assert_eq!(
+            f.sniff_log("a.cc:12:7: runtime error: signed integer overflow"),
+            Some("UndefinedBehaviorSanitizer report")
+        );
+        assert_eq!(
+            f.sniff_log("panic: runtime error: index out of range"),
+            None
+        );
+        // Rust's panic line starts with the thread; a quote of it does not.
+        assert_eq!(
+            f.sniff_log("thread 'main' panicked at src/main.rs:2:5:\nboom"),
+            Some("Rust panic")
+        );
+        assert_eq!(
+            f.sniff_log("- a Rust panic \"thread 'x' panicked at 'boom'\""),
+            None
+        );
+        // A quoted line is prose about a log, not the log.
+        assert_eq!(
+            f.sniff_log("Jazzer: '== Java Exception: java.lang.IllegalStateException'"),
+            None
+        );
+        assert_eq!(
+            f.sniff_log("x\n== Java Exception: java.lang.IllegalStateException"),
+            Some("Java exception")
+        );
+        assert_eq!(
+            f.sniff_log("Chromium '[FATAL:a.cc(299)] Check failed: !x.' then"),
+            None
+        );
+        // Apostrophes and closed quotes before a signature leave it bare.
+        assert_eq!(
+            f.sniff_log("[FATAL:can't.cc(1)] 'x' Check failed: y"),
+            Some("Chromium CHECK failure log")
         );
         assert_eq!(
             f.sniff_log("WARNING: ThreadSanitizer: data race\nERROR: AddressSanitizer"),

@@ -165,6 +165,17 @@ fn every_log_is_named() {
     assert!(n >= 60, "{n}");
 }
 
+/// The corpus's list of its logs quotes their lines ("Go panic: runtime
+/// error: ...", 'Check failed: ...', "thread '<unnamed>' panicked at"): prose
+/// about logs is no log, and must not be named as one.
+#[test]
+fn prose_quoting_log_lines_is_not_a_log() {
+    match read_file(&corpus("SOURCES-minidump-logs.md")) {
+        Err(ReadError::Unrecognized(_)) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
 fn unsupported_format(rel: &str) -> String {
     match read_file(&corpus(rel)) {
         Err(ReadError::Unsupported { format, .. }) => format,
