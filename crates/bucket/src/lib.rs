@@ -108,6 +108,12 @@ pub enum GroupError {
     Threads(String),
 }
 
+/// The version of the code that writes signatures from the rules: raised
+/// whenever a change makes it write another text for some report, so that a
+/// database of the older texts is rebuilt rather than mixed with them.
+/// 2: a frame in no listed image is written by its offset within its page.
+const SIGNATURE_CODE: u32 = 2;
+
 /// The fingerprint of everything a stored signature depends on.
 pub fn rules_fingerprint() -> String {
     let text = concat!(
@@ -115,6 +121,7 @@ pub fn rules_fingerprint() -> String {
         include_str!("../../../knowledge/signature.toml"),
         include_str!("../../../knowledge/frames.toml")
     );
+    let text = format!("signature code {SIGNATURE_CODE}\n{text}");
     format!("{:032x}", content_hash(text.as_bytes()))
 }
 

@@ -366,6 +366,10 @@ pub fn write_explanation(
             Decision::Repeat => "not counted: the same as the frame above".to_string(),
             Decision::After => "not counted: after the end of the signature".to_string(),
         };
+        let verdict = match &s.note {
+            Some(note) => format!("{verdict}; {note}"),
+            None => verdict,
+        };
         if md {
             writeln!(
                 w,

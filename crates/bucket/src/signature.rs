@@ -64,6 +64,9 @@ pub struct FrameStep {
     pub normalized: String,
     #[serde(flatten)]
     pub decision: Decision,
+    /// How `normalized` was made, when not from a symbol or an image offset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The signature with the reasoning behind it.
@@ -208,6 +211,9 @@ impl Engine<'_> {
         let thread = report.crashed();
         let mut steps = Vec::new();
         let mut sig_frames: Vec<String> = Vec::with_capacity(self.rules.frames + 2);
+        // Per signature frame: its whole-address text when it is written by
+        // its place in its page (see `unplaced`).
+        let mut sig_whole: Vec<Option<String>> = Vec::with_capacity(self.rules.frames + 2);
         let mut stack: Vec<String> = Vec::with_capacity(self.rules.similarity_frames);
         if let Some(t) = thread {
             // A skip entry marked `through` (signal trampolines) passes over every
@@ -249,10 +255,10 @@ impl Engine<'_> {
                 if skip.is_some() && !full {
                     continue;
                 }
-                let normalized = match known {
-                    Some(n) if !n.is_empty() => n,
+                let (normalized, whole) = match known {
+                    Some(n) if !n.is_empty() => (n, None),
                     Some(_) => unsymbolicated(report, f),
-                    None => self.normalize_frame(report, f),
+                    None => self.frame_text(report, f),
                 };
                 let decision = match (skip, &listed) {
                     (Some(Skip::Analysis), _) => Decision::Skipped {
@@ -281,6 +287,9 @@ impl Engine<'_> {
                     decision,
                     Decision::Counted | Decision::Prefix { .. } | Decision::After
                 ) && stack.len() < self.rules.similarity_frames;
+                if to_sig {
+                    sig_whole.push(whole.clone());
+                }
                 if !full {
                     // Never skipped here (see above): each text is moved
                     // where it goes last rather than copied.
@@ -308,9 +317,27 @@ impl Engine<'_> {
                 steps.push(FrameStep {
                     index: f.index,
                     raw: raw_frame(report, f),
+                    note: whole.is_some().then(|| NOTE_PAGE.to_string()),
                     normalized,
                     decision,
                 });
+            }
+        }
+        // Frames in no image tell crashes apart by their page offsets only
+        // next to a frame that names the crash; alone, they keep their whole
+        // addresses (the near-duplicate `stack` keeps the page offsets, so
+        // such crashes of separate runs are still offered as possibly the same).
+        if !sig_whole.is_empty() && sig_whole.iter().all(Option::is_some) {
+            for (text, whole) in sig_frames.iter_mut().zip(sig_whole) {
+                let Some(whole) = whole else { continue };
+                if let Some(step) = steps.iter_mut().find(|s| {
+                    s.normalized == *text
+                        && matches!(s.decision, Decision::Counted | Decision::Prefix { .. })
+                }) {
+                    step.normalized.clone_from(&whole);
+                    step.note = Some(NOTE_WHOLE.to_string());
+                }
+                *text = whole;
             }
         }
         // "<exception> | <frame> | <frame>".
@@ -410,10 +437,16 @@ impl Engine<'_> {
     /// The frame as a signature writes it: the normalized symbol, or
     /// `image+0xoffset` when unsymbolicated.
     pub fn normalize_frame(&self, report: &CrashReport, f: &Frame) -> String {
+        self.frame_text(report, f).0
+    }
+
+    /// [`Engine::normalize_frame`], with the whole-address text of a frame
+    /// written by its place in its page (see [`unsymbolicated`]).
+    fn frame_text(&self, report: &CrashReport, f: &Frame) -> (String, Option<String>) {
         if let Some(sym) = usable_symbol(f) {
             let n = self.normalize_symbol(sym);
             if !n.is_empty() {
-                return n;
+                return (n, None);
             }
         }
         unsymbolicated(report, f)
@@ -621,9 +654,11 @@ fn base_name(path: &str) -> &str {
     }
 }
 
-/// `image+0xoffset`, else `???@0xaddress`, else `???`. Two different code
-/// locations never get the same text.
-fn unsymbolicated(report: &CrashReport, f: &Frame) -> String {
+/// How an unsymbolicated frame is written: `image+0xoffset`; else, for a
+/// frame in no listed image, its address within its page ([`unplaced`]),
+/// with the whole address beside it (`Some`) for the signature to fall back
+/// on; else `???#index`. Two frames of one image never get the same text.
+fn unsymbolicated(report: &CrashReport, f: &Frame) -> (String, Option<String>) {
     let img = report.image_of(f).filter(|i| !i.placeholder);
     let offset = f.image_offset.or_else(|| f.address?.checked_sub(img?.base));
     match (image_name(report, f), offset) {
@@ -632,14 +667,42 @@ fn unsymbolicated(report: &CrashReport, f: &Frame) -> String {
             s.push_str(name);
             s.push_str("+0x");
             push_hex(&mut s, off);
-            s
+            (s, None)
         }
-        (name, _) => match f.address {
-            Some(a) => format!("{}@0x{a:x}", name.unwrap_or("???")),
-            None => format!("{}#{}", name.unwrap_or("???"), f.index),
-        },
+        (name, _) => {
+            let name = name.unwrap_or("???");
+            match f.address {
+                Some(a) => unplaced(name, a),
+                None => (format!("{name}#{}", f.index), None),
+            }
+        }
     }
 }
+
+/// Address slides (ASLR) move code by whole pages, and a page is at least
+/// 4 KiB on every platform we read, so an address's last 12 bits name the
+/// same instruction in every run.
+const PAGE_MASK: u64 = 0xfff;
+
+/// A frame with an address but no image base to measure it from (JIT code,
+/// Rosetta's runtime, a trampoline the report lists no image for): its
+/// address changes with every slide, its offset within its page does not.
+/// `name@page+0xf40`, and the whole `name@0x7fff0144ff40` for when nothing
+/// else in the signature tells crashes apart (see [`Engine::walk`]).
+fn unplaced(name: &str, address: u64) -> (String, Option<String>) {
+    (
+        format!("{name}@page+0x{:x}", address & PAGE_MASK),
+        Some(format!("{name}@0x{address:x}")),
+    )
+}
+
+/// [`FrameStep::note`] for a frame written by its place in its page.
+const NOTE_PAGE: &str =
+    "in no listed image: written by its offset within its page, which address slides keep";
+
+/// [`FrameStep::note`] when only such frames count and the whole address is kept.
+const NOTE_WHOLE: &str = "in no listed image, and no other counted frame names the crash: \
+     the whole address is kept, so that unrelated crashes never share a bucket";
 
 /// Appends `v` in lowercase hex without leading zeros (as `{:x}` writes it).
 pub(crate) fn push_hex(out: &mut String, v: u64) {
@@ -930,6 +993,75 @@ mod tests {
         assert_eq!(Engine::default().signature(&bare).frames, vec!["???@0x42"]);
         bare.threads[0].frames[0].address = Some(0x43);
         assert_eq!(Engine::default().signature(&bare).frames, vec!["???@0x43"]);
+    }
+
+    /// A frame in no listed image at `address` (as Rosetta's runtime or JIT
+    /// code shows), above a symbolicated frame of the app.
+    fn unplaced_then_named(address: u64) -> CrashReport {
+        report(
+            "EXC_CRASH",
+            "SIGABRT",
+            None,
+            vec![
+                Frame {
+                    index: 0,
+                    address: Some(address),
+                    ..Default::default()
+                },
+                frame(1, "App", Some("start_threads"), 0x1ab),
+            ],
+        )
+    }
+
+    #[test]
+    fn frames_in_no_image_are_told_apart_by_their_page_offset() {
+        let engine = Engine::default();
+        let a = engine.signature(&unplaced_then_named(0x7fff_0144_ff40));
+        assert_eq!(a.frames, vec!["???@page+0xf40", "start_threads"]);
+        // Another run of the same program: the code slid by whole pages.
+        let slid = engine.signature(&unplaced_then_named(0x7fff_0144_ff40 + 0x3_4000));
+        assert_eq!(slid.text, a.text);
+        // Another instruction.
+        let other = engine.signature(&unplaced_then_named(0x7fff_0144_ff48));
+        assert_ne!(other.text, a.text);
+        // The explanation says how the frame was written.
+        let x = engine.explain(&unplaced_then_named(0x7fff_0144_ff40));
+        assert_eq!(x.signature, a);
+        assert_eq!(x.steps[0].normalized, "???@page+0xf40");
+        assert_eq!(x.steps[0].note.as_deref(), Some(NOTE_PAGE));
+        assert_eq!(x.steps[1].note, None);
+    }
+
+    #[test]
+    fn frames_in_no_image_keep_whole_addresses_when_nothing_else_counts() {
+        // Two JIT frames and nothing else: page offsets alone could put
+        // unrelated crashes together, so the whole addresses stay.
+        let engine = Engine::default();
+        let jit = |a: u64, b: u64| {
+            let at = |index, address| Frame {
+                index,
+                address: Some(address),
+                ..Default::default()
+            };
+            report("EXC_BAD_ACCESS", "SIGSEGV", None, vec![at(0, a), at(1, b)])
+        };
+        let sig = engine.signature(&jit(0x1_2345_6f40, 0x1_2345_7010));
+        assert_eq!(sig.frames, vec!["???@0x123456f40", "???@0x123457010"]);
+        assert_ne!(
+            engine.signature(&jit(0x2_2345_6f40, 0x2_2345_7010)).text,
+            sig.text
+        );
+        // The near-duplicate frames keep the page offsets: such crashes of
+        // two runs are offered as possibly the same, not merged.
+        assert_eq!(sig.stack, vec!["???@page+0xf40", "???@page+0x10"]);
+        let x = engine.explain(&jit(0x1_2345_6f40, 0x1_2345_7010));
+        assert_eq!(x.signature, sig);
+        let normalized: Vec<&str> = x.steps.iter().map(|s| s.normalized.as_str()).collect();
+        assert_eq!(normalized, ["???@0x123456f40", "???@0x123457010"]);
+        assert!(x
+            .steps
+            .iter()
+            .all(|s| s.note.as_deref() == Some(NOTE_WHOLE)));
     }
 
     #[test]

@@ -164,6 +164,29 @@ fn raise_frames_are_skipped_in_the_simulator_twin() {
 }
 
 #[test]
+fn a_frame_in_no_image_is_written_by_its_page_offset() {
+    // The Rosetta-translated report: thread 0's frame 0 is `???` at
+    // 0x00007fff0144ff40, which no Binary Images line covers (Rosetta's
+    // runtime); then __pthread_kill and abort, then the app's start_threads
+    // and a thunk. Another launch slides that address by whole pages.
+    let report = crashlens_read::read_file(&apple().join(
+        "faisalmemon-ios-crash-dump-analysis-book/icdab_rosetta_thread-osx-x86-translated-0.crash",
+    ))
+    .unwrap();
+    let x = Engine::default().explain(&report);
+    assert_eq!(
+        x.signature.text,
+        "EXC_CRASH / SIGABRT | ???@page+0xf40 | start_threads | \
+         thunk for @escaping @callee_guaranteed ->"
+    );
+    assert_eq!(x.steps[0].raw, "??? @ 0x7fff0144ff40");
+    assert!(x.steps[0]
+        .note
+        .as_deref()
+        .is_some_and(|n| n.contains("page")));
+}
+
+#[test]
 fn null_dereference_offsets_enter_the_signature() {
     // XCDYouTubeKit-54.txt: SIGSEGV, SEGV_MAPERR at 0x8.
     let r = crashlens_read::read_file(
