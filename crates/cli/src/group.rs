@@ -35,8 +35,10 @@ Signature: the exception (with NULL+offset for a NULL dereference) and the
 crashed thread's first frames once arguments, templates, hashes and block
 numbers are stripped; abort/raise/assert/throw frames, trampolines and crash
 reporters are skipped, and generic frames (malloc internals, objc_msgSend) are
-kept but do not end it. Unsymbolicated frames are written image+offset.
-Rules: knowledge/frames.toml and knowledge/signature.toml.";
+kept but do not end it. Unsymbolicated frames are written image+offset, or,
+in no listed image (JIT code, say), by their offset within their page, which
+address slides keep. Rules: knowledge/frames.toml and knowledge/signature.toml;
+every output field: docs/group-output.md.";
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
