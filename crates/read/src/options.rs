@@ -5,9 +5,10 @@
 //! With [`Detail::Crashed`] a reader still checks the whole file's format and
 //! fills the header, process, system, exception, termination, Application
 //! Specific Information and Last Exception Backtrace as usual, but:
-//! - of the threads, only the crashed one is kept (with its frames and
-//!   registers; text reports leave the register values out, which no
-//!   signature or summary reads); the others are left out. When the report
+//! - of the threads, only the crashed one is kept, with its number, name,
+//!   queue and frames (its register state, and in `.ips` reports its
+//!   instruction bytes and any other field, are left out: no signature or
+//!   summary reads them); the others are left out. When the report
 //!   names no crashed thread, an `.ips` report keeps every thread, and a
 //!   text report none (no signature or summary reads another thread's
 //!   frames; a thread passed over still counts as seen);

@@ -374,7 +374,7 @@ fn crash_body(s: &str) -> Option<CrashBody<'_>> {
             let mut threads = Vec::new();
             let end = walk_array(b, i, |i| {
                 if built_for.is_none_or(|c| c == threads.len()) {
-                    let (v, end) = build(s, i, 2)?;
+                    let (v, end) = build_thread(s, i)?;
                     threads.push(v);
                     Some(end)
                 } else {
@@ -420,6 +420,34 @@ fn crash_body(s: &str) -> Option<CrashBody<'_>> {
         images,
         end,
     })
+}
+
+/// The fields of a kept thread that are built: what `ips::thread` reads for
+/// a signature or summary. The others (the register state, the instruction
+/// bytes around the pc) are checked, not built; the full read files them
+/// under the thread's state and `extras`, which no signature or summary reads.
+fn thread_builds(key: &str) -> bool {
+    matches!(key, "id" | "name" | "queue" | "triggered" | "frames")
+}
+
+/// A kept thread at `i` (two levels below the body's root), built as
+/// [`build`] would with only [`thread_builds`]' fields.
+fn build_thread(s: &str, i: usize) -> Option<(Value<'_>, usize)> {
+    let b = s.as_bytes();
+    if b.get(i) != Some(&b'{') {
+        return build(s, i, 2);
+    }
+    let mut entries = Vec::new();
+    let end = walk_object(b, i, |(ka, kz), at| {
+        let k = string_text(s, ka, kz)?;
+        if !thread_builds(&k) {
+            return value_end(b, at);
+        }
+        let (v, end) = build(s, at, 3)?;
+        entries.push((k, v));
+        Some(end)
+    })?;
+    Some((Value::Object(Map(entries)), end))
 }
 
 /// A `usedImages` entry passed over: its text, and what the keep decision
@@ -759,6 +787,27 @@ mod tests {
     }
 
     #[test]
+    fn a_kept_thread_leaves_its_registers_and_instruction_bytes_unbuilt() {
+        let body = r#"{"faultingThread":0,"threads":[{"id":7,"triggered":true,"queue":"q",
+            "threadState":{"x":[{"value":1}],"pc":{"value":2}},"instructionState":{"instructionStream":{"bytes":[1,2,3],"offset":1}},
+            "frames":[{"imageIndex":0,"imageOffset":4}]}]}"#;
+        let (obj, _) = parse_object(body, "ips", &ReadOptions::crashed(None)).unwrap();
+        let threads = obj.get("threads").and_then(Value::as_array).unwrap();
+        let t = &threads[0];
+        assert_eq!(t.get("id").and_then(Value::as_u64), Some(7));
+        assert_eq!(t.get("queue").and_then(Value::as_str), Some("q"));
+        assert!(t.get("frames").and_then(Value::as_array).is_some());
+        assert!(t.get("threadState").is_none() && t.get("instructionState").is_none());
+        // Still checked: a broken register state fails as the full parse does.
+        let broken = body.replace(r#""pc":{"value":2}"#, r#""pc":{"value":2,}"#);
+        let full = crate::ips::parse_object(&broken, "ips")
+            .unwrap_err()
+            .to_string();
+        let skim = parse_object(&broken, "ips", &ReadOptions::crashed(None));
+        assert_eq!(skim.unwrap_err().to_string(), full);
+    }
+
+    #[test]
     fn a_faulting_thread_after_the_threads_is_read_too() {
         // faultingThread after the threads: every thread is built first.
         let body = r#"{"threads":[{"id":0},{"id":1}],"faultingThread":1}"#;
@@ -846,7 +895,18 @@ mod tests {
                                 {
                                     assert_eq!(a.len(), b.len(), "{key}");
                                     for (x, y) in a.iter().zip(b) {
-                                        assert!(y.is_null() || x == y, "{key}");
+                                        // A kept thread has the fields it builds.
+                                        let x = match x {
+                                            Value::Object(Map(m)) if key == "threads" => {
+                                                Value::Object(Map(m
+                                                    .iter()
+                                                    .filter(|(k, _)| thread_builds(k))
+                                                    .cloned()
+                                                    .collect()))
+                                            }
+                                            x => x.clone(),
+                                        };
+                                        assert!(y.is_null() || x == *y, "{key}");
                                     }
                                 }
                                 _ => assert_eq!(a, b, "{key}"),
