@@ -94,10 +94,24 @@ pub struct Outcome {
     pub not_grouped: Vec<NotGrouped>,
 }
 
-/// One report as it is grouped, for streaming output (`--format ndjson`).
+/// One report as it is grouped, for streaming output (`--format ndjson`),
+/// or how far the run has come (for a progress bar).
 pub enum Event<'a> {
     Report(&'a ReportSummary),
     NotGrouped(&'a NotGrouped),
+    Progress(Progress),
+}
+
+/// How far a run has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// The paths are walked: this many files to take in.
+    Walked { files: usize },
+    /// This many of them are taken in (read, or known to the database).
+    Read { done: usize },
+    /// The examples of this many buckets are being analyzed for their
+    /// leading hypotheses.
+    Hypotheses { buckets: usize },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -211,6 +225,7 @@ fn group_in_pool(
 
     let (files, walk_errors) = walked;
     out.totals.files = files.len();
+    on_event(Event::Progress(Progress::Walked { files: files.len() }));
     for e in walk_errors {
         let ng = NotGrouped {
             path: e.path.display().to_string(),
@@ -243,7 +258,9 @@ fn group_in_pool(
         };
         // What one chunk's results add to the outcome; false when the store
         // writer has stopped (joining it below reports its error).
+        let mut done = 0usize;
         let mut take_in = |results: Vec<Processed>| -> bool {
+            done += results.len();
             let mut new_reports = Vec::new();
             let mut new_bad = Vec::new();
             let mut new_files = Vec::new();
@@ -303,6 +320,7 @@ fn group_in_pool(
                     }
                 }
             }
+            on_event(Event::Progress(Progress::Read { done }));
             !storing || batches.send((new_reports, new_bad, new_files)).is_ok()
         };
         // The workers read a chunk while this thread takes in the one before
@@ -374,6 +392,9 @@ fn group_in_pool(
     out.totals.reports = grouped_now + out.totals.from_db;
     let mut sorted = buckets.into_sorted();
     if !opts.no_hypotheses {
+        on_event(Event::Progress(Progress::Hypotheses {
+            buckets: sorted.len(),
+        }));
         add_hypotheses(pool, &mut sorted, store.as_ref())?;
     }
     let rules = crashlens_knowledge::signature::builtin();

@@ -50,9 +50,11 @@ struct NotGroupedLine<'a> {
     not_grouped: &'a str,
 }
 
-/// One NDJSON line for a report (or a file that was not grouped).
+/// One NDJSON line for a report (or a file that was not grouped); nothing
+/// for progress.
 pub fn write_event(w: &mut dyn Write, e: &Event) -> io::Result<()> {
     match e {
+        Event::Progress(_) => return Ok(()),
         Event::Report(s) => serde_json::to_writer(&mut *w, s).map_err(io::Error::other)?,
         Event::NotGrouped(n) => serde_json::to_writer(
             &mut *w,

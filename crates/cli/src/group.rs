@@ -8,7 +8,7 @@
 //! errors.
 
 use crashlens_bucket::output::{self, Format as OutFormat};
-use crashlens_bucket::{Event, Options};
+use crashlens_bucket::{Event, Options, Progress};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,7 +38,8 @@ reporters are skipped, and generic frames (malloc internals, objc_msgSend) are
 kept but do not end it. Unsymbolicated frames are written image+offset, or,
 in no listed image (JIT code, say), by their offset within their page, which
 address slides keep. Rules: knowledge/frames.toml and knowledge/signature.toml;
-every output field: docs/group-output.md.";
+every output field: docs/group-output.md. On a terminal, a progress bar on
+stderr shows the files taken in; it is cleared before the output is written.";
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -125,8 +126,13 @@ pub fn run(args: Args) -> ExitCode {
         no_hypotheses: args.no_hypotheses,
     };
     let mut write_error: Option<std::io::Error> = None;
+    let bar = Bar::new();
     let result = {
         let mut on_event = |e: Event| {
+            if let Event::Progress(p) = e {
+                bar.show(p);
+                return;
+            }
             if out_format == OutFormat::Ndjson && write_error.is_none() {
                 if let Err(err) = output::write_event(&mut out, &e) {
                     write_error = Some(err);
@@ -135,6 +141,7 @@ pub fn run(args: Args) -> ExitCode {
         };
         crashlens_bucket::group(&args.paths, &opts, &mut on_event)
     };
+    bar.clear();
     let outcome = match result {
         Ok(o) => o,
         Err(e) => {
@@ -153,6 +160,51 @@ pub fn run(args: Args) -> ExitCode {
         );
     }
     finish(output::write_outcome(&mut out, &outcome, out_format), out)
+}
+
+/// Progress on stderr while the files are taken in and the bucket examples
+/// analyzed, when stderr is a terminal (never in a pipe or a log); cleared
+/// before the output is written.
+struct Bar(Option<indicatif::ProgressBar>);
+
+impl Bar {
+    fn new() -> Bar {
+        Bar(std::io::stderr()
+            .is_terminal()
+            .then(indicatif::ProgressBar::no_length))
+    }
+
+    fn show(&self, p: Progress) {
+        let Some(bar) = &self.0 else {
+            return;
+        };
+        match p {
+            Progress::Walked { files } => {
+                if let Ok(style) = indicatif::ProgressStyle::with_template(
+                    "{elapsed_precise} [{bar:30}] {pos}/{len} files, {eta} left",
+                ) {
+                    bar.set_style(style.progress_chars("=> "));
+                }
+                bar.set_length(files as u64);
+            }
+            Progress::Read { done } => bar.set_position(done as u64),
+            Progress::Hypotheses { buckets } => {
+                if let Ok(style) =
+                    indicatif::ProgressStyle::with_template("{elapsed_precise} {spinner} {msg}")
+                {
+                    bar.set_style(style);
+                }
+                bar.set_message(format!("analyzing {buckets} bucket examples"));
+                bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            }
+        }
+    }
+
+    fn clear(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 fn finish(result: std::io::Result<()>, mut out: impl Write) -> ExitCode {

@@ -90,6 +90,16 @@ fn json_has_buckets_largest_first_with_what_each_bucket_shows() {
 }
 
 #[test]
+fn no_progress_is_written_when_stderr_is_not_a_terminal() {
+    // The progress bar is for terminals: in a pipe or a log, stderr stays
+    // empty for a run without bad input.
+    let a = apple();
+    let o = group(&[a.to_str().unwrap(), "--format", "json"]);
+    assert!(o.status.success());
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+}
+
+#[test]
 fn the_leading_hypothesis_comes_from_the_analysis() {
     let a = apple().join("inket-MacSymbolicator");
     let v = json(&[a.to_str().unwrap(), "--format", "json"]);
