@@ -125,7 +125,9 @@ pub enum GroupError {
 /// The version of the code that writes signatures from the rules: raised
 /// whenever a change makes it write another text for some report, so that a
 /// database of the older texts is rebuilt rather than mixed with them.
-/// 2: a frame in no listed image is written by its offset within its page.
+/// 2: a frame in no listed image is written by its offset within its page,
+/// and a numeric exception type's kill reason (its first code) is part of
+/// the exception.
 const SIGNATURE_CODE: u32 = 2;
 
 /// The fingerprint of everything a stored signature depends on.

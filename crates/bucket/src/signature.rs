@@ -17,6 +17,7 @@
 //! symbol's normalized text and list class from a per-thread memo (built-in
 //! rules and lists only; a hit is checked against the whole symbol).
 
+use crashlens_knowledge::codes;
 use crashlens_knowledge::frames::{self, FrameClass, FrameLists};
 use crashlens_knowledge::memo::KeyIsHash;
 use crashlens_knowledge::signature::{self as sigrules, SignatureRules};
@@ -551,6 +552,19 @@ impl Engine<'_> {
                     part(&p);
                 }
             }
+        } else if let Some(code) = numeric_kill_code(report) {
+            // Older reports: "Exception Type: 00000020" and the reason in the
+            // codes. Without it, watchdog and thermal kills of one program
+            // would share a signature.
+            let mut p = String::from("0x");
+            push_hex(&mut p, code.code);
+            if full {
+                why.push(format!(
+                    "exception code {p} ('{}'): the reason for the kill, which reports with a numeric exception type give there",
+                    code.nickname
+                ));
+            }
+            part(&p);
         }
         (text, why)
     }
@@ -727,6 +741,18 @@ fn raw_frame(report: &CrashReport, f: &Frame) -> String {
             (None, None) => image.to_string(),
         },
     }
+}
+
+/// The kill reason of a report with a numeric exception type (00000020):
+/// its first exception code, when the codes table names it as a
+/// termination code (0x8badf00d, 0xc00010ff, ...).
+fn numeric_kill_code(report: &CrashReport) -> Option<&'static codes::TerminationCode> {
+    let exc = report.exception.as_ref()?;
+    let kind = exc.kind.as_deref()?.split_whitespace().next()?;
+    if !kind.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    codes::builtin().termination_code(None, *exc.codes.first()?)
 }
 
 /// "KERN_INVALID_ADDRESS" of "KERN_INVALID_ADDRESS at 0x...": the subtype's
@@ -1011,6 +1037,37 @@ mod tests {
                 frame(1, "App", Some("start_threads"), 0x1ab),
             ],
         )
+    }
+
+    #[test]
+    fn a_numeric_exception_type_keeps_its_kill_reason() {
+        // Older iOS reports: type 00000020, the reason in the codes. A
+        // watchdog kill and a thermal kill are different crashes.
+        let kill = |code: u64| {
+            let mut r = report("00000020", "", None, vec![]);
+            if let Some(e) = r.exception.as_mut() {
+                e.signal = None;
+                e.codes = vec![code];
+            }
+            r
+        };
+        let engine = Engine::default();
+        assert_eq!(
+            engine.signature(&kill(0x8bad_f00d)).exception,
+            "00000020 / 0x8badf00d"
+        );
+        assert_eq!(
+            engine.signature(&kill(0xc000_10ff)).exception,
+            "00000020 / 0xc00010ff"
+        );
+        // A code the table does not name stays out (it may be an address).
+        assert_eq!(engine.signature(&kill(0x1234)).exception, "00000020");
+        // A named type's codes stay out too.
+        let mut named = report("EXC_CRASH", "SIGKILL", None, vec![]);
+        if let Some(e) = named.exception.as_mut() {
+            e.codes = vec![0x8bad_f00d];
+        }
+        assert_eq!(engine.signature(&named).exception, "EXC_CRASH / SIGKILL");
     }
 
     #[test]

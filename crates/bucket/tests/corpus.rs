@@ -187,6 +187,20 @@ fn a_frame_in_no_image_is_written_by_its_page_offset() {
 }
 
 #[test]
+fn a_numeric_exception_type_keeps_the_kill_reason_of_its_codes() {
+    // train_thermal.crash: "Exception Type: 00000020", "Exception Codes:
+    // 0xc00010ff" (thermal), "Highlighted Thread: 0" and no crashed thread.
+    let r = crashlens_read::read_file(
+        &apple().join("faisalmemon-ios-crash-dump-analysis-book/train_thermal.crash"),
+    )
+    .unwrap();
+    assert_eq!(
+        Engine::default().signature(&r).text,
+        "00000020 / 0xc00010ff | <no crashed thread in unknown process>"
+    );
+}
+
+#[test]
 fn null_dereference_offsets_enter_the_signature() {
     // XCDYouTubeKit-54.txt: SIGSEGV, SEGV_MAPERR at 0x8.
     let r = crashlens_read::read_file(
