@@ -2,6 +2,7 @@
 //! Folders are walked recursively and yield files with a report extension;
 //! files named directly are always taken. Order is sorted, so runs agree.
 
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// Extensions (lower case) that a folder walk picks up.
@@ -63,7 +64,47 @@ fn walk_dir(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<WalkError>) {
         })
         .collect();
     entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for (_, entry) in entries {
+    let items: Vec<Item> = entries.into_iter().map(|(_, e)| Item::of(e)).collect();
+    // Sub-folders are walked in parallel (the listing is system calls, and
+    // a fleet's reports are often filed a folder per day or device); what
+    // they hold is put back in name order.
+    let walked: Vec<Option<(Vec<PathBuf>, Vec<WalkError>)>> = items
+        .par_iter()
+        .map(|item| match item {
+            Item::Folder(path) => {
+                let (mut files, mut errors) = (Vec::new(), Vec::new());
+                walk_dir(path, &mut files, &mut errors);
+                Some((files, errors))
+            }
+            _ => None,
+        })
+        .collect();
+    for (item, sub) in items.into_iter().zip(walked) {
+        match (item, sub) {
+            (_, Some((sub_files, sub_errors))) => {
+                files.extend(sub_files);
+                errors.extend(sub_errors);
+            }
+            (Item::File(path), None) => files.push(path),
+            (Item::Failed(e), None) => errors.push(e),
+            _ => {}
+        }
+    }
+}
+
+/// A folder entry as the walk takes it.
+enum Item {
+    /// A file with a report extension.
+    File(PathBuf),
+    /// A folder to walk (not a link to one).
+    Folder(PathBuf),
+    /// Anything else: another file, a linked folder.
+    Skipped,
+    Failed(WalkError),
+}
+
+impl Item {
+    fn of(entry: std::fs::DirEntry) -> Item {
         let path = entry.path();
         // The entry's own type comes with the folder listing (no stat); a
         // link is followed to see what it points to. Linked files are read;
@@ -75,11 +116,11 @@ fn walk_dir(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<WalkError>) {
             Err(e) => Err(e),
         };
         match kind {
-            Ok((true, true)) => {}
-            Ok((true, false)) => walk_dir(&path, files, errors),
-            Ok(_) if has_report_extension(&path) => files.push(path),
-            Ok(_) => {}
-            Err(e) => errors.push(WalkError {
+            Ok((true, true)) => Item::Skipped,
+            Ok((true, false)) => Item::Folder(path),
+            Ok(_) if has_report_extension(&path) => Item::File(path),
+            Ok(_) => Item::Skipped,
+            Err(e) => Item::Failed(WalkError {
                 path,
                 reason: e.to_string(),
             }),
