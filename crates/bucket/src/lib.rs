@@ -357,7 +357,7 @@ fn group_in_pool(
 
     if let (Some(s), Some(db)) = (&store, opts.db.as_deref()) {
         // Decoded on a thread of their own while this one groups them.
-        store::for_each_report_on_a_thread(db, |mut summary| {
+        store::for_each_report_on_a_thread(db, |summary| {
             let Some(h) = parse_hex(&summary.hash) else {
                 return;
             };
@@ -367,8 +367,8 @@ fn group_in_pool(
                     summary.path = p.clone();
                 }
                 out.totals.from_db += 1;
-                buckets.add(&summary);
-                on_event(Event::Report(&summary));
+                buckets.add(summary);
+                on_event(Event::Report(summary));
             }
         })?;
         for u in s.unreadable()? {

@@ -33,13 +33,16 @@ const STORED_BATCH: usize = 256;
 
 /// [`Store::for_each_report`] for the database [`Store::open`] opened at
 /// `db`: a second connection on a thread of its own reads and decodes the
-/// summaries while `f` takes them on the calling thread, in the same order.
+/// summaries while `f` sees them on the calling thread, in the same order.
+/// Each batch seen goes back to the reader to be freed there, where it was
+/// allocated (freeing another thread's memory costs the allocator more).
 pub fn for_each_report_on_a_thread(
     db: &Path,
-    mut f: impl FnMut(ReportSummary),
+    mut f: impl FnMut(&mut ReportSummary),
 ) -> Result<(), StoreError> {
     std::thread::scope(|scope| {
         let (to_f, stored) = std::sync::mpsc::sync_channel::<Vec<ReportSummary>>(8);
+        let (seen, to_free) = std::sync::mpsc::channel::<Vec<ReportSummary>>();
         let reader = scope.spawn(move || -> Result<(), StoreError> {
             let mut batch = Vec::with_capacity(STORED_BATCH);
             Store::open_reader(db)?.for_each_report(|summary| {
@@ -50,12 +53,21 @@ pub fn for_each_report_on_a_thread(
                         &mut batch,
                         Vec::with_capacity(STORED_BATCH),
                     ));
+                    to_free.try_iter().for_each(drop);
                 }
             })?;
             let _ = to_f.send(batch);
+            drop(to_f);
+            // Until the calling thread has seen every batch.
+            to_free.iter().for_each(drop);
             Ok(())
         });
-        stored.into_iter().flatten().for_each(&mut f);
+        for mut batch in stored {
+            batch.iter_mut().for_each(&mut f);
+            // The reader may be gone (it failed): then the batch is freed here.
+            let _ = seen.send(batch);
+        }
+        drop(seen);
         reader.join().map_err(|_| StoreError::ReaderStopped)?
     })
 }
