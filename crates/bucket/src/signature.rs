@@ -671,7 +671,10 @@ fn base_name(path: &str) -> &str {
 /// How an unsymbolicated frame is written: `image+0xoffset`; else, for a
 /// frame in no listed image, its address within its page ([`unplaced`]),
 /// with the whole address beside it (`Some`) for the signature to fall back
-/// on; else `???#index`. Two frames of one image never get the same text.
+/// on; else `???#index`. Two frames at different offsets of one listed image
+/// never get the same text; two frames in no listed image do when their
+/// addresses agree in their last 12 bits, which is why a signature of such
+/// frames alone keeps the whole addresses.
 fn unsymbolicated(report: &CrashReport, f: &Frame) -> (String, Option<String>) {
     let img = report.image_of(f).filter(|i| !i.placeholder);
     let offset = f.image_offset.or_else(|| f.address?.checked_sub(img?.base));

@@ -68,26 +68,31 @@ fn walk_dir(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<WalkError>) {
     // Sub-folders are walked in parallel (the listing is system calls, and
     // a fleet's reports are often filed a folder per day or device); what
     // they hold is put back in name order.
-    let walked: Vec<Option<(Vec<PathBuf>, Vec<WalkError>)>> = items
+    let walked: Vec<(Vec<PathBuf>, Vec<WalkError>)> = items
         .par_iter()
-        .map(|item| match item {
-            Item::Folder(path) => {
-                let (mut files, mut errors) = (Vec::new(), Vec::new());
-                walk_dir(path, &mut files, &mut errors);
-                Some((files, errors))
-            }
+        .filter_map(|item| match item {
+            Item::Folder(path) => Some(path),
             _ => None,
         })
+        .map(|path| {
+            let (mut files, mut errors) = (Vec::new(), Vec::new());
+            walk_dir(path, &mut files, &mut errors);
+            (files, errors)
+        })
         .collect();
-    for (item, sub) in items.into_iter().zip(walked) {
-        match (item, sub) {
-            (_, Some((sub_files, sub_errors))) => {
-                files.extend(sub_files);
-                errors.extend(sub_errors);
+    // `collect` keeps the order: the folders' walks come in name order.
+    let mut walked = walked.into_iter();
+    for item in items {
+        match item {
+            Item::File(path) => files.push(path),
+            Item::Folder(_) => {
+                if let Some((sub_files, sub_errors)) = walked.next() {
+                    files.extend(sub_files);
+                    errors.extend(sub_errors);
+                }
             }
-            (Item::File(path), None) => files.push(path),
-            (Item::Failed(e), None) => errors.push(e),
-            _ => {}
+            Item::Failed(e) => errors.push(e),
+            Item::Skipped => {}
         }
     }
 }
