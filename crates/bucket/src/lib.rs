@@ -109,8 +109,8 @@ pub enum Progress {
     Walked { files: usize },
     /// This many of them are taken in (read, or known to the database).
     Read { done: usize },
-    /// The examples of this many buckets are being analyzed for their
-    /// leading hypotheses.
+    /// The examples of this many buckets (those whose leading hypothesis
+    /// the database does not know) are being analyzed.
     Hypotheses { buckets: usize },
 }
 
@@ -395,10 +395,9 @@ fn group_in_pool(
     out.totals.reports = grouped_now + out.totals.from_db;
     let mut sorted = buckets.into_sorted();
     if !opts.no_hypotheses {
-        on_event(Event::Progress(Progress::Hypotheses {
-            buckets: sorted.len(),
-        }));
-        add_hypotheses(pool, &mut sorted, store.as_ref())?;
+        add_hypotheses(pool, &mut sorted, store.as_ref(), &mut |buckets| {
+            on_event(Event::Progress(Progress::Hypotheses { buckets }))
+        })?;
     }
     let rules = crashlens_knowledge::signature::builtin();
     out.possibly_the_same = similar::near_duplicates(&sorted, rules.similarity_threshold);
@@ -437,6 +436,7 @@ fn add_hypotheses(
     pool: &rayon::ThreadPool,
     buckets: &mut [Bucket],
     store: Option<&Store>,
+    to_analyze: &mut dyn FnMut(usize),
 ) -> Result<(), StoreError> {
     let mut todo: Vec<usize> = Vec::new();
     for (i, b) in buckets.iter_mut().enumerate() {
@@ -448,6 +448,9 @@ fn add_hypotheses(
             Some(h) => b.hypothesis = h,
             None => todo.push(i),
         }
+    }
+    if !todo.is_empty() {
+        to_analyze(todo.len());
     }
     let examples: Vec<(usize, &str)> = todo
         .iter()
