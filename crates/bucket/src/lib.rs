@@ -130,14 +130,24 @@ pub enum GroupError {
 /// the exception.
 const SIGNATURE_CODE: u32 = 2;
 
-/// The fingerprint of everything a stored signature depends on.
+/// The fingerprint of everything a stored signature depends on: this
+/// version's code and every knowledge file a signature reads (the rules and
+/// lists; the owner rules, through the blamed frame; the codes, for kill
+/// reasons and page sizes).
 pub fn rules_fingerprint() -> String {
-    let text = concat!(
-        env!("CARGO_PKG_VERSION"),
-        include_str!("../../../knowledge/signature.toml"),
-        include_str!("../../../knowledge/frames.toml")
+    use crashlens_knowledge::{codes, frames, owners, signature};
+    let mut text = format!(
+        "signature code {SIGNATURE_CODE}\n{}\n",
+        env!("CARGO_PKG_VERSION")
     );
-    let text = format!("signature code {SIGNATURE_CODE}\n{text}");
+    for file in [
+        signature::BUILTIN_TOML,
+        frames::BUILTIN_TOML,
+        owners::BUILTIN_TOML,
+        codes::BUILTIN_TOML,
+    ] {
+        text.push_str(file);
+    }
     format!("{:032x}", content_hash(text.as_bytes()))
 }
 

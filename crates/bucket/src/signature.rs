@@ -552,7 +552,11 @@ impl Engine<'_> {
                     part(&p);
                 }
             }
-        } else if let Some(code) = numeric_kill_code(report) {
+        } else if let Some(code) = report
+            .exception
+            .as_ref()
+            .and_then(|e| codes::builtin().numeric_kill_reason(e.kind.as_deref()?, &e.codes))
+        {
             // Older reports: "Exception Type: 00000020" and the reason in the
             // codes. Without it, watchdog and thermal kills of one program
             // would share a signature.
@@ -673,8 +677,8 @@ fn base_name(path: &str) -> &str {
 /// with the whole address beside it (`Some`) for the signature to fall back
 /// on; else `???#index`. Two frames at different offsets of one listed image
 /// never get the same text; two frames in no listed image do when their
-/// addresses agree in their last 12 bits, which is why a signature of such
-/// frames alone keeps the whole addresses.
+/// addresses agree within a page, which is why a signature of such frames
+/// alone keeps the whole addresses.
 fn unsymbolicated(report: &CrashReport, f: &Frame) -> (String, Option<String>) {
     let img = report.image_of(f).filter(|i| !i.placeholder);
     let offset = f.image_offset.or_else(|| f.address?.checked_sub(img?.base));
@@ -696,19 +700,16 @@ fn unsymbolicated(report: &CrashReport, f: &Frame) -> (String, Option<String>) {
     }
 }
 
-/// Address slides (ASLR) move code by whole pages, and a page is at least
-/// 4 KiB on every platform we read, so an address's last 12 bits name the
-/// same instruction in every run.
-const PAGE_MASK: u64 = 0xfff;
-
 /// A frame with an address but no image base to measure it from (JIT code,
 /// Rosetta's runtime, a trampoline the report lists no image for): its
 /// address changes with every slide, its offset within its page does not.
 /// `name@page+0xf40`, and the whole `name@0x7fff0144ff40` for when nothing
 /// else in the signature tells crashes apart (see [`Engine::walk`]).
+/// The page is the smallest any arch has (`knowledge/codes.toml`, 4 KiB).
 fn unplaced(name: &str, address: u64) -> (String, Option<String>) {
+    let page_mask = codes::builtin().smallest_page_size() - 1;
     (
-        format!("{name}@page+0x{:x}", address & PAGE_MASK),
+        format!("{name}@page+0x{:x}", address & page_mask),
         Some(format!("{name}@0x{address:x}")),
     )
 }
@@ -744,18 +745,6 @@ fn raw_frame(report: &CrashReport, f: &Frame) -> String {
             (None, None) => image.to_string(),
         },
     }
-}
-
-/// The kill reason of a report with a numeric exception type (00000020):
-/// its first exception code, when the codes table names it as a
-/// termination code (0x8badf00d, 0xc00010ff, ...).
-fn numeric_kill_code(report: &CrashReport) -> Option<&'static codes::TerminationCode> {
-    let exc = report.exception.as_ref()?;
-    let kind = exc.kind.as_deref()?.split_whitespace().next()?;
-    if !kind.bytes().all(|c| c.is_ascii_hexdigit()) {
-        return None;
-    }
-    codes::builtin().termination_code(None, *exc.codes.first()?)
 }
 
 /// "KERN_INVALID_ADDRESS" of "KERN_INVALID_ADDRESS at 0x...": the subtype's

@@ -225,6 +225,17 @@ pub struct ExceptionType {
     pub detail: String,
 }
 
+/// The value of a numeric exception type as older or third-party reports
+/// print it ("00000020", "0 (0)", "0x20"); `None` for a named one.
+pub fn numeric_type_value(kind: &str) -> Option<u64> {
+    let w = kind.split_whitespace().next()?;
+    let digits = w.strip_prefix("0x").unwrap_or(w);
+    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    u64::from_str_radix(digits, 16).ok()
+}
+
 /// A numeric exception type as older reports print it ("00000020", "0 (0)").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NumericType {
@@ -789,6 +800,15 @@ impl Codes {
             .find(|n| n.name.eq_ignore_ascii_case(name))
     }
 
+    /// The kill reason of a report with a numeric exception type (older iOS
+    /// reports: `00000020`, the reason in the codes): its first exception
+    /// code, when this table names it as a termination code (`0x8badf00d`,
+    /// `0xc00010ff`, ...). The analysis explains it and signatures keep it.
+    pub fn numeric_kill_reason(&self, kind: &str, codes: &[u64]) -> Option<&TerminationCode> {
+        numeric_type_value(kind)?;
+        self.termination_code(None, *codes.first()?)
+    }
+
     /// A termination code in a namespace: an entry for that namespace first, then a
     /// namespace-free one (never for SIGNAL, whose codes are signal numbers).
     pub fn termination_code(&self, namespace: Option<&str>, code: u64) -> Option<&TerminationCode> {
@@ -845,5 +865,17 @@ impl Codes {
             .iter()
             .find(|p| p.arch == arch)
             .map(|p| p.bytes)
+    }
+
+    /// The smallest page size of any arch (4 KiB when the table names none):
+    /// address slides move code by whole pages of its arch, so an address's
+    /// offset within a page this size is the same in every run, whatever the
+    /// arch. Page sizes are powers of two (checked when the table is read).
+    pub fn smallest_page_size(&self) -> u64 {
+        self.page_sizes
+            .iter()
+            .map(|p| p.bytes)
+            .min()
+            .unwrap_or(0x1000)
     }
 }

@@ -13,7 +13,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 const FILE: &str = "knowledge/signature.toml";
-const TEXT: &str = include_str!("../../../knowledge/signature.toml");
+pub const BUILTIN_TOML: &str = include_str!("../../../knowledge/signature.toml");
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -194,7 +194,7 @@ impl SignatureRules {
 
     /// The built-in table.
     pub fn load_builtin() -> Result<SignatureRules, KnowledgeError> {
-        SignatureRules::parse(FILE, TEXT)
+        SignatureRules::parse(FILE, BUILTIN_TOML)
     }
 
     /// The first skip rule that matches a frame.

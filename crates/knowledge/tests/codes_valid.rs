@@ -112,6 +112,24 @@ fn lookups_answer_known_values() {
     assert_eq!(c.sentinel_at(0xbbadbeef, 1).unwrap().value, 0xbbadbeef);
     assert_eq!(c.page_size("arm64"), Some(0x4000));
     assert_eq!(c.page_size("x86_64"), Some(0x1000));
+    assert_eq!(c.smallest_page_size(), 0x1000);
+    // Old iOS reports: a numeric type, the kill reason in the first code.
+    let kill = c.numeric_kill_reason("00000020", &[0xc00010ff]).unwrap();
+    assert_eq!(kill.category, "thermal");
+    assert_eq!(
+        c.numeric_kill_reason("0x20", &[0x8badf00d])
+            .unwrap()
+            .category,
+        "watchdog"
+    );
+    assert!(c.numeric_kill_reason("EXC_CRASH", &[0x8badf00d]).is_none());
+    assert!(c.numeric_kill_reason("00000020", &[0x1234]).is_none());
+    assert!(c.numeric_kill_reason("00000020", &[]).is_none());
+    assert_eq!(codes::numeric_type_value("0 (0)"), Some(0));
+    assert_eq!(codes::numeric_type_value("00000020"), Some(0x20));
+    assert_eq!(codes::numeric_type_value("0x20"), Some(0x20));
+    assert_eq!(codes::numeric_type_value("EXC_CRASH (SIGABRT)"), None);
+    assert_eq!(codes::numeric_type_value(""), None);
 }
 
 #[test]

@@ -13,16 +13,6 @@ fn first_word(s: &str) -> &str {
     s.split_whitespace().next().unwrap_or("")
 }
 
-/// A numeric exception type as written ("00000020", "0", "0x20").
-fn numeric_type(s: &str) -> Option<u64> {
-    let w = first_word(s);
-    let digits = w.strip_prefix("0x").unwrap_or(w);
-    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
-        return None;
-    }
-    u64::from_str_radix(digits, 16).ok()
-}
-
 /// "SIGSEGV (11): segmentation fault (...)".
 fn signal_words(codes: &Codes, name: &str) -> Option<String> {
     let s = codes.signal(name)?;
@@ -101,7 +91,7 @@ pub fn run(cx: &Context, a: &mut Analysis) {
             .push(Evidence::field("exception.type").value(raw_kind.unwrap_or(k).to_string()));
         if let Some(t) = codes.exception_type(k) {
             ex.kind_meaning = Some(t.meaning.clone());
-        } else if let Some(n) = numeric_type(k) {
+        } else if let Some(n) = codes::numeric_type_value(k) {
             match codes.numeric_type(n) {
                 Some(nt) => {
                     ex.kind_meaning = Some(nt.meaning.clone());
@@ -297,7 +287,10 @@ pub fn run(cx: &Context, a: &mut Analysis) {
 
     // The headline finding.
     let mut title = match ex.kind.clone() {
-        Some(k) if numeric_type(&k).is_some() && codes.exception_type(first_word(&k)).is_none() => {
+        Some(k)
+            if codes::numeric_type_value(&k).is_some()
+                && codes.exception_type(first_word(&k)).is_none() =>
+        {
             format!("exception type {k}")
         }
         Some(k) => k,

@@ -160,26 +160,19 @@ pub fn run(cx: &Context, a: &mut Analysis) {
     } else if let Some(exc) = &report.exception {
         // Old reports: "Exception Type: 00000020" with the reason in the codes.
         let kind = exc.kind.as_deref().map(first_word).unwrap_or("");
-        let numeric = !kind.is_empty() && kind.chars().all(|c| c.is_ascii_hexdigit());
-        if numeric {
-            if let Some(tc) = exc
-                .codes
-                .first()
-                .and_then(|&c| codes.termination_code(None, c))
-            {
-                te.code = Some(tc.code);
-                te.category = Some(tc.category.clone());
-                te.meaning = Some(format!(
-                    "{}: {} ('{}')",
-                    hex::short(tc.code),
-                    tc.meaning,
-                    tc.nickname
-                ));
-                te.evidence
-                    .push(Evidence::field("exception.type").value(kind));
-                te.evidence
-                    .push(Evidence::field("exception.codes[0]").value(hex::short(tc.code)));
-            }
+        if let Some(tc) = codes.numeric_kill_reason(kind, &exc.codes) {
+            te.code = Some(tc.code);
+            te.category = Some(tc.category.clone());
+            te.meaning = Some(format!(
+                "{}: {} ('{}')",
+                hex::short(tc.code),
+                tc.meaning,
+                tc.nickname
+            ));
+            te.evidence
+                .push(Evidence::field("exception.type").value(kind));
+            te.evidence
+                .push(Evidence::field("exception.codes[0]").value(hex::short(tc.code)));
         }
     }
 
