@@ -878,6 +878,13 @@ fn frames(
     out
 }
 
+/// The fields of a thread that [`thread`] reads for a signature or summary:
+/// all it reads but the register state (`threadState`). The skimmed read
+/// builds only these (see `skim.rs`); the others are checked, not built.
+pub(crate) fn thread_field_for_summary(key: &str) -> bool {
+    matches!(key, "id" | "name" | "queue" | "triggered" | "frames")
+}
+
 fn thread(
     rd: &mut Reader<'_>,
     i: usize,
@@ -1009,6 +1016,30 @@ fn register(
 mod tests {
     /// Every field `parse_body` matches by name is one `reads_field` names
     /// (the skim builds only those), read from `parse_body`'s own source.
+    #[test]
+    fn thread_field_for_summary_names_every_field_thread_reads_but_registers() {
+        let src = include_str!("ips.rs");
+        let start = src.find("\nfn thread(").unwrap();
+        let body = &src[start..];
+        let body = &body[..body.find("\n}\n").unwrap()];
+        let mut seen = 0;
+        for line in body.lines() {
+            let t = line.trim_start();
+            if let Some((key, tail)) = t.strip_prefix('"').and_then(|r| r.split_once('"')) {
+                if tail.trim_start().starts_with("=>") {
+                    assert_eq!(
+                        super::thread_field_for_summary(key),
+                        key != "threadState",
+                        "{key}"
+                    );
+                    seen += 1;
+                }
+            }
+        }
+        assert_eq!(seen, 6, "fields found in thread()");
+        assert!(!super::thread_field_for_summary("instructionState"));
+    }
+
     #[test]
     fn reads_field_names_every_field_parse_body_reads() {
         let src = include_str!("ips.rs");

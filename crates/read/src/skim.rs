@@ -422,16 +422,11 @@ fn crash_body(s: &str) -> Option<CrashBody<'_>> {
     })
 }
 
-/// The fields of a kept thread that are built: what `ips::thread` reads for
-/// a signature or summary. The others (the register state, the instruction
-/// bytes around the pc) are checked, not built; the full read files them
-/// under the thread's state and `extras`, which no signature or summary reads.
-fn thread_builds(key: &str) -> bool {
-    matches!(key, "id" | "name" | "queue" | "triggered" | "frames")
-}
-
 /// A kept thread at `i` (two levels below the body's root), built as
-/// [`build`] would with only [`thread_builds`]' fields.
+/// [`build`] would with only the fields a signature or summary reads
+/// ([`crate::ips::thread_field_for_summary`]). The others (the register
+/// state, the instruction bytes around the pc) are checked, not built; the
+/// full read files them under the thread's state and `extras`.
 fn build_thread(s: &str, i: usize) -> Option<(Value<'_>, usize)> {
     let b = s.as_bytes();
     if b.get(i) != Some(&b'{') {
@@ -440,7 +435,7 @@ fn build_thread(s: &str, i: usize) -> Option<(Value<'_>, usize)> {
     let mut entries = Vec::new();
     let end = walk_object(b, i, |(ka, kz), at| {
         let k = string_text(s, ka, kz)?;
-        if !thread_builds(&k) {
+        if !crate::ips::thread_field_for_summary(&k) {
             return value_end(b, at);
         }
         let (v, end) = build(s, at, 3)?;
@@ -900,7 +895,9 @@ mod tests {
                                             Value::Object(Map(m)) if key == "threads" => {
                                                 Value::Object(Map(m
                                                     .iter()
-                                                    .filter(|(k, _)| thread_builds(k))
+                                                    .filter(|(k, _)| {
+                                                        crate::ips::thread_field_for_summary(k)
+                                                    })
                                                     .cloned()
                                                     .collect()))
                                             }
