@@ -20,6 +20,11 @@ fn run(paths: &[PathBuf], opts: &Options) -> Outcome {
     group(paths, opts, &mut |_: Event| {}).unwrap()
 }
 
+/// A report of the Apple corpus, read in full.
+fn apple_report(rel: &str) -> crashlens_model::CrashReport {
+    crashlens_read::read_file(&apple().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
 fn bucket_of<'a>(o: &'a Outcome, path: &str) -> &'a crashlens_bucket::Bucket {
     // A bucket keeps one example; find the bucket by the signature of the file.
     let report = crashlens_read::read_file(Path::new(path)).unwrap();
@@ -130,7 +135,7 @@ fn the_ips_twin_signature_is_what_the_report_shows() {
     // Thread 0: _assertionFailure twice (Swift assertion, skipped), then two
     // unsymbolicated app frames at 0x102230000 + 25788 and + 25036, then
     // -[UIViewController _sendViewDidLoadWithAppearanceProxyObjectTaggingEnabled].
-    let report = crashlens_read::read_file(&apple().join(TWINS[0].1)).unwrap();
+    let report = apple_report(TWINS[0].1);
     let x = Engine::default().explain(&report);
     assert_eq!(
         x.signature.text,
@@ -149,7 +154,7 @@ fn the_ips_twin_signature_is_what_the_report_shows() {
 fn raise_frames_are_skipped_in_the_simulator_twin() {
     // Frames 0-2: __pthread_kill, pthread_kill, raise; 3 and 4 in the app at
     // 0x106644000 + 17106 and + 22576; 5 a SwiftUI closure.
-    let report = crashlens_read::read_file(&apple().join(TWINS[1].1)).unwrap();
+    let report = apple_report(TWINS[1].1);
     let x = Engine::default().explain(&report);
     for s in &x.steps[..3] {
         assert!(matches!(s.decision, Decision::Skipped { .. }), "{s:?}");
@@ -169,10 +174,9 @@ fn a_frame_in_no_image_is_written_by_its_page_offset() {
     // 0x00007fff0144ff40, which no Binary Images line covers (Rosetta's
     // runtime); then __pthread_kill and abort, then the app's start_threads
     // and a thunk. Another launch slides that address by whole pages.
-    let report = crashlens_read::read_file(&apple().join(
+    let report = apple_report(
         "faisalmemon-ios-crash-dump-analysis-book/icdab_rosetta_thread-osx-x86-translated-0.crash",
-    ))
-    .unwrap();
+    );
     let x = Engine::default().explain(&report);
     assert_eq!(
         x.signature.text,
@@ -190,10 +194,7 @@ fn a_frame_in_no_image_is_written_by_its_page_offset() {
 fn a_numeric_exception_type_keeps_the_kill_reason_of_its_codes() {
     // train_thermal.crash: "Exception Type: 00000020", "Exception Codes:
     // 0xc00010ff" (thermal), "Highlighted Thread: 0" and no crashed thread.
-    let r = crashlens_read::read_file(
-        &apple().join("faisalmemon-ios-crash-dump-analysis-book/train_thermal.crash"),
-    )
-    .unwrap();
+    let r = apple_report("faisalmemon-ios-crash-dump-analysis-book/train_thermal.crash");
     assert_eq!(
         Engine::default().signature(&r).text,
         "00000020 / 0xc00010ff | <no crashed thread in unknown process>"
@@ -203,18 +204,13 @@ fn a_numeric_exception_type_keeps_the_kill_reason_of_its_codes() {
 #[test]
 fn null_dereference_offsets_enter_the_signature() {
     // XCDYouTubeKit-54.txt: SIGSEGV, SEGV_MAPERR at 0x8.
-    let r = crashlens_read::read_file(
-        &apple().join("getsentry-apple-crash-report-parser/XCDYouTubeKit-54.txt"),
-    )
-    .unwrap();
+    let r = apple_report("getsentry-apple-crash-report-parser/XCDYouTubeKit-54.txt");
     assert_eq!(
         Engine::default().signature(&r).exception,
         "SIGSEGV / NULL+0x8"
     );
     // single-target-crash.ips: KERN_INVALID_ADDRESS at 0x1.
-    let r =
-        crashlens_read::read_file(&apple().join("inket-MacSymbolicator/single-target-crash.ips"))
-            .unwrap();
+    let r = apple_report("inket-MacSymbolicator/single-target-crash.ips");
     assert_eq!(
         Engine::default().signature(&r).exception,
         "EXC_BAD_ACCESS / SIGSEGV / NULL+0x1"
