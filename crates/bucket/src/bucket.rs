@@ -4,6 +4,7 @@
 //! names, one example file and the leading hypothesis.
 
 use crate::summary::ReportSummary;
+use crashlens_knowledge::memo::TextIsHashed;
 use crashlens_model::time::parse_timestamp;
 use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
@@ -171,10 +172,12 @@ impl Bucket {
     }
 }
 
-/// Buckets being filled, keyed by signature.
+/// Buckets being filled, keyed by signature (hashed with XXH3, not SipHash:
+/// every report's signature is looked up, and the order of the map never
+/// reaches the output, which [`Buckets::into_sorted`] sorts).
 #[derive(Debug, Default)]
 pub struct Buckets {
-    map: HashMap<String, Bucket>,
+    map: HashMap<String, Bucket, TextIsHashed>,
 }
 
 impl Buckets {

@@ -58,7 +58,11 @@ pub(crate) fn process(
     known: Option<&HashSet<u128, KeyIsHash>>,
     engine: &Engine,
 ) -> Processed {
-    let path_s = path.display().to_string();
+    // As `display()` writes it, without its character-by-character check
+    // when the path is UTF-8 (nearly always).
+    let path_s = path
+        .to_str()
+        .map_or_else(|| path.display().to_string(), str::to_owned);
     let bad = |reason: String, hash: Option<u128>, not_a_crash: bool, stamp: Option<FileStamp>| {
         Processed::bad(path_s.clone(), reason, hash, not_a_crash, stamp)
     };
