@@ -220,9 +220,8 @@ fn group_in_pool(
                 Ok(hashes.iter().filter_map(|h| parse_hex(h)).collect())
             })
         });
-        // In the pool: its threads walk sub-folders in parallel. With stamps
-        // to compare, the walk takes each file's stat.
-        let walked = pool.install(|| walk::walk_with(paths, files_db.is_some()));
+        // In the pool: its threads walk sub-folders in parallel.
+        let walked = pool.install(|| walk::walk(paths));
         let stamps = stamps.map(join_reader).transpose()?;
         let known = known.map(join_reader).transpose()?;
         Ok((walked, stamps, known))
@@ -264,10 +263,10 @@ fn group_in_pool(
                 Ok(())
             })
         });
-        let read_chunk = |chunk: &[walk::Found]| -> Vec<Processed> {
+        let read_chunk = |chunk: &[PathBuf]| -> Vec<Processed> {
             chunk
                 .par_iter()
-                .map(|(p, st)| process(p, *st, stamps.as_ref(), known.as_ref(), &engine))
+                .map(|p| process(p, stamps.as_ref(), known.as_ref(), &engine))
                 .collect()
         };
         // What one chunk's results add to the outcome; false when the store

@@ -9,7 +9,6 @@ use crashlens_knowledge::memo::KeyIsHash;
 use crashlens_read::{ReadError, MAX_REPORT_BYTES};
 
 use crate::store::{FileStamp, FileStamps};
-use crate::walk::Stat;
 use crate::{hex, parse_hex, summary, Engine, NotGrouped, ReportSummary};
 
 /// What became of one file.
@@ -52,11 +51,9 @@ impl Processed {
     }
 }
 
-/// Reads, hashes and summarizes one file; `stat` is what the walk found
-/// of it, if it was asked to look.
+/// Reads, hashes and summarizes one file.
 pub(crate) fn process(
     path: &Path,
-    stat: Option<Stat>,
     stamps: Option<&FileStamps>,
     known: Option<&HashSet<u128, KeyIsHash>>,
     engine: &Engine,
@@ -69,25 +66,27 @@ pub(crate) fn process(
     let bad = |reason: String, hash: Option<u128>, not_a_crash: bool, stamp: Option<FileStamp>| {
         Processed::bad(path_s.clone(), reason, hash, not_a_crash, stamp)
     };
-    // With stamps, most files are known by their stamp alone: one stat (the
-    // walk's, when it took one), no open. Without, the size and time come
-    // from the file opened to read it.
-    let (meta, opened) = match (stat, stamps) {
-        (Some(st), Some(_)) => (Ok(st), None),
-        (None, Some(_)) => (std::fs::metadata(path).map(|m| Stat::of(&m)), None),
-        (_, None) => match std::fs::File::open(path) {
-            Ok(f) => (f.metadata().map(|m| Stat::of(&m)), Some(f)),
+    // With stamps, most files are known by their stamp alone: one stat, no
+    // open. Without, the size and time come from the file opened to read it.
+    let (meta, opened) = if stamps.is_some() {
+        (std::fs::metadata(path), None)
+    } else {
+        match std::fs::File::open(path) {
+            Ok(f) => (f.metadata(), Some(f)),
             Err(e) => return bad(format!("cannot read file: {e}"), None, false, None),
-        },
+        }
     };
-    let Stat {
-        len: size,
-        mtime_ns,
-        is_file,
-    } = match meta {
+    let meta = match meta {
         Ok(m) => m,
         Err(e) => return bad(format!("cannot read file: {e}"), None, false, None),
     };
+    let size = meta.len();
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
     if let Some(st) = stamps.and_then(|s| s.get(&path_s)) {
         if st.size == size && st.mtime_ns == mtime_ns {
             if let Some(h) = parse_hex(&st.hash) {
@@ -117,7 +116,7 @@ pub(crate) fn process(
     };
     // Only an ordinary file's stat gives its length (a pipe named on the
     // command line, `<(cat x.ips)`, says 0).
-    let known_size = is_file.then_some(size);
+    let known_size = meta.is_file().then_some(size);
     READ_BUFFER.with_borrow_mut(|buffer| {
         let read = read_file(&mut file, known_size, buffer);
         drop(file);

@@ -1,8 +1,6 @@
 //! Walk: the files to read, from files and folders given on the command line.
 //! Folders are walked recursively and yield files with a report extension;
 //! files named directly are always taken. Order is sorted, so runs agree.
-//! With [`walk_with`], each file's stat can be taken on the way, relative to
-//! its folder (a second run with `--db` knows most files by their stat alone).
 
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -17,52 +15,14 @@ pub struct WalkError {
     pub reason: String,
 }
 
-/// What a run needs of a file's stat (links followed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stat {
-    pub len: u64,
-    /// Modification time, nanoseconds since the Unix epoch (0 when unknown).
-    pub mtime_ns: i64,
-    /// An ordinary file (not a pipe or a device), whose length is its size.
-    pub is_file: bool,
-}
-
-impl Stat {
-    pub fn of(m: &std::fs::Metadata) -> Stat {
-        let mtime_ns = m
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
-            .unwrap_or(0);
-        Stat {
-            len: m.len(),
-            mtime_ns,
-            is_file: m.is_file(),
-        }
-    }
-}
-
 /// The files under `paths`, sorted and without repeats, and the paths that failed.
 pub fn walk(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<WalkError>) {
-    let (files, errors) = walk_with(paths, false);
-    (files.into_iter().map(|(p, _)| p).collect(), errors)
-}
-
-/// A file found, with its stat when asked for.
-pub type Found = (PathBuf, Option<Stat>);
-
-/// [`walk`], with each file's [`Stat`] beside it when `stat` is true (`None`
-/// where the stat failed: reading the file says why). A file in a folder is
-/// stat'ed by its name in the folder just listed, not by its whole path,
-/// which the kernel would look up again component by component.
-pub fn walk_with(paths: &[PathBuf], stat: bool) -> (Vec<Found>, Vec<WalkError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for p in paths {
         match std::fs::metadata(p) {
-            Ok(m) if m.is_dir() => walk_dir(p, stat, &mut files, &mut errors),
-            Ok(m) => files.push((p.clone(), stat.then(|| Stat::of(&m)))),
+            Ok(m) if m.is_dir() => walk_dir(p, &mut files, &mut errors),
+            Ok(_) => files.push(p.clone()),
             Err(e) => errors.push(WalkError {
                 path: p.clone(),
                 reason: e.to_string(),
@@ -73,13 +33,13 @@ pub fn walk_with(paths: &[PathBuf], stat: bool) -> (Vec<Found>, Vec<WalkError>) 
     // sorted (as paths sort: component by component) and without repeats;
     // only several paths need the sort.
     if paths.len() > 1 {
-        files.sort_by(|a, b| a.0.cmp(&b.0));
-        files.dedup_by(|a, b| a.0 == b.0);
+        files.sort();
+        files.dedup();
     }
     (files, errors)
 }
 
-fn walk_dir(dir: &Path, stat: bool, files: &mut Vec<Found>, errors: &mut Vec<WalkError>) {
+fn walk_dir(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<WalkError>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -104,14 +64,11 @@ fn walk_dir(dir: &Path, stat: bool, files: &mut Vec<Found>, errors: &mut Vec<Wal
         })
         .collect();
     entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let items: Vec<Item> = entries
-        .into_iter()
-        .map(|(_, e)| Item::of(e, stat))
-        .collect();
+    let items: Vec<Item> = entries.into_iter().map(|(_, e)| Item::of(e)).collect();
     // Sub-folders are walked in parallel (the listing is system calls, and
     // a fleet's reports are often filed a folder per day or device); what
     // they hold is put back in name order.
-    let walked: Vec<(Vec<Found>, Vec<WalkError>)> = items
+    let walked: Vec<(Vec<PathBuf>, Vec<WalkError>)> = items
         .par_iter()
         .filter_map(|item| match item {
             Item::Folder(path) => Some(path),
@@ -119,7 +76,7 @@ fn walk_dir(dir: &Path, stat: bool, files: &mut Vec<Found>, errors: &mut Vec<Wal
         })
         .map(|path| {
             let (mut files, mut errors) = (Vec::new(), Vec::new());
-            walk_dir(path, stat, &mut files, &mut errors);
+            walk_dir(path, &mut files, &mut errors);
             (files, errors)
         })
         .collect();
@@ -127,7 +84,7 @@ fn walk_dir(dir: &Path, stat: bool, files: &mut Vec<Found>, errors: &mut Vec<Wal
     let mut walked = walked.into_iter();
     for item in items {
         match item {
-            Item::File(path, st) => files.push((path, st)),
+            Item::File(path) => files.push(path),
             Item::Folder(_) => {
                 if let Some((sub_files, sub_errors)) = walked.next() {
                     files.extend(sub_files);
@@ -142,8 +99,8 @@ fn walk_dir(dir: &Path, stat: bool, files: &mut Vec<Found>, errors: &mut Vec<Wal
 
 /// A folder entry as the walk takes it.
 enum Item {
-    /// A file with a report extension, and its stat when asked for.
-    File(PathBuf, Option<Stat>),
+    /// A file with a report extension.
+    File(PathBuf),
     /// A folder to walk (not a link to one).
     Folder(PathBuf),
     /// Anything else: another file, a linked folder.
@@ -152,29 +109,21 @@ enum Item {
 }
 
 impl Item {
-    fn of(entry: std::fs::DirEntry, stat: bool) -> Item {
+    fn of(entry: std::fs::DirEntry) -> Item {
         let path = entry.path();
         // The entry's own type comes with the folder listing (no stat); a
         // link is followed to see what it points to. Linked files are read;
         // linked folders are not walked (a link to a parent would loop), only
         // folders named on the command line are.
         let kind = match entry.file_type() {
-            Ok(t) if t.is_symlink() => std::fs::metadata(&path).map(|m| (m.is_dir(), Some(m))),
-            Ok(t) => Ok((t.is_dir(), None)),
+            Ok(t) if t.is_symlink() => std::fs::metadata(&path).map(|m| (m.is_dir(), true)),
+            Ok(t) => Ok((t.is_dir(), false)),
             Err(e) => Err(e),
         };
         match kind {
-            Ok((true, Some(_))) => Item::Skipped,
-            Ok((true, None)) => Item::Folder(path),
-            Ok((false, linked)) if has_report_extension(&path) => {
-                // Not a link: the entry's own stat, by its name in the folder.
-                let st = match linked {
-                    Some(m) => stat.then(|| Stat::of(&m)),
-                    None if stat => entry.metadata().ok().map(|m| Stat::of(&m)),
-                    None => None,
-                };
-                Item::File(path, st)
-            }
+            Ok((true, true)) => Item::Skipped,
+            Ok((true, false)) => Item::Folder(path),
+            Ok(_) if has_report_extension(&path) => Item::File(path),
             Ok(_) => Item::Skipped,
             Err(e) => Item::Failed(WalkError {
                 path,
@@ -244,32 +193,6 @@ mod tests {
         sorted.sort();
         assert_eq!(files, sorted);
         assert_eq!(files.len(), 7);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_walk_with_stats_gives_each_file_the_stat_of_its_path() {
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        std::fs::create_dir_all(d.join("a")).unwrap();
-        std::fs::write(d.join("a/x.ips"), "four").unwrap();
-        std::fs::write(d.join("y.crash"), "a longer file").unwrap();
-        // A link is followed: its stat is the file's, not the link's.
-        std::os::unix::fs::symlink(d.join("a/x.ips"), d.join("z.ips")).unwrap();
-        let paths = [d.to_path_buf(), d.join("y.crash")];
-        let (found, errors) = walk_with(&paths, true);
-        assert!(errors.is_empty());
-        let (plain, _) = walk(&paths);
-        assert_eq!(found.iter().map(|f| f.0.clone()).collect::<Vec<_>>(), plain);
-        assert_eq!(found.len(), 3);
-        for (path, stat) in &found {
-            let want = Stat::of(&std::fs::metadata(path).unwrap());
-            assert_eq!(*stat, Some(want), "{}", path.display());
-            assert!(want.is_file && want.mtime_ns > 0);
-        }
-        assert_eq!(found[0].1.map(|s| s.len), Some(4));
-        let (unstated, _) = walk_with(&paths, false);
-        assert!(unstated.iter().all(|f| f.1.is_none()));
     }
 
     #[cfg(unix)]
