@@ -209,10 +209,12 @@ fn resource_detail(text: &str) -> Option<String> {
 /// The line a kernel panic's text carries.
 const DEBUGGER_PANIC: &str = "Debugger called: <panic>";
 
-/// [`DEBUGGER_PANIC`], searched for by its `D` (5 in 1,000 bytes of the
-/// Apple corpus are a `D`).
-static DEBUGGER_PANIC_NEEDLE: crate::text::RareNeedle =
-    crate::text::RareNeedle::new(DEBUGGER_PANIC, 0);
+/// [`DEBUGGER_PANIC`]. Every byte of it is common in reports (its rarest,
+/// `D`, `<` and `>`, are 4 to 5 in 1,000 bytes of the Apple corpus), so
+/// `memmem`, which tests two of its bytes at once, beats a search for one:
+/// 0.5% fewer instructions for `group` than a [`crate::text::RareNeedle`] on
+/// its `D`.
+static DEBUGGER_PANIC_NEEDLE: crate::text::Needle = crate::text::Needle::new(DEBUGGER_PANIC);
 
 pub fn classify_text(text: &str) -> Option<ReadError> {
     let lines = crate::text::line_vec(text);
@@ -280,7 +282,7 @@ pub(crate) fn classify_lines(text: &str, lines: &[&str]) -> Option<ReadError> {
         .unwrap_or(text.len());
     let head_text = text.get(..head_end).unwrap_or(text);
     let debugger = DEBUGGER_PANIC_NEEDLE
-        .find(head_text.as_bytes())
+        .find(head_text)
         .is_some()
         .then(|| head().find(|l| l.contains(DEBUGGER_PANIC)))
         .flatten();
