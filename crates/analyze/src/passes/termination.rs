@@ -5,7 +5,7 @@
 //! the code in the exception codes instead; those are read too. Fills `a.termination`.
 
 use crate::Context;
-use crashlens_knowledge::codes::{self, Codes};
+use crashlens_knowledge::codes::{self, Codes, TerminationCode};
 use crashlens_model::{hex, Analysis, Evidence, Finding, TerminationExplained};
 
 fn first_word(s: &str) -> &str {
@@ -46,6 +46,17 @@ fn by_process_words(report: &crashlens_model::CrashReport, by: &str) -> String {
     }
 }
 
+/// "0x8badf00d: watchdog: the app took too long … ('ate bad food')": a
+/// termination code in the table's words, the same wherever the code was read.
+fn code_words(tc: &TerminationCode) -> String {
+    format!(
+        "{}: {} ('{}')",
+        hex::short(tc.code),
+        tc.meaning,
+        tc.nickname
+    )
+}
+
 fn signal_meaning(codes: &Codes, code: u64) -> Option<String> {
     codes
         .signal_number(code)
@@ -83,12 +94,7 @@ pub fn run(cx: &Context, a: &mut Analysis) {
                 .and_then(|n| codes.namespace(n))
                 .map(|n| format!(" ({})", n.meaning))
                 .unwrap_or_default();
-            te.meaning = Some(format!(
-                "{}: {} ('{}'){ns_words}",
-                hex::short(tc.code),
-                tc.meaning,
-                tc.nickname
-            ));
+            te.meaning = Some(format!("{}{ns_words}", code_words(tc)));
         } else if let Some(n) = ns.and_then(|n| codes.namespace(n)) {
             te.category = Some(n.category.clone());
             te.meaning = Some(match t.code {
@@ -101,12 +107,7 @@ pub fn run(cx: &Context, a: &mut Analysis) {
         } else if let Some(c) = t.code {
             if let Some(tc) = codes.termination_code(None, c) {
                 te.category = Some(tc.category.clone());
-                te.meaning = Some(format!(
-                    "{}: {} ('{}')",
-                    hex::short(tc.code),
-                    tc.meaning,
-                    tc.nickname
-                ));
+                te.meaning = Some(code_words(tc));
             }
         }
         if let Some(by) = t
@@ -163,12 +164,7 @@ pub fn run(cx: &Context, a: &mut Analysis) {
         if let Some(tc) = codes.numeric_kill_reason(kind, &exc.codes) {
             te.code = Some(tc.code);
             te.category = Some(tc.category.clone());
-            te.meaning = Some(format!(
-                "{}: {} ('{}')",
-                hex::short(tc.code),
-                tc.meaning,
-                tc.nickname
-            ));
+            te.meaning = Some(code_words(tc));
             te.evidence
                 .push(Evidence::field("exception.type").value(kind));
             te.evidence
