@@ -1014,51 +1014,47 @@ fn register(
 
 #[cfg(test)]
 mod tests {
-    /// Every field `parse_body` matches by name is one `reads_field` names
-    /// (the skim builds only those), read from `parse_body`'s own source.
-    #[test]
-    fn thread_field_for_summary_names_every_field_thread_reads_but_registers() {
-        let src = include_str!("ips.rs");
-        let start = src.find("\nfn thread(").unwrap();
+    /// The keys a function of this file matches by name (`"key" =>` arms),
+    /// read from its own source: from `header` to the first line that is a
+    /// lone `}`.
+    fn matched_keys(header: &str) -> Vec<&'static str> {
+        let src: &'static str = include_str!("ips.rs");
+        let start = src.find(header).unwrap();
         let body = &src[start..];
         let body = &body[..body.find("\n}\n").unwrap()];
-        let mut seen = 0;
-        for line in body.lines() {
-            let t = line.trim_start();
-            if let Some((key, tail)) = t.strip_prefix('"').and_then(|r| r.split_once('"')) {
-                if tail.trim_start().starts_with("=>") {
-                    assert_eq!(
-                        super::thread_field_for_summary(key),
-                        key != "threadState",
-                        "{key}"
-                    );
-                    seen += 1;
-                }
-            }
+        body.lines()
+            .filter_map(|line| {
+                let (key, tail) = line.trim_start().strip_prefix('"')?.split_once('"')?;
+                tail.trim_start().starts_with("=>").then_some(key)
+            })
+            .collect()
+    }
+
+    /// Every field `thread` matches by name, except its register state, is
+    /// one `thread_field_for_summary` names (the skim builds only those).
+    #[test]
+    fn thread_field_for_summary_names_every_field_thread_reads_but_registers() {
+        let keys = matched_keys("\nfn thread(");
+        for key in &keys {
+            assert_eq!(
+                super::thread_field_for_summary(key),
+                *key != "threadState",
+                "{key}"
+            );
         }
-        assert_eq!(seen, 6, "fields found in thread()");
+        assert_eq!(keys.len(), 6, "fields found in thread(): {keys:?}");
         assert!(!super::thread_field_for_summary("instructionState"));
     }
 
+    /// Every field `parse_body` matches by name is one `reads_field` names
+    /// (the skim builds only those).
     #[test]
     fn reads_field_names_every_field_parse_body_reads() {
-        let src = include_str!("ips.rs");
-        let start = src.find("pub fn parse_body(").unwrap();
-        let body = &src[start..];
-        let body = &body[..body.find("\n}\n").unwrap()];
-        let mut seen = 0;
-        for line in body.lines() {
-            let t = line.trim_start();
-            if let Some(rest) = t.strip_prefix('"') {
-                if let Some((key, tail)) = rest.split_once('"') {
-                    if tail.trim_start().starts_with("=>") {
-                        assert!(super::reads_field(key), "{key}");
-                        seen += 1;
-                    }
-                }
-            }
+        let keys = matched_keys("pub fn parse_body(");
+        for key in &keys {
+            assert!(super::reads_field(key), "{key}");
         }
-        assert!(seen >= 30, "{seen} fields found");
+        assert!(keys.len() >= 30, "{} fields found", keys.len());
         for k in [
             "vmSummary",
             "trialInfo",
