@@ -204,9 +204,8 @@ fn resource_detail(text: &str) -> Option<String> {
     (!s.trim().is_empty()).then_some(s)
 }
 
-/// Recognizes non-crash Apple text with no header: kernel and coprocessor
-/// panics, stackshots, and non-fatal resource reports.
-/// The line a kernel panic's text carries.
+/// The line a kernel panic's text carries (after its `panic(cpu …)` line,
+/// which may not start a line: quoted, or after a prefix).
 const DEBUGGER_PANIC: &str = "Debugger called: <panic>";
 
 /// [`DEBUGGER_PANIC`]. Every byte of it is common in reports (its rarest,
@@ -216,6 +215,8 @@ const DEBUGGER_PANIC: &str = "Debugger called: <panic>";
 /// its `D`.
 static DEBUGGER_PANIC_NEEDLE: crate::text::Needle = crate::text::Needle::new(DEBUGGER_PANIC);
 
+/// Recognizes non-crash Apple text with no header: kernel and coprocessor
+/// panics, stackshots, and non-fatal resource reports.
 pub fn classify_text(text: &str) -> Option<ReadError> {
     let lines = crate::text::line_vec(text);
     classify_lines(text, &lines)
@@ -275,17 +276,24 @@ pub(crate) fn classify_lines(text: &str, lines: &[&str]) -> Option<ReadError> {
         };
         return Some(error(kind, Some(line.trim().to_string())));
     }
-    // One search of the first 400 lines' text first: most texts have no such line.
-    let head_end = lines
-        .get(400)
-        .and_then(|l| crate::text::offset_in(text, l))
-        .unwrap_or(text.len());
-    let head_text = text.get(..head_end).unwrap_or(text);
-    let debugger = DEBUGGER_PANIC_NEEDLE
-        .find(head_text)
-        .is_some()
-        .then(|| head().find(|l| l.contains(DEBUGGER_PANIC)))
-        .flatten();
+    // A panic's text has no Exception Type field: a crash report (which has
+    // one) that quotes the line, in its Application Specific Information
+    // say, is still a crash report, and is not searched. Otherwise one search
+    // of the first 400 lines' text first: most texts have no such line.
+    let debugger = if exc_type.is_some() {
+        None
+    } else {
+        let head_end = lines
+            .get(400)
+            .and_then(|l| crate::text::offset_in(text, l))
+            .unwrap_or(text.len());
+        let head_text = text.get(..head_end).unwrap_or(text);
+        DEBUGGER_PANIC_NEEDLE
+            .find(head_text)
+            .is_some()
+            .then(|| head().find(|l| l.contains(DEBUGGER_PANIC)))
+            .flatten()
+    };
     if let Some(line) = debugger {
         return Some(error("kernel panic", Some(line.trim().to_string())));
     }
@@ -355,5 +363,17 @@ mod tests {
             .to_string();
         assert!(e.contains("coprocessor panic"), "{e}");
         assert!(classify_text("Process: a\nException Type: EXC_BAD_ACCESS\n").is_none());
+    }
+
+    #[test]
+    fn debugger_panic_line() {
+        // A panic log whose panic line is not at a line's start.
+        let panic = "*** Panic Report ***\n> panic(cpu 0 caller 0x1): boom\nDebugger called: <panic>\nBacktrace (CPU 0)\n";
+        let e = classify_text(panic).unwrap().to_string();
+        assert!(e.contains("kernel panic"), "{e}");
+        assert!(e.contains("Debugger called: <panic>"), "{e}");
+        // A crash report that quotes the line is not a panic.
+        let crash = "Process: a [1]\nException Type: EXC_CRASH (SIGABRT)\n\nApplication Specific Information:\nDebugger called: <panic>\n\nThread 0 Crashed:\n";
+        assert!(classify_text(crash).is_none());
     }
 }
