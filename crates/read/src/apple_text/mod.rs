@@ -289,8 +289,7 @@ impl<'a> Parser<'a> {
     /// Any other field: one line, or a multi-line section when its value is
     /// empty and lines follow.
     fn read_generic(&mut self, key: &str, value: &str) {
-        let mut text = value.trimmed().to_string();
-        let multiline = text.is_empty();
+        let multiline = value.trimmed().is_empty();
         let block = if !multiline {
             Vec::new()
         } else if is_free_text_section(key) {
@@ -299,6 +298,14 @@ impl<'a> Parser<'a> {
             // "System Profile:", "Memory Module:": the lines after are fields.
             self.take_lines_until_field()
         };
+        if !self.keeps_extra(key) {
+            // Its lines are passed over all the same; stray lines after it
+            // would have continued it, so they are dropped too.
+            self.open_extra = None;
+            self.open_extra_multiline = multiline;
+            return;
+        }
+        let mut text = value.trimmed().to_string();
         for l in block {
             if !text.is_empty() {
                 text.push('\n');
@@ -311,9 +318,18 @@ impl<'a> Parser<'a> {
     }
 
     fn push_extra(&mut self, key: &str, value: &str) {
-        self.report
-            .extras
-            .push((key.trimmed().to_string(), value.to_string()));
+        if self.keeps_extra(key) {
+            self.report
+                .extras
+                .push((key.trimmed().to_string(), value.to_string()));
+        }
+    }
+
+    /// Whether a field that no part of the model takes is kept in `extras`:
+    /// always in a full read; with [`Detail::Crashed`](crate::Detail) only
+    /// those [`not_a_crash`] reads (no signature or summary reads the others).
+    fn keeps_extra(&self, key: &str) -> bool {
+        !self.opts.skim() || NOT_A_CRASH_FIELDS.contains(&key.trimmed())
     }
 
     /// A line that is neither a field nor a known section: it continues the
@@ -324,6 +340,9 @@ impl<'a> Parser<'a> {
                 v.push('\n');
             }
             v.push_str(line);
+            return;
+        }
+        if !self.keeps_extra("unlabeled") {
             return;
         }
         self.push_extra("unlabeled", line.trimmed());
@@ -595,6 +614,9 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// The fields [`not_a_crash`] reads from `extras`.
+const NOT_A_CRASH_FIELDS: &[&str] = &["Exception Code", "Kernel version", "Reason"];
+
 /// Resource reports and stackshots written in the text layout.
 fn not_a_crash(r: &CrashReport, microstackshots: bool) -> Option<ReadError> {
     let exc = r.exception.as_ref();
@@ -794,6 +816,25 @@ mod tests {
         assert_eq!(lines[0], "*** Terminating app");
         assert_eq!(lines[1], "Application Specific Backtrace 1:");
         assert_eq!(lines.len(), 4);
+    }
+
+    #[test]
+    fn a_skimmed_read_keeps_only_the_extras_a_stackshot_is_told_by() {
+        let crash = "Process: a [1]\nException Type: EXC_BAD_ACCESS (SIGSEGV)\nUSB Device: Hub\nSystem Profile:\nModel: Mac\nstray line\n\nThread 0 Crashed:\n0   a   0x1000 main + 4\n";
+        let full = parse(crash).expect("parse");
+        assert!(full.extras.len() >= 2, "{:?}", full.extras);
+        let skim = parse_with(crash, &ReadOptions::crashed(None)).expect("parse");
+        assert!(skim.extras.is_empty(), "{:?}", skim.extras);
+        assert_eq!(skim.threads, full.threads);
+        // A stackshot is named from its extras: the same error either way.
+        let stackshot = "Date/Time: 2020-01-01\nReason: stackshot taken\nKernel version: Darwin 19\nHardware Model: iPhone\nExtra Field: x\n";
+        let full = parse(stackshot).unwrap_err().to_string();
+        let skim = parse_with(stackshot, &ReadOptions::crashed(None));
+        assert_eq!(skim.unwrap_err().to_string(), full);
+        assert!(
+            full.contains("stackshot") && full.contains("stackshot taken"),
+            "{full}"
+        );
     }
 
     #[test]
