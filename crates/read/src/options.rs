@@ -17,7 +17,10 @@
 //!   caller's [`ReadOptions::keep_image`] accepts are read. In `.ips` reports
 //!   the others stay in `images` as empty entries (base 0, no size, no name)
 //!   so that frames' image indexes keep pointing at the right image; text
-//!   reports leave them out.
+//!   reports leave them out;
+//! - fields that no part of the model takes (`extras`) are left out, in
+//!   `.ips` reports checked but not built; text reports keep only those that
+//!   tell a stackshot (`Exception Code`, `Kernel version`, `Reason`).
 //!
 //! A report read this way must give the same signature and summary as the
 //! full read, and fail where the full read fails, with the same words. When a
