@@ -31,8 +31,8 @@ fn newlines(hay: &[u8]) -> Newlines<'_> {
 /// The newline search of [`lines`]. Where the CPU has AVX2, memchr's AVX2
 /// searcher, built once and called directly: `memchr_iter` chooses its
 /// routine on every call (through a function pointer) and sets up the
-/// needle again, which cost a fifth of a short line's search. Anywhere else,
-/// `memchr_iter`.
+/// needle again, once per line (0.9% of `group`'s instructions). Anywhere
+/// else, `memchr_iter`.
 #[derive(Clone)]
 enum Newlines<'a> {
     #[cfg(target_arch = "x86_64")]
