@@ -250,20 +250,35 @@ struct Translated<'a> {
 
 const TRANSLATED_BANNER: &str = "Translated Report (Full Report Below)";
 
+static FULL_REPORT: crate::text::Needle = crate::text::Needle::new("Full Report");
+
 fn split_translated(text: &str) -> Option<Translated<'_>> {
     let banner = memchr::memmem::find(text.as_bytes(), TRANSLATED_BANNER.as_bytes())?;
     let after_banner = skip_dash_line(&text[banner + TRANSLATED_BANNER.len()..]);
-    // The "Full Report" line stands alone between dash lines.
-    let mut offset = 0;
+    // The "Full Report" line stands alone between dash lines: the first line
+    // that is those words, found by searching for them (not line by line).
     let mut full = None;
     let mut text_end = after_banner.len();
-    for line in after_banner.split_inclusive('\n') {
-        if line.trim() == "Full Report" {
-            text_end = trim_trailing_dash_line(&after_banner[..offset]);
-            full = Some(skip_dash_line(&after_banner[offset + line.len()..]));
+    let mut from = 0;
+    while let Some(at) = after_banner
+        .get(from..)
+        .and_then(|rest| FULL_REPORT.find(rest))
+        .map(|i| i + from)
+    {
+        let (Some(before), Some(after)) = (after_banner.get(..at), after_banner.get(at..)) else {
+            break;
+        };
+        let start = before.rfind('\n').map_or(0, |i| i + 1);
+        let end = after.find('\n').map_or(after_banner.len(), |i| at + i + 1);
+        if after_banner
+            .get(start..end)
+            .is_some_and(|line| line.trim() == "Full Report")
+        {
+            text_end = trim_trailing_dash_line(after_banner.get(..start).unwrap_or(""));
+            full = Some(skip_dash_line(after_banner.get(end..).unwrap_or("")));
             break;
         }
-        offset += line.len();
+        from = end;
     }
     Some(Translated {
         text: &after_banner[..text_end],
@@ -736,6 +751,16 @@ mod tests {
         let tr = split_translated(t).unwrap();
         assert_eq!(tr.text, "\nProcess: a [1]\n\n");
         assert_eq!(tr.full, Some("\n{\"bug_type\":\"309\"}\n{}\n"));
+        // Only a line that is the words alone (blanks aside) starts the JSON
+        // part; without one, all of it is the text.
+        let t = "Translated Report (Full Report Below)\nProcess: a [1]\nNote: Full Report below\n  Full Report \r\n{}";
+        let tr = split_translated(t).unwrap();
+        assert_eq!(tr.text, "Process: a [1]\nNote: Full Report below\n");
+        assert_eq!(tr.full, Some("{}"));
+        let t = "Translated Report (Full Report Below)\nA: Full Report\nFull Report.\n";
+        let tr = split_translated(t).unwrap();
+        assert_eq!(tr.text, "A: Full Report\nFull Report.\n");
+        assert_eq!(tr.full, None);
     }
 
     #[test]
