@@ -837,6 +837,23 @@ mod tests {
         );
     }
 
+    /// The fields a skimmed read keeps in `extras` are exactly those
+    /// `not_a_crash` reads (`r.extra("…")`), read from its own source.
+    #[test]
+    fn not_a_crash_fields_are_the_extras_not_a_crash_reads() {
+        let src = include_str!("mod.rs");
+        let start = src.find("\nfn not_a_crash(").unwrap();
+        let body = &src[start..];
+        let body = &body[..body.find("\n}\n").unwrap()];
+        let read: std::collections::BTreeSet<&str> = body
+            .split("r.extra(\"")
+            .skip(1)
+            .map(|rest| &rest[..rest.find('"').unwrap()])
+            .collect();
+        let kept: std::collections::BTreeSet<&str> = NOT_A_CRASH_FIELDS.iter().copied().collect();
+        assert_eq!(read, kept);
+    }
+
     #[test]
     fn json_header_and_translated_wrapper() {
         let text = "{\"bug_type\":\"309\"}\n-------------------------------------\nTranslated Report (Full Report Below)\n-------------------------------------\n\nProcess: a [1]\nException Type: EXC_BAD_ACCESS (SIGSEGV)\n\n-----------\nFull Report\n-----------\n\n{\"app_name\":\"a\"}\n{\n  \"x\" : 1\n}\n";
