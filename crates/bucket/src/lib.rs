@@ -39,6 +39,12 @@ use store::{FileStamp, Store, StoreError, StoredUnreadable};
 /// Files handed to the workers at a time: bounds memory to one chunk's summaries.
 const CHUNK: usize = 2048;
 
+/// The most files one rayon job reads in a row. Left to itself, rayon cuts a
+/// chunk into a few long runs, and a worker that finishes its own waits for
+/// the other's run to end before the next chunk starts: 5 to 20 ms of an idle
+/// CPU per chunk, 6% of a 2-core run. Short runs let it take over the rest.
+const LEAF: usize = 4;
+
 /// One chunk's rows for the store: new reports, unreadable files, file stamps.
 type Batch = (
     Vec<ReportSummary>,
@@ -266,6 +272,7 @@ fn group_in_pool(
         let read_chunk = |chunk: &[PathBuf]| -> Vec<Processed> {
             chunk
                 .par_iter()
+                .with_max_len(LEAF)
                 .map(|p| process(p, stamps.as_ref(), known.as_ref(), &engine))
                 .collect()
         };
