@@ -34,7 +34,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use store::{FileStamp, Store, StoreError, StoredUnreadable};
+use store::{FileStamp, KnownHashes, Store, StoreError, StoredUnreadable};
 
 /// Files handed to the workers at a time: bounds memory to one chunk's summaries.
 const CHUNK: usize = 2048;
@@ -200,8 +200,9 @@ fn group_in_pool(
         None => None,
     };
     // With no paths, only the stored reports are printed: what is known of
-    // files is not needed. The stamps and known hashes are read on threads
-    // of their own (each with its own connection) while this one walks.
+    // files is not needed. The stamps are read on a thread of its own (with
+    // its own connection) while this one walks; the known hashes only when a
+    // file's stamp is missing or out of date.
     let files_db = opts.db.as_deref().filter(|_| !paths.is_empty());
     // A database that has seen files usually knows most of them: then no
     // rule table may be needed, and the first new file builds them.
@@ -210,7 +211,7 @@ fn group_in_pool(
             (Some(s), Some(_)) => !s.has_file_stamps()?,
             _ => true,
         };
-    let (walked, stamps, known) = std::thread::scope(|scope| -> Result<_, GroupError> {
+    let (walked, stamps) = std::thread::scope(|scope| -> Result<_, GroupError> {
         // The rule tables every report needs are built meanwhile, on two
         // threads (the owner rules' regexes are most of it), instead of by
         // the first reports while the other workers wait for them.
@@ -220,18 +221,12 @@ fn group_in_pool(
             }
         }
         let stamps = files_db.map(|p| scope.spawn(move || Store::open_reader(p)?.file_stamps()));
-        let known = files_db.map(|p| {
-            scope.spawn(move || -> Result<HashSet<u128, KeyIsHash>, StoreError> {
-                let hashes = Store::open_reader(p)?.known_hashes()?;
-                Ok(hashes.iter().filter_map(|h| parse_hex(h)).collect())
-            })
-        });
         // In the pool: its threads walk sub-folders in parallel.
         let walked = pool.install(|| walk::walk(paths));
         let stamps = stamps.map(join_reader).transpose()?;
-        let known = known.map(join_reader).transpose()?;
-        Ok((walked, stamps, known))
+        Ok((walked, stamps))
     })?;
+    let known = KnownHashes::new(files_db);
     let engine = Engine::default();
     let mut out = Outcome::default();
     let mut buckets = Buckets::default();
@@ -273,7 +268,7 @@ fn group_in_pool(
             chunk
                 .par_iter()
                 .with_max_len(LEAF)
-                .map(|p| process(p, stamps.as_ref(), known.as_ref(), &engine))
+                .map(|p| process(p, stamps.as_ref(), &known, &engine))
                 .collect()
         };
         // What one chunk's results add to the outcome; false when the store
@@ -371,6 +366,9 @@ fn group_in_pool(
             None => Ok(()),
         }
     })?;
+    if let Some(e) = known.into_error() {
+        return Err(e.into());
+    }
 
     if let (Some(s), Some(db)) = (&store, opts.db.as_deref()) {
         // Decoded on a thread of their own while this one groups them.
@@ -422,7 +420,7 @@ fn group_in_pool(
     out.totals.not_grouped = out.not_grouped.len();
     out.totals.buckets = sorted.len();
     out.buckets = sorted;
-    drop_aside((files, stamps, known, seen, hits));
+    drop_aside((files, stamps, seen, hits));
     Ok(out)
 }
 

@@ -2,13 +2,11 @@
 //! bytes read (into a buffer each worker keeps) and hashed, and the report
 //! skimmed and summarized, or the reason it is not grouped.
 
-use std::collections::HashSet;
 use std::path::Path;
 
-use crashlens_knowledge::memo::KeyIsHash;
 use crashlens_read::{ReadError, MAX_REPORT_BYTES};
 
-use crate::store::{FileStamp, FileStamps};
+use crate::store::{FileStamp, FileStamps, KnownHashes};
 use crate::{hex, parse_hex, summary, Engine, NotGrouped, ReportSummary};
 
 /// What became of one file.
@@ -55,7 +53,7 @@ impl Processed {
 pub(crate) fn process(
     path: &Path,
     stamps: Option<&FileStamps>,
-    known: Option<&HashSet<u128, KeyIsHash>>,
+    known: &KnownHashes,
     engine: &Engine,
 ) -> Processed {
     // As `display()` writes it, without its character-by-character check
@@ -190,7 +188,7 @@ fn summarize_bytes(
     size: u64,
     mtime_ns: i64,
     stamps: Option<&FileStamps>,
-    known: Option<&HashSet<u128, KeyIsHash>>,
+    known: &KnownHashes,
     engine: &Engine,
 ) -> Processed {
     let bad = |reason: String, hash: Option<u128>, not_a_crash: bool, stamp: Option<FileStamp>| {
@@ -202,7 +200,7 @@ fn summarize_bytes(
         mtime_ns,
         hash: hex(hash),
     });
-    if known.is_some_and(|k| k.contains(&hash)) {
+    if known.contains(hash) {
         return Processed::Known {
             hash,
             path: path_s,

@@ -10,11 +10,13 @@
 //! stale and are dropped, so every file is read again; a file written with
 //! another layout is rebuilt the same way).
 
+use crate::parse_hex;
 use crate::summary::ReportSummary;
-use crashlens_knowledge::memo::TextIsHashed;
+use crashlens_knowledge::memo::{KeyIsHash, TextIsHashed};
 use rusqlite::{params, Connection, OptionalExtension};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::OnceLock;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -111,6 +113,43 @@ pub struct FileStamp {
     pub hash: String,
 }
 
+/// The content hashes a database holds (grouped or not), read from it the
+/// first time one is asked for. With file stamps, only a file whose stamp is
+/// new or changed is asked about, and in the usual second run there is none:
+/// then the table is never read.
+pub(crate) struct KnownHashes<'a> {
+    db: Option<&'a Path>,
+    set: OnceLock<Result<HashSet<u128, KeyIsHash>, StoreError>>,
+}
+
+impl<'a> KnownHashes<'a> {
+    /// The hashes stored in `db`; with none, no hash is known.
+    pub(crate) fn new(db: Option<&'a Path>) -> Self {
+        KnownHashes {
+            db,
+            set: OnceLock::new(),
+        }
+    }
+
+    /// Whether the database holds `hash`. A thread that asks while another
+    /// reads the table waits for it. When the table cannot be read, no hash
+    /// is known, and [`KnownHashes::into_error`] says why.
+    pub(crate) fn contains(&self, hash: u128) -> bool {
+        let Some(db) = self.db else {
+            return false;
+        };
+        let set = self
+            .set
+            .get_or_init(|| Store::open_reader(db)?.known_hashes());
+        set.as_ref().is_ok_and(|s| s.contains(&hash))
+    }
+
+    /// Why the hashes could not be read, when they were needed.
+    pub(crate) fn into_error(self) -> Option<StoreError> {
+        self.set.into_inner().and_then(Result::err)
+    }
+}
+
 /// A file that was not grouped, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredUnreadable {
@@ -204,12 +243,15 @@ impl Store {
     }
 
     /// Every hash already read (grouped or not).
-    pub fn known_hashes(&self) -> Result<std::collections::HashSet<String>, StoreError> {
-        let mut out = std::collections::HashSet::new();
+    pub fn known_hashes(&self) -> Result<HashSet<u128, KeyIsHash>, StoreError> {
+        let mut out = HashSet::default();
         for sql in ["SELECT hash FROM reports", "SELECT hash FROM unreadable"] {
             let mut stmt = self.conn.prepare(sql)?;
-            for h in stmt.query_map([], |r| r.get::<_, String>(0))? {
-                out.insert(h?);
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                if let Some(h) = row.get_ref(0)?.as_str().ok().and_then(parse_hex) {
+                    out.insert(h);
+                }
             }
         }
         Ok(out)

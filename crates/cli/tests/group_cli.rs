@@ -263,6 +263,33 @@ fn db_second_run_reads_nothing_and_db_alone_prints_stored_buckets() {
 }
 
 #[test]
+fn db_knows_a_moved_report_by_its_content() {
+    // The file has no stamp at its new path, so it is read and hashed; its
+    // hash is in the database, so it is not read as a report again.
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports");
+    std::fs::create_dir(&reports).unwrap();
+    std::fs::copy(
+        apple().join("inket-MacSymbolicator/single-target-crash.ips"),
+        reports.join("a.ips"),
+    )
+    .unwrap();
+    std::fs::write(reports.join("empty.ips"), "").unwrap();
+    let db = dir.path().join("c.sqlite");
+    let (d, b) = (reports.to_str().unwrap(), db.to_str().unwrap());
+    let first = json(&[d, "--db", b, "--format", "json", "--no-hypotheses"]);
+    assert_eq!(first["totals"]["read_now"], 2, "{first}");
+    std::fs::rename(reports.join("a.ips"), reports.join("b.ips")).unwrap();
+    std::fs::rename(reports.join("empty.ips"), reports.join("none.ips")).unwrap();
+    let second = json(&[d, "--db", b, "--format", "json", "--no-hypotheses"]);
+    assert_eq!(second["totals"]["read_now"], 0, "{second}");
+    assert_eq!(second["totals"]["from_db"], 1, "{second}");
+    let path = |v: &serde_json::Value| v.as_str().map(PathBuf::from);
+    assert_eq!(path(&second["buckets"][0]["example"]), Some(reports.join("b.ips")));
+    assert_eq!(path(&second["not_grouped"][0]["path"]), Some(reports.join("none.ips")));
+}
+
+#[test]
 fn bad_files_are_listed_and_do_not_stop_the_run() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("empty.ips"), "").unwrap();
