@@ -285,8 +285,14 @@ fn db_knows_a_moved_report_by_its_content() {
     assert_eq!(second["totals"]["read_now"], 0, "{second}");
     assert_eq!(second["totals"]["from_db"], 1, "{second}");
     let path = |v: &serde_json::Value| v.as_str().map(PathBuf::from);
-    assert_eq!(path(&second["buckets"][0]["example"]), Some(reports.join("b.ips")));
-    assert_eq!(path(&second["not_grouped"][0]["path"]), Some(reports.join("none.ips")));
+    assert_eq!(
+        path(&second["buckets"][0]["example"]),
+        Some(reports.join("b.ips"))
+    );
+    assert_eq!(
+        path(&second["not_grouped"][0]["path"]),
+        Some(reports.join("none.ips"))
+    );
 }
 
 #[test]
