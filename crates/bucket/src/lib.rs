@@ -61,6 +61,12 @@ pub struct Options {
     pub jobs: Option<usize>,
     /// Skip the analysis of each bucket's example (no leading hypothesis).
     pub no_hypotheses: bool,
+    /// Every [`Event::Report`] carries its whole summary, as NDJSON output
+    /// needs. Otherwise a report taken from the database has its `frames`
+    /// and `stack` only when it is the first of its bucket (the bucket keeps
+    /// them), and empty lists after: reading them is half of what a second
+    /// run over an unchanged folder spends on each stored report.
+    pub whole_reports: bool,
 }
 
 /// A file that was not grouped, and why.
@@ -103,6 +109,9 @@ pub struct Outcome {
 /// One report as it is grouped, for streaming output (`--format ndjson`),
 /// or how far the run has come (for a progress bar).
 pub enum Event<'a> {
+    /// A report grouped. One taken from the database lacks `frames` and
+    /// `stack` unless [`Options::whole_reports`] asks for them or it is the
+    /// first of its bucket.
     Report(&'a ReportSummary),
     NotGrouped(&'a NotGrouped),
     Progress(Progress),
@@ -372,19 +381,19 @@ fn group_in_pool(
 
     if let (Some(s), Some(db)) = (&store, opts.db.as_deref()) {
         // Decoded on a thread of their own while this one groups them.
-        store::for_each_report_on_a_thread(db, |summary| {
-            let Some(h) = parse_hex(&summary.hash) else {
-                return;
-            };
-            let path = if all_stored { None } else { hits.get(&h) };
-            if all_stored || path.is_some() {
-                if let Some(p) = path {
-                    summary.path = p.clone();
-                }
-                out.totals.from_db += 1;
-                buckets.add(summary);
-                on_event(Event::Report(summary));
+        // Only the reports found now (all of them when no paths are given).
+        let found = |h: u128| hits.contains_key(&h);
+        let filter = store::StoredFilter {
+            keep: (!all_stored).then_some(&found as &(dyn Fn(u128) -> bool + Sync)),
+            whole: opts.whole_reports,
+        };
+        store::for_each_report_on_a_thread(db, filter, |h, summary| {
+            if let Some(p) = hits.get(&h) {
+                summary.path = p.clone();
             }
+            out.totals.from_db += 1;
+            buckets.add(summary);
+            on_event(Event::Report(summary));
         })?;
         for u in s.unreadable()? {
             let Some(h) = parse_hex(&u.hash) else {

@@ -33,22 +33,36 @@ pub enum StoreError {
 /// Stored summaries handed from the reader thread to `f` at a time.
 const STORED_BATCH: usize = 256;
 
+/// Which stored summaries [`Store::for_each_report`] gives, and how whole.
+#[derive(Clone, Copy)]
+pub struct StoredFilter<'a> {
+    /// Only the reports whose content hash this accepts (every one: `None`).
+    pub keep: Option<&'a (dyn Fn(u128) -> bool + Sync)>,
+    /// Every summary whole. Otherwise `frames` and `stack` are read only in
+    /// the first summary given of each signature, what a new bucket takes
+    /// from it ([`crate::Buckets::add`]), and are empty in the others: two
+    /// lists of a dozen strings each, half of what reading a summary costs.
+    pub whole: bool,
+}
+
 /// [`Store::for_each_report`] for the database [`Store::open`] opened at
 /// `db`: a second connection on a thread of its own reads and decodes the
-/// summaries while `f` sees them on the calling thread, in the same order.
-/// Each batch seen goes back to the reader to be freed there, where it was
-/// allocated (freeing another thread's memory costs the allocator more).
+/// summaries while `f` sees them (with their content hash) on the calling
+/// thread, in the same order. Each batch seen goes back to the reader to be
+/// freed there, where it was allocated (freeing another thread's memory
+/// costs the allocator more).
 pub fn for_each_report_on_a_thread(
     db: &Path,
-    mut f: impl FnMut(&mut ReportSummary),
+    filter: StoredFilter,
+    mut f: impl FnMut(u128, &mut ReportSummary),
 ) -> Result<(), StoreError> {
     std::thread::scope(|scope| {
-        let (to_f, stored) = std::sync::mpsc::sync_channel::<Vec<ReportSummary>>(8);
-        let (seen, to_free) = std::sync::mpsc::channel::<Vec<ReportSummary>>();
+        let (to_f, stored) = std::sync::mpsc::sync_channel::<Vec<(u128, ReportSummary)>>(8);
+        let (seen, to_free) = std::sync::mpsc::channel::<Vec<(u128, ReportSummary)>>();
         let reader = scope.spawn(move || -> Result<(), StoreError> {
             let mut batch = Vec::with_capacity(STORED_BATCH);
-            Store::open_reader(db)?.for_each_report(|summary| {
-                batch.push(summary);
+            Store::open_reader(db)?.for_each_report(filter, |hash, summary| {
+                batch.push((hash, summary));
                 if batch.len() == STORED_BATCH {
                     // The receiver stops only on a panic, which the join reports.
                     let _ = to_f.send(std::mem::replace(
@@ -65,7 +79,9 @@ pub fn for_each_report_on_a_thread(
             Ok(())
         });
         for mut batch in stored {
-            batch.iter_mut().for_each(&mut f);
+            for (hash, summary) in &mut batch {
+                f(*hash, summary);
+            }
             // The reader may be gone (it failed): then the batch is freed here.
             let _ = seen.send(batch);
         }
@@ -307,38 +323,64 @@ impl Store {
         Ok(())
     }
 
-    /// Calls `f` with every stored report summary (streamed, not collected),
-    /// in the order they were stored: the table's own order, read straight
-    /// through (ordering by hash went through its index, a lookup per row),
-    /// and the order the run that read them added them in.
-    pub fn for_each_report(&self, mut f: impl FnMut(ReportSummary)) -> Result<(), StoreError> {
+    /// Calls `f` with the stored report summaries that `filter` keeps, and
+    /// their content hash (streamed, not collected), in the order they were
+    /// stored: the table's own order, read straight through (ordering by hash
+    /// went through its index, a lookup per row), and the order the run that
+    /// read them added them in. A row whose hash is not 32 hex digits is
+    /// passed over.
+    pub fn for_each_report(
+        &self,
+        filter: StoredFilter,
+        mut f: impl FnMut(u128, ReportSummary),
+    ) -> Result<(), StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT hash, signature, path, bucket, exception, frames, stack, process,
                 capture_time, os_version, hardware_model, app_version, gpu_drivers, thread_name
              FROM reports ORDER BY rowid",
         )?;
+        // The signatures given so far, when not every summary is whole.
+        let mut given: HashSet<String, TextIsHashed> = HashSet::default();
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
+            let Some(hash) = row.get_ref(0)?.as_str().ok().and_then(parse_hex) else {
+                continue;
+            };
+            if filter.keep.is_some_and(|keep| !keep(hash)) {
+                continue;
+            }
+            let signature: String = row.get(1)?;
+            let whole = filter.whole || {
+                let first = !given.contains(&signature);
+                if first {
+                    given.insert(signature.clone());
+                }
+                first
+            };
             let list = |i: usize| -> Result<Vec<String>, StoreError> {
                 let text: String = row.get(i)?;
                 split_list(&text).ok_or(StoreError::List(i))
             };
-            f(ReportSummary {
-                hash: row.get(0)?,
-                signature: row.get(1)?,
-                path: row.get(2)?,
-                bucket: row.get(3)?,
-                exception: row.get(4)?,
-                frames: list(5)?,
-                stack: list(6)?,
-                process: row.get(7)?,
-                capture_time: row.get(8)?,
-                os_version: row.get(9)?,
-                hardware_model: row.get(10)?,
-                app_version: row.get(11)?,
-                gpu_drivers: list(12)?,
-                thread_name: row.get(13)?,
-            });
+            let list_if_whole = |i: usize| if whole { list(i) } else { Ok(Vec::new()) };
+            f(
+                hash,
+                ReportSummary {
+                    hash: row.get(0)?,
+                    signature,
+                    path: row.get(2)?,
+                    bucket: row.get(3)?,
+                    exception: row.get(4)?,
+                    frames: list_if_whole(5)?,
+                    stack: list_if_whole(6)?,
+                    process: row.get(7)?,
+                    capture_time: row.get(8)?,
+                    os_version: row.get(9)?,
+                    hardware_model: row.get(10)?,
+                    app_version: row.get(11)?,
+                    gpu_drivers: list(12)?,
+                    thread_name: row.get(13)?,
+                },
+            );
         }
         Ok(())
     }
@@ -406,6 +448,72 @@ mod tests {
         assert_eq!(split_list("1:\u{e9}"), None);
     }
 
+    /// Every stored summary, whole.
+    const EVERY: StoredFilter = StoredFilter {
+        keep: None,
+        whole: true,
+    };
+
+    #[test]
+    fn a_read_for_buckets_gives_frames_to_the_first_kept_report_of_each_signature() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("g.sqlite"), "r").unwrap();
+        let report = |hash: &str, signature: &str| ReportSummary {
+            path: format!("{hash}.ips"),
+            hash: hash.into(),
+            signature: signature.into(),
+            frames: vec![format!("{signature} frame")],
+            stack: vec![format!("{signature} frame"), "main".into()],
+            gpu_drivers: vec!["AGXMetalG16X 329.2".into()],
+            ..Default::default()
+        };
+        let stored = [
+            report("01", "A"),
+            report("02", "B"),
+            report("03", "A"),
+            report("04", "B"),
+            report("05", "A"),
+        ];
+        store.write_batch(&stored, &[], &[]).unwrap();
+        // Report 02 is gone from the folder: 04 is the first B kept.
+        let found = |h: u128| h != 2;
+        let filter = StoredFilter {
+            keep: Some(&found),
+            whole: false,
+        };
+        let mut back = Vec::new();
+        store
+            .for_each_report(filter, |h, r| back.push((h, r)))
+            .unwrap();
+        let hashes: Vec<u128> = back.iter().map(|(h, _)| *h).collect();
+        assert_eq!(hashes, [1, 3, 4, 5]);
+        let with_frames: Vec<&str> = back
+            .iter()
+            .filter(|(_, r)| !r.frames.is_empty() && !r.stack.is_empty())
+            .map(|(_, r)| r.hash.as_str())
+            .collect();
+        assert_eq!(with_frames, ["01", "04"]);
+        // Everything else comes back in every summary.
+        for (_, r) in &back {
+            let whole = stored.iter().find(|s| s.hash == r.hash).unwrap();
+            let mut r = r.clone();
+            if r.frames.is_empty() {
+                (r.frames, r.stack) = (whole.frames.clone(), whole.stack.clone());
+            }
+            assert_eq!(&r, whole);
+        }
+        // Whole, every summary as stored (less 02).
+        let mut back = Vec::new();
+        let filter = StoredFilter {
+            keep: Some(&found),
+            whole: true,
+        };
+        store.for_each_report(filter, |_, r| back.push(r)).unwrap();
+        let mut want = stored.to_vec();
+        want.remove(1);
+        assert_eq!(back, want);
+    }
+
     #[test]
     fn a_summary_round_trips_and_an_older_layout_is_rebuilt() {
         let dir = tempfile::tempdir().unwrap();
@@ -423,7 +531,7 @@ mod tests {
         }
         let mut store = Store::open(&db, "r").unwrap();
         let mut n = 0;
-        store.for_each_report(|_| n += 1).unwrap();
+        store.for_each_report(EVERY, |_, _| n += 1).unwrap();
         assert_eq!(n, 0, "the old rows are dropped");
         let s = ReportSummary {
             path: "a/b.ips".into(),
@@ -445,12 +553,12 @@ mod tests {
             .write_batch(std::slice::from_ref(&s), &[], &[])
             .unwrap();
         let mut back = Vec::new();
-        store.for_each_report(|r| back.push(r)).unwrap();
+        store.for_each_report(EVERY, |_, r| back.push(r)).unwrap();
         assert_eq!(back, vec![s]);
         // Reopened with the same rules, the rows stay.
         let store = Store::open(&db, "r").unwrap();
         let mut n = 0;
-        store.for_each_report(|_| n += 1).unwrap();
+        store.for_each_report(EVERY, |_, _| n += 1).unwrap();
         assert_eq!(n, 1);
     }
 }

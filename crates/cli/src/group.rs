@@ -124,6 +124,7 @@ pub fn run(args: Args) -> ExitCode {
         db: args.db.clone(),
         jobs: args.jobs,
         no_hypotheses: args.no_hypotheses,
+        whole_reports: out_format == OutFormat::Ndjson,
     };
     let mut write_error: Option<std::io::Error> = None;
     let bar = Bar::new();
