@@ -7,7 +7,7 @@ use std::path::Path;
 use crashlens_read::{ReadError, MAX_REPORT_BYTES};
 
 use crate::store::{FileStamp, FileStamps, KnownHashes};
-use crate::{hex, parse_hex, summary, Engine, NotGrouped, ReportSummary};
+use crate::{hex, summary, Engine, NotGrouped, ReportSummary};
 
 /// What became of one file.
 pub(crate) enum Processed {
@@ -87,13 +87,11 @@ pub(crate) fn process(
         .unwrap_or(0);
     if let Some(st) = stamps.and_then(|s| s.get(&path_s)) {
         if st.size == size && st.mtime_ns == mtime_ns {
-            if let Some(h) = parse_hex(&st.hash) {
-                return Processed::Known {
-                    hash: h,
-                    path: path_s,
-                    stamp: None,
-                };
-            }
+            return Processed::Known {
+                hash: st.hash,
+                path: path_s,
+                stamp: None,
+            };
         }
     }
     if size > MAX_REPORT_BYTES {
@@ -198,7 +196,7 @@ fn summarize_bytes(
     let stamp = stamps.map(|_| FileStamp {
         size,
         mtime_ns,
-        hash: hex(hash),
+        hash,
     });
     if known.contains(hash) {
         return Processed::Known {

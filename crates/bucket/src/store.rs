@@ -10,8 +10,8 @@
 //! stale and are dropped, so every file is read again; a file written with
 //! another layout is rebuilt the same way).
 
-use crate::parse_hex;
 use crate::summary::ReportSummary;
+use crate::{hex, parse_hex};
 use crashlens_knowledge::memo::{KeyIsHash, TextIsHashed};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::{HashMap, HashSet};
@@ -126,7 +126,8 @@ pub type FileStamps = HashMap<String, FileStamp, TextIsHashed>;
 pub struct FileStamp {
     pub size: u64,
     pub mtime_ns: i64,
-    pub hash: String,
+    /// The content hash (stored as 32 hex digits).
+    pub hash: u128,
 }
 
 /// The content hashes a database holds (grouped or not), read from it the
@@ -240,22 +241,36 @@ impl Store {
             .is_some())
     }
 
-    /// Every known file stamp, by path.
+    /// Every known file stamp, by path. A stamp whose hash is not 32 hex
+    /// digits is left out (its file is read again).
     pub fn file_stamps(&self) -> Result<FileStamps, StoreError> {
+        // Sized once (the rowids count the rows, give or take a few
+        // replaced), not grown through its doublings.
+        let rows: i64 =
+            self.conn
+                .query_row("SELECT coalesce(max(rowid), 0) FROM files", [], |r| {
+                    r.get(0)
+                })?;
+        let mut out = FileStamps::with_capacity_and_hasher(
+            usize::try_from(rows).unwrap_or(0).min(1 << 24),
+            TextIsHashed::default(),
+        );
         let mut stmt = self
             .conn
             .prepare("SELECT path, size, mtime_ns, hash FROM files")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                FileStamp {
-                    size: r.get::<_, i64>(1)? as u64,
-                    mtime_ns: r.get(2)?,
-                    hash: r.get(3)?,
-                },
-            ))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let Some(hash) = r.get_ref(3)?.as_str().ok().and_then(parse_hex) else {
+                continue;
+            };
+            let stamp = FileStamp {
+                size: r.get::<_, i64>(1)? as u64,
+                mtime_ns: r.get(2)?,
+                hash,
+            };
+            out.insert(r.get(0)?, stamp);
+        }
+        Ok(out)
     }
 
     /// Every hash already read (grouped or not).
@@ -316,7 +331,7 @@ impl Store {
                 "INSERT OR REPLACE INTO files (path, size, mtime_ns, hash) VALUES (?1, ?2, ?3, ?4)",
             )?;
             for (path, st) in files {
-                f.execute(params![path, st.size as i64, st.mtime_ns, st.hash])?;
+                f.execute(params![path, st.size as i64, st.mtime_ns, hex(st.hash)])?;
             }
         }
         tx.commit()?;
@@ -512,6 +527,37 @@ mod tests {
         let mut want = stored.to_vec();
         want.remove(1);
         assert_eq!(back, want);
+    }
+
+    #[test]
+    fn stamps_come_back_with_their_hash_and_one_without_a_hash_is_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("g.sqlite"), "r").unwrap();
+        let stamp = FileStamp {
+            size: 7,
+            mtime_ns: -3,
+            hash: 0x00ff_0000_0000_0000_0000_0000_0000_00a1,
+        };
+        store
+            .write_batch(&[], &[], &[("a.ips".into(), stamp.clone())])
+            .unwrap();
+        store
+            .conn
+            .execute(
+                "INSERT INTO files (path, size, mtime_ns, hash) VALUES ('b.ips', 1, 1, 'not hex')",
+                [],
+            )
+            .unwrap();
+        let stored: String = store
+            .conn
+            .query_row("SELECT hash FROM files WHERE path = 'a.ips'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(stored, "00ff00000000000000000000000000a1");
+        let stamps = store.file_stamps().unwrap();
+        assert_eq!(stamps.len(), 1);
+        assert_eq!(stamps.get("a.ips"), Some(&stamp));
     }
 
     #[test]
