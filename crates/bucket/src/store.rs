@@ -45,48 +45,87 @@ pub struct StoredFilter<'a> {
     pub whole: bool,
 }
 
+/// Threads that read and decode stored summaries for
+/// [`for_each_report_on_a_thread`]. Decoding (SQLite's rows into strings)
+/// costs more than what `group` does with a summary, so with one reader the
+/// calling thread waited for it.
+const STORED_READERS: i64 = 2;
+
 /// [`Store::for_each_report`] for the database [`Store::open`] opened at
-/// `db`: a second connection on a thread of its own reads and decodes the
-/// summaries while `f` sees them (with their content hash) on the calling
-/// thread, in the same order. Each batch seen goes back to the reader to be
-/// freed there, where it was allocated (freeing another thread's memory
-/// costs the allocator more).
+/// `db`: reader threads, each with a connection of its own, read and decode
+/// the summaries while `f` sees them (with their content hash) on the
+/// calling thread, in the same order. The rows are cut into stripes of
+/// [`STORED_BATCH`] rowids: reader `r` reads stripes `r`, `r + n`, `r + 2n`,
+/// ..., and the calling thread takes each stripe in turn. Each batch seen
+/// goes back to its reader to be freed there, where it was allocated
+/// (freeing another thread's memory costs the allocator more).
 pub fn for_each_report_on_a_thread(
     db: &Path,
     filter: StoredFilter,
     mut f: impl FnMut(u128, &mut ReportSummary),
 ) -> Result<(), StoreError> {
+    type Batch = Vec<(u128, ReportSummary)>;
+    // Rows another process adds from now on are not read (one query would
+    // not see them either).
+    let last: i64 = Store::open_reader(db)?.conn.query_row(
+        "SELECT coalesce(max(rowid), 0) FROM reports",
+        [],
+        |r| r.get(0),
+    )?;
+    let stripes = (last + STORED_BATCH as i64 - 1) / STORED_BATCH as i64;
     std::thread::scope(|scope| {
-        let (to_f, stored) = std::sync::mpsc::sync_channel::<Vec<(u128, ReportSummary)>>(8);
-        let (seen, to_free) = std::sync::mpsc::channel::<Vec<(u128, ReportSummary)>>();
-        let reader = scope.spawn(move || -> Result<(), StoreError> {
-            let mut batch = Vec::with_capacity(STORED_BATCH);
-            Store::open_reader(db)?.for_each_report(filter, |hash, summary| {
-                batch.push((hash, summary));
-                if batch.len() == STORED_BATCH {
-                    // The receiver stops only on a panic, which the join reports.
-                    let _ = to_f.send(std::mem::replace(
-                        &mut batch,
-                        Vec::with_capacity(STORED_BATCH),
-                    ));
-                    to_free.try_iter().for_each(drop);
-                }
-            })?;
-            let _ = to_f.send(batch);
-            drop(to_f);
-            // Until the calling thread has seen every batch.
-            to_free.iter().for_each(drop);
-            Ok(())
-        });
-        for mut batch in stored {
+        let readers: Vec<_> = (0..STORED_READERS)
+            .map(|r| {
+                let (to_f, stored) = std::sync::mpsc::sync_channel::<Batch>(4);
+                let (seen, to_free) = std::sync::mpsc::channel::<Batch>();
+                let reader = scope.spawn(move || -> Result<(), StoreError> {
+                    let store = Store::open_reader(db)?;
+                    let mut given = HashSet::default();
+                    let size = STORED_BATCH as i64;
+                    for stripe in (r..stripes).step_by(STORED_READERS as usize) {
+                        let mut batch = Vec::with_capacity(STORED_BATCH);
+                        let first = stripe * size + 1;
+                        let rowids = Some((first, first + size - 1));
+                        store.read_rows(filter, &mut given, rowids, &mut |h, s| {
+                            batch.push((h, s))
+                        })?;
+                        // Every stripe is sent, empty or not: the calling
+                        // thread counts them. It stops only on a panic or
+                        // another reader's error, which the joins report.
+                        if to_f.send(batch).is_err() {
+                            break;
+                        }
+                        to_free.try_iter().for_each(drop);
+                    }
+                    drop(to_f);
+                    // Until the calling thread has seen every batch.
+                    to_free.iter().for_each(drop);
+                    Ok(())
+                });
+                (stored, seen, reader)
+            })
+            .collect();
+        // A reader that stopped (an error) ends the loop; its join says why.
+        for k in 0..stripes {
+            let Some((stored, seen, _)) = readers.get((k % STORED_READERS) as usize) else {
+                break;
+            };
+            let Ok(mut batch) = stored.recv() else {
+                break;
+            };
             for (hash, summary) in &mut batch {
                 f(*hash, summary);
             }
             // The reader may be gone (it failed): then the batch is freed here.
             let _ = seen.send(batch);
         }
-        drop(seen);
-        reader.join().map_err(|_| StoreError::ReaderStopped)?
+        let mut result = Ok(());
+        for (stored, seen, reader) in readers {
+            drop((stored, seen));
+            let joined = reader.join().map_err(|_| StoreError::ReaderStopped)?;
+            result = result.and(joined);
+        }
+        result
     })
 }
 
@@ -349,14 +388,37 @@ impl Store {
         filter: StoredFilter,
         mut f: impl FnMut(u128, ReportSummary),
     ) -> Result<(), StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT hash, signature, path, bucket, exception, frames, stack, process,
-                capture_time, os_version, hardware_model, app_version, gpu_drivers, thread_name
-             FROM reports ORDER BY rowid",
-        )?;
-        // The signatures given so far, when not every summary is whole.
-        let mut given: HashSet<String, TextIsHashed> = HashSet::default();
-        let mut rows = stmt.query([])?;
+        self.read_rows(filter, &mut HashSet::default(), None, &mut f)
+    }
+
+    /// [`Store::for_each_report`] for the rows whose rowid lies in `rowids`
+    /// (all: `None`). `given` holds the signatures given so far by this
+    /// reader (when not every summary is whole).
+    fn read_rows(
+        &self,
+        filter: StoredFilter,
+        given: &mut HashSet<String, TextIsHashed>,
+        rowids: Option<(i64, i64)>,
+        f: &mut impl FnMut(u128, ReportSummary),
+    ) -> Result<(), StoreError> {
+        const COLUMNS: &str = "SELECT hash, signature, path, bucket, exception, frames, stack,
+            process, capture_time, os_version, hardware_model, app_version, gpu_drivers,
+            thread_name FROM reports";
+        let (mut stmt, mut rows);
+        match rowids {
+            Some((first, last)) => {
+                stmt = self.conn.prepare_cached(&format!(
+                    "{COLUMNS} WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid"
+                ))?;
+                rows = stmt.query(params![first, last])?;
+            }
+            None => {
+                stmt = self
+                    .conn
+                    .prepare_cached(&format!("{COLUMNS} ORDER BY rowid"))?;
+                rows = stmt.query([])?;
+            }
+        }
         while let Some(row) = rows.next()? {
             let Some(hash) = row.get_ref(0)?.as_str().ok().and_then(parse_hex) else {
                 continue;
@@ -527,6 +589,64 @@ mod tests {
         let mut want = stored.to_vec();
         want.remove(1);
         assert_eq!(back, want);
+    }
+
+    #[test]
+    fn readers_on_threads_give_the_stored_order_across_stripes() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("g.sqlite");
+        let mut store = Store::open(&db, "r").unwrap();
+        // Five stripes and a bit, in three writes; signatures come back
+        // across stripes of both readers.
+        let n = 5 * STORED_BATCH + 17;
+        let stored: Vec<ReportSummary> = (0..n)
+            .map(|i| ReportSummary {
+                path: format!("{i}.ips"),
+                hash: format!("{:032x}", i + 1),
+                signature: format!("S{}", (i * 7) % 300),
+                frames: vec![format!("f{}", (i * 7) % 300)],
+                stack: vec!["main".into()],
+                ..Default::default()
+            })
+            .collect();
+        for part in stored.chunks(600) {
+            store.write_batch(part, &[], &[]).unwrap();
+        }
+        // Every third report is gone.
+        let found = |h: u128| !h.is_multiple_of(3);
+        let filter = StoredFilter {
+            keep: Some(&found),
+            whole: false,
+        };
+        let mut back = Vec::new();
+        for_each_report_on_a_thread(&db, filter, |h, r| back.push((h, r.clone()))).unwrap();
+        let want: Vec<&ReportSummary> = stored
+            .iter()
+            .filter(|s| parse_hex(&s.hash).is_some_and(found))
+            .collect();
+        assert_eq!(back.len(), want.len());
+        let mut firsts = HashSet::new();
+        for ((h, got), want) in back.iter().zip(want) {
+            assert_eq!(Some(*h), parse_hex(&want.hash));
+            assert_eq!(got.path, want.path);
+            // The first of a signature always has its frames (a later one
+            // may too, when another reader read it first).
+            if firsts.insert(got.signature.clone()) {
+                assert_eq!(got.frames, want.frames, "{}", got.path);
+            }
+        }
+        // Whole, with no filter: every report as stored, in order.
+        let mut back = Vec::new();
+        for_each_report_on_a_thread(&db, EVERY, |_, r| back.push(r.clone())).unwrap();
+        assert_eq!(back, stored);
+        // A row that does not decode, in the second reader's stripe, is an
+        // error, not a shorter list.
+        store
+            .conn
+            .execute("UPDATE reports SET frames = 'x' WHERE rowid = 400", [])
+            .unwrap();
+        let e = for_each_report_on_a_thread(&db, EVERY, |_, _| {}).unwrap_err();
+        assert!(matches!(e, StoreError::List(5)), "{e}");
     }
 
     #[test]
