@@ -380,14 +380,14 @@ fn group_in_pool(
     }
 
     if let (Some(s), Some(db)) = (&store, opts.db.as_deref()) {
-        // Decoded on a thread of their own while this one groups them.
+        // Decoded on reader threads while this one groups them.
         // Only the reports found now (all of them when no paths are given).
         let found = |h: u128| hits.contains_key(&h);
         let filter = store::StoredFilter {
             keep: (!all_stored).then_some(&found as &(dyn Fn(u128) -> bool + Sync)),
             whole: opts.whole_reports,
         };
-        store::for_each_report_on_a_thread(db, filter, |h, summary| {
+        store::for_each_report_on_threads(db, filter, |h, summary| {
             if let Some(p) = hits.get(&h) {
                 summary.path = p.clone();
             }

@@ -46,7 +46,7 @@ pub struct StoredFilter<'a> {
 }
 
 /// Threads that read and decode stored summaries for
-/// [`for_each_report_on_a_thread`]. Decoding (SQLite's rows into strings)
+/// [`for_each_report_on_threads`]. Decoding (SQLite's rows into strings)
 /// costs more than what `group` does with a summary, so with one reader the
 /// calling thread waited for it.
 const STORED_READERS: i64 = 2;
@@ -55,11 +55,11 @@ const STORED_READERS: i64 = 2;
 /// `db`: reader threads, each with a connection of its own, read and decode
 /// the summaries while `f` sees them (with their content hash) on the
 /// calling thread, in the same order. The rows are cut into stripes of
-/// [`STORED_BATCH`] rowids: reader `r` reads stripes `r`, `r + n`, `r + 2n`,
-/// ..., and the calling thread takes each stripe in turn. Each batch seen
+/// [`STORED_BATCH`] rowids: reader `r` of `n` ([`STORED_READERS`]) reads stripes `r`, `r + n`,
+/// `r + 2n`, ..., and the calling thread takes each stripe in turn. Each batch seen
 /// goes back to its reader to be freed there, where it was allocated
 /// (freeing another thread's memory costs the allocator more).
-pub fn for_each_report_on_a_thread(
+pub fn for_each_report_on_threads(
     db: &Path,
     filter: StoredFilter,
     mut f: impl FnMut(u128, &mut ReportSummary),
@@ -619,7 +619,7 @@ mod tests {
             whole: false,
         };
         let mut back = Vec::new();
-        for_each_report_on_a_thread(&db, filter, |h, r| back.push((h, r.clone()))).unwrap();
+        for_each_report_on_threads(&db, filter, |h, r| back.push((h, r.clone()))).unwrap();
         let want: Vec<&ReportSummary> = stored
             .iter()
             .filter(|s| parse_hex(&s.hash).is_some_and(found))
@@ -637,7 +637,7 @@ mod tests {
         }
         // Whole, with no filter: every report as stored, in order.
         let mut back = Vec::new();
-        for_each_report_on_a_thread(&db, EVERY, |_, r| back.push(r.clone())).unwrap();
+        for_each_report_on_threads(&db, EVERY, |_, r| back.push(r.clone())).unwrap();
         assert_eq!(back, stored);
         // A row that does not decode, in the second reader's stripe, is an
         // error, not a shorter list.
@@ -645,7 +645,7 @@ mod tests {
             .conn
             .execute("UPDATE reports SET frames = 'x' WHERE rowid = 400", [])
             .unwrap();
-        let e = for_each_report_on_a_thread(&db, EVERY, |_, _| {}).unwrap_err();
+        let e = for_each_report_on_threads(&db, EVERY, |_, _| {}).unwrap_err();
         assert!(matches!(e, StoreError::List(5)), "{e}");
     }
 
