@@ -64,8 +64,8 @@ pub struct Options {
     /// Every [`Event::Report`] carries its whole summary, as NDJSON output
     /// needs. Otherwise a report taken from the database has its `frames`
     /// and `stack` only when it is the first of its bucket (the bucket keeps
-    /// them), and empty lists after: reading them is half of what a second
-    /// run over an unchanged folder spends on each stored report.
+    /// them), and empty lists after: they are about half of a stored
+    /// summary's bytes, and a second run reads every stored summary.
     pub whole_reports: bool,
 }
 

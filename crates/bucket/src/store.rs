@@ -30,7 +30,8 @@ pub enum StoreError {
     ReaderStopped,
 }
 
-/// Stored summaries handed from the reader thread to `f` at a time.
+/// Rowids in one stripe of [`for_each_report_on_threads`]: the rows a reader
+/// reads with one query and hands to `f` as one batch.
 const STORED_BATCH: usize = 256;
 
 /// Which stored summaries [`Store::for_each_report`] gives, and how whole.
@@ -41,7 +42,7 @@ pub struct StoredFilter<'a> {
     /// Every summary whole. Otherwise `frames` and `stack` are read only in
     /// the first summary given of each signature, what a new bucket takes
     /// from it ([`crate::Buckets::add`]), and are empty in the others: two
-    /// lists of a dozen strings each, half of what reading a summary costs.
+    /// lists of a dozen strings each, about half of a stored summary's bytes.
     pub whole: bool,
 }
 
@@ -55,10 +56,11 @@ const STORED_READERS: i64 = 2;
 /// `db`: reader threads, each with a connection of its own, read and decode
 /// the summaries while `f` sees them (with their content hash) on the
 /// calling thread, in the same order. The rows are cut into stripes of
-/// [`STORED_BATCH`] rowids: reader `r` of `n` ([`STORED_READERS`]) reads stripes `r`, `r + n`,
-/// `r + 2n`, ..., and the calling thread takes each stripe in turn. Each batch seen
-/// goes back to its reader to be freed there, where it was allocated
-/// (freeing another thread's memory costs the allocator more).
+/// [`STORED_BATCH`] rowids: reader `r` of `n` ([`STORED_READERS`]) reads
+/// stripes `r`, `r + n`, `r + 2n`, ..., and the calling thread takes each
+/// stripe in turn. Each batch seen goes back to its reader to be freed
+/// there, where it was allocated (freeing another thread's memory costs the
+/// allocator more).
 pub fn for_each_report_on_threads(
     db: &Path,
     filter: StoredFilter,
@@ -154,6 +156,12 @@ fn split_list(mut text: &str) -> Option<Vec<String>> {
         text = rest.get(len..)?;
     }
     Some(out)
+}
+
+/// The content hash in column `i` of `row`, stored as 32 hex digits; `None`
+/// when it is not.
+fn hash_at(row: &rusqlite::Row, i: usize) -> Result<Option<u128>, StoreError> {
+    Ok(row.get_ref(i)?.as_str().ok().and_then(parse_hex))
 }
 
 /// The stored stamps by file path (std's SipHash was a tenth of a second
@@ -283,8 +291,9 @@ impl Store {
     /// Every known file stamp, by path. A stamp whose hash is not 32 hex
     /// digits is left out (its file is read again).
     pub fn file_stamps(&self) -> Result<FileStamps, StoreError> {
-        // Sized once (the rowids count the rows, give or take a few
-        // replaced), not grown through its doublings.
+        // Sized once (the rowids count the rows, give or take those
+        // replaced), not grown through its doublings; a rowid far past the
+        // rows (a file edited by hand) sizes it for 16 M at most.
         let rows: i64 =
             self.conn
                 .query_row("SELECT coalesce(max(rowid), 0) FROM files", [], |r| {
@@ -299,7 +308,7 @@ impl Store {
             .prepare("SELECT path, size, mtime_ns, hash FROM files")?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let Some(hash) = r.get_ref(3)?.as_str().ok().and_then(parse_hex) else {
+            let Some(hash) = hash_at(r, 3)? else {
                 continue;
             };
             let stamp = FileStamp {
@@ -319,7 +328,7 @@ impl Store {
             let mut stmt = self.conn.prepare(sql)?;
             let mut rows = stmt.query([])?;
             while let Some(row) = rows.next()? {
-                if let Some(h) = row.get_ref(0)?.as_str().ok().and_then(parse_hex) {
+                if let Some(h) = hash_at(row, 0)? {
                     out.insert(h);
                 }
             }
@@ -420,7 +429,7 @@ impl Store {
             }
         }
         while let Some(row) = rows.next()? {
-            let Some(hash) = row.get_ref(0)?.as_str().ok().and_then(parse_hex) else {
+            let Some(hash) = hash_at(row, 0)? else {
                 continue;
             };
             if filter.keep.is_some_and(|keep| !keep(hash)) {
