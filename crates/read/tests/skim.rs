@@ -188,3 +188,93 @@ fn ordinary_unbuilt_values_read_the_same_either_way() {
         assert_eq!(full.threads.len(), 8, "{value}");
     }
 }
+
+#[test]
+fn a_report_whose_image_list_differs_from_one_read_before_reads_as_if_new() {
+    // The reader remembers, per thread, each image line's identity, the
+    // identity that followed it and the line last read with it (see
+    // `kept_images::Identities`). A list that differs from one read before
+    // in places (a line moved, left out, added or renamed, the list cut
+    // short) must read what a thread that never saw the first one reads.
+    let mut all = Vec::new();
+    files(Path::new(CORPUS), &mut all);
+    // Every image kept, so that each line's reading shows.
+    let opts = ReadOptions::crashed(Some(|_| true));
+    let read_fresh = |bytes: Vec<u8>| {
+        std::thread::spawn(move || {
+            let opts = ReadOptions::crashed(Some(|_| true));
+            crashlens_read::read_bytes_with(&bytes, &opts)
+                .map(|r| (r.images.clone(), crashed_view(&r)))
+        })
+        .join()
+        .unwrap()
+    };
+    let mut varied = 0;
+    for f in &all {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let Some(start) = lines.iter().position(|l| l.starts_with("Binary Images:")) else {
+            continue;
+        };
+        let list = start + 1..lines.len();
+        if list.len() < 12 {
+            continue;
+        }
+        let edit = |f: &dyn Fn(usize, &str) -> Vec<String>| -> String {
+            lines
+                .iter()
+                .enumerate()
+                .flat_map(|(i, l)| {
+                    if list.contains(&i) {
+                        f(i - list.start, l)
+                    } else {
+                        vec![l.to_string()]
+                    }
+                })
+                .collect()
+        };
+        let variants = [
+            // The first line moved (an app's image slides with each launch).
+            edit(&|i, l| {
+                vec![if i == 0 {
+                    l.replacen("0x", "0x1", 2)
+                } else {
+                    l.to_string()
+                }]
+            }),
+            // One line left out, one added, one renamed.
+            edit(&|i, l| if i == 3 { vec![] } else { vec![l.to_string()] }),
+            edit(&|i, l| {
+                if i == 5 {
+                    vec![l.to_string(), l.to_string()]
+                } else {
+                    vec![l.to_string()]
+                }
+            }),
+            edit(&|i, l| {
+                vec![if i == 7 {
+                    l.replacen('/', "/x", 1)
+                } else {
+                    l.to_string()
+                }]
+            }),
+            // Every line after the tenth left out.
+            edit(&|i, l| if i > 10 { vec![] } else { vec![l.to_string()] }),
+        ];
+        let _ = crashlens_read::read_bytes_with(text.as_bytes(), &opts);
+        for v in variants {
+            let here = crashlens_read::read_bytes_with(v.as_bytes(), &opts)
+                .map(|r| (r.images.clone(), crashed_view(&r)));
+            let fresh = read_fresh(v.into_bytes());
+            match (here, fresh) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{}", f.display()),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{}", f.display()),
+                (a, b) => panic!("{}: {:?} against {:?}", f.display(), a.err(), b.err()),
+            }
+            varied += 1;
+        }
+    }
+    assert!(varied >= 100, "{varied}");
+}
