@@ -62,10 +62,11 @@ pub struct Options {
     /// Skip the analysis of each bucket's example (no leading hypothesis).
     pub no_hypotheses: bool,
     /// Every [`Event::Report`] carries its whole summary, as NDJSON output
-    /// needs. Otherwise a report taken from the database has its `frames`
-    /// and `stack` only when it is the first of its bucket (the bucket keeps
-    /// them), and empty lists after: they are about half of a stored
-    /// summary's bytes, and a second run reads every stored summary.
+    /// needs. Otherwise a report taken from the database may have empty
+    /// `frames` and `stack`; the first of each bucket always has them (the
+    /// bucket keeps them; see [`store::StoredFilter::whole`]). They are about
+    /// half of a stored summary's bytes, and a second run reads every stored
+    /// summary.
     pub whole_reports: bool,
 }
 
@@ -109,8 +110,8 @@ pub struct Outcome {
 /// One report as it is grouped, for streaming output (`--format ndjson`),
 /// or how far the run has come (for a progress bar).
 pub enum Event<'a> {
-    /// A report grouped. One taken from the database lacks `frames` and
-    /// `stack` unless [`Options::whole_reports`] asks for them or it is the
+    /// A report grouped. One taken from the database may lack `frames` and
+    /// `stack`, unless [`Options::whole_reports`] asks for them or it is the
     /// first of its bucket.
     Report(&'a ReportSummary),
     NotGrouped(&'a NotGrouped),

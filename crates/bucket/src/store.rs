@@ -40,9 +40,10 @@ pub struct StoredFilter<'a> {
     /// Only the reports whose content hash this accepts (every one: `None`).
     pub keep: Option<&'a (dyn Fn(u128) -> bool + Sync)>,
     /// Every summary whole. Otherwise `frames` and `stack` are read only in
-    /// the first summary given of each signature, what a new bucket takes
-    /// from it ([`crate::Buckets::add`]), and are empty in the others: two
-    /// lists of a dozen strings each, about half of a stored summary's bytes.
+    /// the first summary of each signature that each reader gives (so always
+    /// in the first one given overall: what a new bucket takes from it,
+    /// [`crate::Buckets::add`]), and are empty in the others: two lists of a
+    /// dozen strings each, about half of a stored summary's bytes.
     pub whole: bool,
 }
 

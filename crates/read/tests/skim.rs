@@ -202,7 +202,6 @@ fn a_report_whose_image_list_differs_from_one_read_before_reads_as_if_new() {
     let opts = ReadOptions::crashed(Some(|_| true));
     let read_fresh = |bytes: Vec<u8>| {
         std::thread::spawn(move || {
-            let opts = ReadOptions::crashed(Some(|_| true));
             crashlens_read::read_bytes_with(&bytes, &opts)
                 .map(|r| (r.images.clone(), crashed_view(&r)))
         })
@@ -260,7 +259,7 @@ fn a_report_whose_image_list_differs_from_one_read_before_reads_as_if_new() {
                     l.to_string()
                 }]
             }),
-            // Every line after the tenth left out.
+            // The list cut after its eleventh line (and all that follows it).
             edit(&|i, l| if i > 10 { vec![] } else { vec![l.to_string()] }),
         ];
         let _ = crashlens_read::read_bytes_with(text.as_bytes(), &opts);
